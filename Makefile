@@ -1,0 +1,40 @@
+# textwash developer commands. Every target sets up what it needs in .venv.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# Runtime install (demo) and test install (test extras) are separate stamps.
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(VENV)/.runtime $@
+
+demo: $(VENV)/.runtime
+	@mkdir -p build
+	$(BIN)/textwash clean examples/sample_dump.txt -o build/sample_dump.clean.txt
+	@echo
+	@echo "---- first 40 lines of build/sample_dump.clean.txt ----"
+	@head -n 40 build/sample_dump.clean.txt
+
+test: $(VENV)/.test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench: $(VENV)/.test
+	$(BIN)/python benchmarks/bench_clean.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .hypothesis

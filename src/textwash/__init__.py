@@ -1,0 +1,73 @@
+"""textwash: clean scraped Chinese document dumps and flag repeated passages.
+
+>>> import textwash
+>>> textwash.clean("近年来,随着社 会 、经 济的发展,裙众的需求...")
+'近年来，随着社会、经济的发展，群众的需求……'
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .edits import Edit, OffsetMap, apply_edits, diff_edits, sub_edits
+from .normalizers import (
+    Boilerplate,
+    ChineseConvert,
+    Confusables,
+    Flag,
+    FunctionStep,
+    LineRepair,
+    Normalizer,
+    OcrSpacing,
+    Punctuation,
+    UnicodeRepair,
+    Whitespace,
+    Width,
+)
+from .pipeline import ConfigError, Pipeline, RunResult, StepEdit, StepFlag
+from .presets import PRESET_NAMES, get_preset
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PRESET_NAMES",
+    "Boilerplate",
+    "ChineseConvert",
+    "ConfigError",
+    "Confusables",
+    "Edit",
+    "Flag",
+    "FunctionStep",
+    "LineRepair",
+    "Normalizer",
+    "OcrSpacing",
+    "OffsetMap",
+    "Pipeline",
+    "Punctuation",
+    "RunResult",
+    "StepEdit",
+    "StepFlag",
+    "UnicodeRepair",
+    "Whitespace",
+    "Width",
+    "__version__",
+    "apply_edits",
+    "clean",
+    "diff_edits",
+    "get_preset",
+    "sub_edits",
+]
+
+
+@lru_cache(maxsize=8)
+def _cached_preset(name: str) -> Pipeline:
+    return get_preset(name)
+
+
+def clean(text: str, preset: str = "zh") -> str:
+    """Clean ``text`` with a preset pipeline (``"zh"``, ``"zh-hant"``, ``"minimal"``).
+
+    >>> clean("浅谈新时期的公安群众工作\\n\\n浅谈新时期的公安群众工作\\n\\n掌握笫一手资料.")
+    '浅谈新时期的公安群众工作\\n\\n掌握第一手资料。'
+    """
+    return _cached_preset(preset)(text)

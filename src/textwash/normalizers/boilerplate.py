@@ -1,0 +1,152 @@
+"""Site boilerplate lines and titles printed twice.
+
+Chinese document-sharing sites wrap every document in their own text: download
+notices (``下载文档前请自行甄别文档内容的完整性…``), widgets (``相关文档``,
+``最新文档``, ``合集下载``), breadcrumbs (``三一文库()/免费论文/…``) and page
+counters.  This step removes such lines, lets users add their own patterns,
+and collapses a line printed twice in a row (the scraped title echo).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import regex
+
+from ..edits import Edit
+from .base import Normalizer
+from .chinese import get_converter
+
+__all__ = ["Boilerplate", "line_key", "load_patterns"]
+
+_TO_FULL = str.maketrans(
+    {",": "，", "(": "（", ")": "）", ":": "：", ";": "；", "!": "！", "?": "？"}
+)
+_SPACE = regex.compile(r"[\s\u200b]+")
+_LIST_PREFIX = regex.compile(r"^(?:\d{1,3}[.、．)）]|[①-⑳])+")
+# span patterns, matched on the raw line: a check-mark badge before a title
+_PREFIXES = regex.compile(r"^[ \t]*[(（][√✓✔][)）]")
+_LINE = regex.compile(r"[^\n]*\n|[^\n]+")
+_NON_ASCII = regex.compile(r"[^\x00-\x7f]")
+
+
+def line_key(line: str) -> str:
+    """The loose form of a line that patterns and repeat detection compare.
+
+    Whitespace removed, ASCII punctuation widened, traditional characters
+    simplified and leading list numbers dropped, so a pattern matches the line
+    before and after the rest of the pipeline has cleaned it.
+
+    >>> line_key("  1. 1、下載文檔前請自行甄別 (完整性)")
+    '下载文档前请自行甄别（完整性）'
+    """
+    key = _SPACE.sub("", line).translate(_TO_FULL)
+    if _NON_ASCII.search(key):
+        key = get_converter("t2s").convert(key)
+    return _LIST_PREFIX.sub("", key)
+
+
+def _parse(text: str, where: str) -> list[str]:
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        try:
+            regex.compile(line)
+        except regex.error as exc:
+            raise ValueError(f"{where}:{n}: bad pattern {line!r}: {exc}") from None
+        out.append(line)
+    return out
+
+
+def load_patterns(path: str | os.PathLike[str] | None = None) -> list[str]:
+    """Patterns from a file (one regex a line, ``#`` comments), or the shipped list.
+
+    >>> "^第\\\\d+页(?:[，,/]?共\\\\d+页)?$" in load_patterns()
+    True
+    """
+    if path is None:
+        text = resources.files("textwash").joinpath("data/boilerplate.txt").read_text("utf-8")
+        return _parse(text, "boilerplate.txt")
+    p = Path(path)
+    return _parse(p.read_text(encoding="utf-8"), str(p))
+
+
+@lru_cache(maxsize=16)
+def _compiled(
+    builtin: bool, patterns: tuple[str, ...], patterns_file: str | None
+) -> list[regex.Pattern[str]]:
+    pats = (load_patterns() if builtin else []) + list(patterns)
+    if patterns_file:
+        pats += load_patterns(patterns_file)
+    return [regex.compile(p) for p in pats]
+
+
+@dataclass(frozen=True, repr=False)
+class Boilerplate(Normalizer):
+    """Remove site boilerplate lines and collapse lines printed twice in a row.
+
+    >>> Boilerplate()("标题\\n\\n标题\\n正文。\\n相关文档\\n第 2 页 共 5 页\\n")
+    '标题\\n\\n正文。\\n'
+
+    ``patterns`` (regexes on :func:`line_key`) and ``patterns_file`` add
+    patterns; ``builtin=False`` drops the shipped ones.  ``collapse_repeats``
+    removes a line equal to the previous non-blank line when it is at most
+    ``max_repeat_chars`` long, and a title repeated at the start of the next
+    paragraph (``TT正文`` after a line ``T``) down to one copy.
+    """
+
+    builtin: bool = True
+    patterns: tuple[str, ...] = ()
+    patterns_file: str | None = None
+    collapse_repeats: bool = True
+    max_repeat_chars: int = 100
+
+    def _is_boilerplate(self, key: str) -> bool:
+        return any(
+            p.search(key) for p in _compiled(self.builtin, tuple(self.patterns), self.patterns_file)
+        )
+
+    def edits(self, text: str) -> list[Edit]:
+        out: list[Edit] = []
+        prev_key = ""
+        prev_body = ""
+        for m in _LINE.finditer(text):
+            line = m.group(0)
+            body = line.rstrip("\n")
+            if not body.strip():
+                continue
+            key = line_key(body)
+            if not key:
+                continue
+            if self._is_boilerplate(key):
+                out.append(Edit(m.start(), m.end(), ""))
+                continue
+            if self.collapse_repeats and prev_key:
+                if key == prev_key and len(key) <= self.max_repeat_chars:
+                    out.append(Edit(m.start(), m.end(), ""))
+                    continue
+                if prev_body and len(prev_key) <= self.max_repeat_chars:
+                    t = prev_body.strip()
+                    stripped = body.lstrip()
+                    lead = len(body) - len(stripped)
+                    copies = 0
+                    while t and stripped.startswith(t * (copies + 1)):
+                        copies += 1
+                    if copies >= 2:
+                        start = m.start() + lead + len(t)
+                        out.append(Edit(start, start + len(t) * (copies - 1), ""))
+                        body = body[: lead + len(t)] + body[lead + len(t) * copies :]
+                        key = line_key(body)
+            p = _PREFIXES.match(body)
+            if p:
+                out.append(Edit(m.start() + p.start(), m.start() + p.end(), ""))
+                body = body[p.end() :]
+                key = line_key(body)
+            prev_key, prev_body = key, body
+        out.sort(key=lambda e: e.start)
+        return out

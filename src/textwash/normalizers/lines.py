@@ -1,0 +1,122 @@
+"""Join hard-wrapped lines back into paragraphs.
+
+Scrapes of PDFs and paginated pages break sentences at arbitrary points
+(``人民警\\n察的良好形象``).  A line break is removed when the text before it
+cannot end a paragraph and the text after it cannot start one:
+
+* the line so far ends in a Han character, a digit, or non-final punctuation
+  (``，、`` or an opening bracket), not in ``。！？；：…”）》`` and the like;
+* the next line is not blank and is not a heading or list item
+  (``第二章``, ``一、``, ``（三）``, ``1.``, ``①``);
+* and the line so far is either inside an unclosed bracket (``〔浅谈…群\\n众工作〕``)
+  or looks like running text: at least ``min_chars`` characters including
+  sentence punctuation, or at least ``long_chars`` characters.  Short lines
+  without punctuation are titles and keep their line break.
+
+Decisions are made on the line *as joined so far*, so a second pass makes
+no further joins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from ..edits import Edit
+from ._chars import HAN, ZH_NUM
+from .base import Normalizer
+
+__all__ = ["LineRepair", "is_heading"]
+
+_S = r"[ \t\u3000]*"
+_HEADING = regex.compile(
+    rf"""^{_S}(?:
+        [第笫]{_S}[{ZH_NUM}\d]{{1,6}}{_S}[章节条款编篇部卷回]
+      | [{ZH_NUM}]{{1,4}}{_S}[、.．]
+      | [(（]{_S}[{ZH_NUM}\d]{{1,4}}{_S}[)）]
+      | \d{{1,3}}{_S}[.．、](?!\d)
+      | [①-⑳⑴-⒇⒈-⒛]
+      | [【〔\[]
+      | [*•·●◆■\-–—]\s
+    )""",
+    regex.VERBOSE,
+)
+_ENDS_OPEN = regex.compile(rf"(?:{HAN}|\d|[，、,（(“‘《〈【〔「『])\Z")
+_FINAL = regex.compile(r"[。！？；.!?;]")
+# ASCII forms count too, so the decision is the same before and after Punctuation.
+_SENTENCE_PUNCT = regex.compile(r"[，。、；：,;:！？!?.]")
+# Brackets only: straight quotes cannot be told open from closed.
+_OPENERS = "（(〔【《「『〈"
+_CLOSERS = "）)〕】》」』〉"
+_NONSPACE = regex.compile(r"\S")
+
+
+def is_heading(line: str) -> bool:
+    """Whether ``line`` starts like a heading or list item.
+
+    >>> [is_heading(s) for s in ["第二章 总则", "一、背景", "（三）做法", "1. 目标", "人民警察"]]
+    [True, True, True, True, False]
+    """
+    return bool(_HEADING.match(line))
+
+
+def _unclosed(line: str) -> bool:
+    depth = 0
+    for ch in line:
+        if ch in _OPENERS:
+            depth += 1
+        elif ch in _CLOSERS and depth > 0:
+            depth -= 1
+    return depth > 0
+
+
+@dataclass(frozen=True, repr=False)
+class LineRepair(Normalizer):
+    """Join lines that a hard wrap split inside a paragraph.
+
+    >>> LineRepair()("要树立人民警察的良好形象,让他们对人民警\\n察存在信任。\\n\\n二、下一节")
+    '要树立人民警察的良好形象,让他们对人民警察存在信任。\\n\\n二、下一节'
+    >>> LineRepair()("浅谈公安机关如何做好群众工作\\n公安机关的群众工作是重要方面。")
+    '浅谈公安机关如何做好群众工作\\n公安机关的群众工作是重要方面。'
+    >>> LineRepair()("〔浅谈公安机关在新形势下如何做好群\\n众工作〕")
+    '〔浅谈公安机关在新形势下如何做好群众工作〕'
+    """
+
+    min_chars: int = 20
+    long_chars: int = 60
+
+    def _joinable(self, current: str, nxt: str) -> bool:
+        if not nxt.strip() or is_heading(nxt):
+            return False
+        stripped = current.rstrip()
+        if not _ENDS_OPEN.search(stripped):
+            return False
+        if _unclosed(stripped):
+            return True
+        if is_heading(stripped) and not _FINAL.search(stripped):
+            return False
+        n = len(_NONSPACE.findall(stripped))
+        if n >= self.long_chars:
+            return True
+        return n >= self.min_chars and bool(_SENTENCE_PUNCT.search(stripped))
+
+    def edits(self, text: str) -> list[Edit]:
+        if "\n" not in text:
+            return []
+        out: list[Edit] = []
+        lines = text.split("\n")
+        pos = 0
+        current = ""  # the line as joined so far
+        for i, line in enumerate(lines):
+            if i > 0:
+                newline_at = pos - 1
+                if current and self._joinable(current, line):
+                    out.append(Edit(newline_at, newline_at + 1, ""))
+                    current += line
+                else:
+                    current = line
+            else:
+                current = line
+            pos += len(line) + 1
+        return out

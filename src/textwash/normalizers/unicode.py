@@ -1,0 +1,156 @@
+"""Unicode repair that does not damage Chinese.
+
+ftfy repairs mojibake, strips terminal escapes and control characters and
+applies NFC; its width and quote fixes are switched off because they turn
+``，（）“”`` into ASCII.  On top of ftfy this step maps radical code points that
+PDF extraction leaves behind (``⼈⺠`` → ``人民``), removes invisible characters,
+and deletes the marker strings that lost bytes leave in Chinese text
+(``锟斤拷``, ``烫烫烫``, ``屯屯屯``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import ftfy
+import regex
+
+from ..edits import Edit, chain_edits, fixpoint_edits, line_diff_edits, sub_edits
+from .base import Flag, Normalizer
+
+__all__ = ["RADICAL_TABLE", "UnicodeRepair", "fix_radicals", "remove_invisibles"]
+
+#: CJK Radicals Supplement code points that stand for a whole character.
+#: (Kangxi Radicals U+2F00–U+2FD5 are handled by NFKC, which covers all of them.)
+RADICAL_TABLE: dict[str, str] = {
+    "⺁": "厂", "⺇": "几", "⺊": "卜", "⺌": "小", "⺎": "兀", "⺐": "尢", "⺒": "巳",
+    "⺓": "幺", "⺛": "旡", "⺜": "日", "⺝": "月", "⺞": "歺", "⺟": "母", "⺠": "民",
+    "⺢": "氺", "⺩": "王", "⺪": "疋", "⺬": "示", "⺯": "糸", "⺰": "纟", "⺻": "聿",
+    "⺼": "月", "⺽": "臼", "⻄": "西", "⻅": "见", "⻆": "角", "⻇": "角", "⻉": "贝",
+    "⻋": "车", "⻑": "長", "⻓": "长", "⻔": "门", "⻘": "青", "⻙": "韦", "⻚": "页",
+    "⻛": "风", "⻜": "飞", "⻝": "食", "⻢": "马", "⻣": "骨", "⻤": "鬼", "⻥": "鱼",
+    "⻦": "鸟", "⻧": "卤", "⻨": "麦", "⻩": "黄", "⻪": "黾", "⻬": "齐", "⻮": "齿",
+    "⻰": "龙", "⻱": "龜", "⻳": "龟",
+}  # fmt: skip
+
+_RADICALS = regex.compile("[\u2f00-\u2fd5" + "".join(RADICAL_TABLE) + "]")
+
+# Invisible characters that carry nothing in running text.
+_INVISIBLE = regex.compile("[\ufeff\u200b\u2060\u180e\u00ad\ufffe]")
+# Zero-width (non-)joiners are kept next to letters that need them (emoji, Indic,
+# Persian) and dropped only next to Han, where they are scraping debris.
+_JOINERS = regex.compile(r"(?<=\p{Han})[\u200c\u200d]+|[\u200c\u200d]+(?=\p{Han})")
+
+# Marker strings left where bytes were lost: U+FFFD pairs read back as GBK
+# (锟斤拷), MSVC fill bytes 0xCC / 0xCD read as GBK (烫 / 屯).
+_MARKERS = regex.compile(r"(?:锟斤拷)+|烫{3,}|屯{3,}")
+
+# A line can need ftfy only if it has one of these: Latin-1/cp1252 mojibake
+# material, C0/C1 controls, escapes, HTML entities, or ligatures.
+_FTFY_SUSPECT = regex.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+    r"\u0192\u02c6\u02dc\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
+    r"\ufb00-\ufb06]|&#?\w+;"
+)
+
+
+def fix_radicals(text: str) -> str:
+    """Map Kangxi radicals and CJK Radicals Supplement characters to ideographs.
+
+    >>> fix_radicals("⼈⺠警察")
+    '人民警察'
+    """
+    return _RADICALS.sub(
+        lambda m: RADICAL_TABLE.get(m[0]) or unicodedata.normalize("NFKC", m[0]), text
+    )
+
+
+def remove_invisibles(text: str) -> str:
+    """Drop BOMs, zero-width spaces, soft hyphens and stray joiners next to Han.
+
+    >>> remove_invisibles("\\ufeff社\\u200b会")
+    '社会'
+    """
+    return _JOINERS.sub("", _INVISIBLE.sub("", text))
+
+
+@lru_cache(maxsize=8)
+def _ftfy_config(normalization: str | None) -> ftfy.TextFixerConfig:
+    return ftfy.TextFixerConfig(
+        fix_character_width=False,  # would turn ，（）： into ASCII
+        uncurl_quotes=False,  # would turn “” into "
+        fix_line_breaks=False,  # the Whitespace step owns line endings
+        normalization=normalization,
+        explain=False,
+    )
+
+
+@dataclass(frozen=True, repr=False)
+class UnicodeRepair(Normalizer):
+    """Repair Unicode damage without touching Chinese punctuation.
+
+    >>> UnicodeRepair()("æ–‡æœ¬ï¼Œ⼈⺠\\u200b锟斤拷")
+    '文本，人民'
+    >>> UnicodeRepair()("他说：“你好”，（一）")
+    '他说：“你好”，（一）'
+
+    Parameters: ``ftfy`` runs ftfy's repairs (mojibake, controls, terminal escapes,
+    HTML entities); ``normalization`` is the Unicode form (``"NFC"`` or ``None``);
+    ``radicals``, ``invisibles`` and ``markers`` switch the other repairs.
+    """
+
+    ftfy: bool = True
+    normalization: str | None = "NFC"
+    radicals: bool = True
+    invisibles: bool = True
+    markers: bool = True
+
+    def _ftfy_line(self, line: str) -> str:
+        cfg = _ftfy_config(self.normalization)
+        out = ftfy.fix_text(line, cfg)
+        # ftfy is not always idempotent on mixed mojibake; settle on a fixed point.
+        for _ in range(3):
+            again = ftfy.fix_text(out, cfg)
+            if again == out:
+                break
+            out = again
+        return out
+
+    def _needs_ftfy(self, line: str) -> bool:
+        if _FTFY_SUSPECT.search(line):
+            return True
+        return self.normalization is not None and not unicodedata.is_normalized(
+            self.normalization, line
+        )
+
+    def _ftfy_pass(self, text: str) -> list[Edit]:
+        return line_diff_edits(
+            text, lambda line: self._ftfy_line(line) if self._needs_ftfy(line) else line
+        )
+
+    def edits(self, text: str) -> list[Edit]:
+        passes: list[Callable[[str], list[Edit]]] = []
+        if self.invisibles:
+            passes.append(lambda t: sub_edits(_INVISIBLE, t, ""))
+        if self.ftfy:
+            passes.append(self._ftfy_pass)
+        if self.invisibles:
+            passes.append(lambda t: sub_edits(_INVISIBLE, t, ""))
+            passes.append(lambda t: sub_edits(_JOINERS, t, ""))
+        if self.radicals:
+            passes.append(lambda t: sub_edits(_RADICALS, t, lambda m: fix_radicals(m[0])))
+        if self.markers:
+            # removing one marker can close up another ("锟斤锟斤拷拷"): repeat to a fixed point
+            passes.append(lambda t: fixpoint_edits(t, lambda u: sub_edits(_MARKERS, u, "")))
+        return chain_edits(text, *passes)
+
+    def flags(self, text: str) -> list[Flag]:
+        if not self.markers:
+            return []
+        return [
+            Flag("lost-bytes", m.start(), m.end(), f"removed lost-byte marker {m[0][:6]!r}")
+            for m in _MARKERS.finditer(text)
+        ]

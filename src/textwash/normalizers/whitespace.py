@@ -1,0 +1,52 @@
+"""Line endings, trailing spaces, runs of blank lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from ..edits import Edit, chain_edits, sub_edits
+from .base import Normalizer
+
+__all__ = ["Whitespace"]
+
+_LINE_BREAKS = regex.compile("\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
+_TRAILING = regex.compile(r"[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+(?=\n|\Z)")
+_LEADING = regex.compile(r"(?m)^[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+")
+_DOC_START = regex.compile(r"\A\n+")
+_DOC_END = regex.compile(r"\n{2,}\Z")
+
+
+@dataclass(frozen=True, repr=False)
+class Whitespace(Normalizer):
+    """Normalize line endings and blank space.
+
+    >>> Whitespace()("标题  \\r\\n\\r\\n\\r\\n\\r\\n正文\\u3000\\n")
+    '标题\\n\\n正文\\n'
+
+    ``max_blank_lines`` caps runs of blank lines; ``strip_indent`` removes
+    leading indentation (off by default: ``　　`` paragraph indents are a style).
+    The text keeps at most one final newline and no leading blank lines.
+    """
+
+    line_endings: bool = True
+    trailing: bool = True
+    max_blank_lines: int = 1
+    strip_indent: bool = False
+
+    def edits(self, text: str) -> list[Edit]:
+        passes = []
+        if self.line_endings:
+            passes.append(lambda t: sub_edits(_LINE_BREAKS, t, "\n"))
+        if self.trailing:
+            passes.append(lambda t: sub_edits(_TRAILING, t, ""))
+        if self.strip_indent:
+            passes.append(lambda t: sub_edits(_LEADING, t, ""))
+        if self.max_blank_lines >= 0:
+            n = self.max_blank_lines + 1
+            runs = regex.compile(f"\n{{{n + 1},}}")
+            passes.append(lambda t: sub_edits(runs, t, "\n" * n))
+            passes.append(lambda t: sub_edits(_DOC_START, t, ""))
+            passes.append(lambda t: sub_edits(_DOC_END, t, "\n"))
+        return chain_edits(text, *passes)

@@ -1,0 +1,256 @@
+"""`Pipeline`: an ordered list of normalizers, with explanations and offsets.
+
+>>> from textwash.normalizers import OcrSpacing, Punctuation
+>>> p = Pipeline([OcrSpacing(), Punctuation()])
+>>> p("社 会 、实 现 目 标,是 我 们 的 任 务")
+'社会、实现目标，是我们的任务'
+>>> p
+Pipeline([
+    OcrSpacing(),
+    Punctuation(),
+])
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+from .edits import Edit, OffsetMap, apply_edits, compose_edits
+from .normalizers.base import FunctionStep, Step
+
+__all__ = ["ConfigError", "Pipeline", "RunResult", "StepEdit", "StepFlag"]
+
+
+class ConfigError(ValueError):
+    """A pipeline configuration (dict or TOML file) is invalid; the message says where."""
+
+
+@dataclass(frozen=True, slots=True)
+class StepEdit:
+    """One change made by one step, for :meth:`Pipeline.explain`.
+
+    ``start``/``end`` index the text *that step was given*; ``source_start`` and
+    ``source_end`` index the raw input of the whole pipeline.
+    """
+
+    step: str
+    index: int
+    start: int
+    end: int
+    old: str
+    new: str
+    source_start: int
+    source_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class StepFlag:
+    """A :class:`~textwash.normalizers.base.Flag` raised by a step, located in the raw input."""
+
+    step: str
+    kind: str
+    message: str
+    source_start: int
+    source_end: int
+
+
+@dataclass
+class RunResult:
+    """The outcome of :meth:`Pipeline.run`: cleaned text plus provenance.
+
+    ``edits`` turns ``source`` into ``text`` in one go; :meth:`to_source` maps a
+    span of ``text`` back to the span of ``source`` it came from.
+    """
+
+    source: str
+    text: str
+    edits: list[Edit]
+    flags: list[StepFlag] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.offsets = OffsetMap(self.source, self.edits)
+
+    def to_source(self, start: int, end: int) -> tuple[int, int]:
+        """Raw-input span ``(start, end)`` that produced ``text[start:end]``."""
+        return self.offsets.to_source(start, end)
+
+
+def as_step(obj: Any) -> Step:
+    """Accept a normalizer, any object with ``edits``, or a plain ``str -> str`` callable."""
+    if hasattr(obj, "edits") and callable(obj):
+        return obj  # type: ignore[no-any-return]
+    return FunctionStep(obj)
+
+
+def _step_name(step: Any) -> str:
+    return str(getattr(step, "name", None) or type(step).__name__)
+
+
+class Pipeline:
+    """An ordered, immutable sequence of normalizers applied one after another.
+
+    Build one from normalizer objects (and plain callables), call it on a string,
+    slice it, or add pipelines together.  :meth:`run` also returns the offset map
+    and flags, :meth:`explain` lists every edit of every step, and
+    :meth:`to_config`/:meth:`from_config` round-trip it through TOML.
+    """
+
+    def __init__(self, steps: Sequence[Any]) -> None:
+        self.steps: tuple[Step, ...] = tuple(as_step(s) for s in steps)
+
+    # -- sequence behaviour ------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    @overload
+    def __getitem__(self, i: int) -> Step: ...
+    @overload
+    def __getitem__(self, i: slice) -> Pipeline: ...
+    def __getitem__(self, i: int | slice) -> Step | Pipeline:
+        if isinstance(i, slice):
+            return Pipeline(self.steps[i])
+        return self.steps[i]
+
+    def __add__(self, other: Pipeline | Sequence[Any]) -> Pipeline:
+        return Pipeline([*self.steps, *other])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Pipeline) and self.steps == other.steps
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        inner = "".join(f"    {s!r},\n" for s in self.steps)
+        return f"Pipeline([\n{inner}])"
+
+    # -- running -------------------------------------------------------------
+    def __call__(self, text: str) -> str:
+        for step in self.steps:
+            text = step(text)
+        return text
+
+    def run(self, text: str) -> RunResult:
+        """Clean ``text`` and keep the composed edits, offset map and flags."""
+        source = text
+        total: list[Edit] = []
+        flags: list[StepFlag] = []
+        for step in self.steps:
+            step_flags = step.flags(text) if hasattr(step, "flags") else []
+            edits = step.edits(text)
+            if step_flags:
+                current = OffsetMap(source, total)
+                for f in step_flags:
+                    s, e = current.to_source(f.start, f.end)
+                    flags.append(StepFlag(_step_name(step), f.kind, f.message, s, e))
+            if edits:
+                total = compose_edits(source, total, edits)
+                text = apply_edits(text, edits)
+        return RunResult(source=source, text=text, edits=total, flags=flags)
+
+    def explain(self, text: str) -> list[StepEdit]:
+        """Every edit each step made, in order, with its span in raw coordinates too.
+
+        >>> from textwash.normalizers import Punctuation
+        >>> [(e.step, e.old, e.new) for e in Pipeline([Punctuation()]).explain("好,的")]
+        [('Punctuation', ',', '，')]
+        """
+        source = text
+        total: list[Edit] = []
+        out: list[StepEdit] = []
+        for i, step in enumerate(self.steps):
+            edits = step.edits(text)
+            if not edits:
+                continue
+            current = OffsetMap(source, total)
+            for e in edits:
+                s, t = current.to_source(e.start, e.end)
+                out.append(
+                    StepEdit(
+                        _step_name(step), i, e.start, e.end, text[e.start : e.end], e.new, s, t
+                    )
+                )
+            total = compose_edits(source, total, edits)
+            text = apply_edits(text, edits)
+        return out
+
+    # -- configuration -----------------------------------------------------
+    def to_config(self) -> dict[str, Any]:
+        """``{"steps": [{"name": ..., option: value, ...}, ...]}``."""
+        steps = []
+        for s in self.steps:
+            if not hasattr(s, "to_config"):
+                raise ValueError(f"step {_step_name(s)} cannot be saved to a config")
+            steps.append(s.to_config())
+        return {"steps": steps}
+
+    def to_toml(self) -> str:
+        """The pipeline as a TOML document that :meth:`from_config` reads back."""
+        from .config import dumps_toml
+
+        return dumps_toml(self.to_config())
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | str | os.PathLike[str]) -> Pipeline:
+        """Build a pipeline from a dict, a TOML file path, or a TOML string.
+
+        The TOML form is a list of ``[[steps]]`` tables, each with a ``name``
+        (a built-in normalizer name or ``"package.module:Class"``) and the
+        constructor options; ``preset = "zh"`` alone loads a preset.
+        """
+        from .config import load_config
+
+        cfg, where = load_config(config)
+        return cls._from_dict(cfg, where)
+
+    @classmethod
+    def _from_dict(cls, cfg: Mapping[str, Any], where: str) -> Pipeline:
+        from .presets import get_preset
+
+        if "preset" in cfg:
+            base = get_preset(str(cfg["preset"]))
+            if "steps" in cfg:
+                raise ConfigError(f"{where}: give either 'preset' or 'steps', not both")
+            return base
+        steps_cfg = cfg.get("steps")
+        if not isinstance(steps_cfg, list) or not steps_cfg:
+            raise ConfigError(f"{where}: expected a non-empty list of [[steps]] tables")
+        steps = []
+        for i, sc in enumerate(steps_cfg, 1):
+            if not isinstance(sc, Mapping) or "name" not in sc:
+                raise ConfigError(f"{where}: step {i} needs a 'name'")
+            opts = {k: v for k, v in sc.items() if k != "name"}
+            steps.append(_build_step(str(sc["name"]), opts, f"{where}: step {i}"))
+        return cls(steps)
+
+
+def _build_step(name: str, opts: dict[str, Any], where: str) -> Step:
+    from .normalizers import NORMALIZERS
+
+    if ":" in name:
+        module_name, _, attr = name.partition(":")
+        try:
+            obj: Any = importlib.import_module(module_name)
+            for part in attr.split("."):
+                obj = getattr(obj, part)
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(f"{where}: cannot import {name!r} ({exc})") from None
+    else:
+        obj = NORMALIZERS.get(name)
+        if obj is None:
+            known = ", ".join(sorted(NORMALIZERS))
+            raise ConfigError(f"{where}: unknown normalizer {name!r} (known: {known})")
+    if isinstance(obj, type):
+        try:
+            obj = obj(**{k: tuple(v) if isinstance(v, list) else v for k, v in opts.items()})
+        except TypeError as exc:
+            raise ConfigError(f"{where}: bad options for {name}: {exc}") from None
+    elif opts:
+        raise ConfigError(f"{where}: {name} is a function and takes no options")
+    return as_step(obj)
