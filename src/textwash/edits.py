@@ -108,10 +108,8 @@ def compose_edits(text: str, first: Sequence[Edit], second: Sequence[Edit]) -> l
     >>> compose_edits(t, e1, e2)
     [Edit(start=0, end=2, new='A，')]
     """
-    if not first:
-        return list(second)
-    if not second:
-        return list(first)
+    if not first or not second:
+        return [e for e in (first or second) if text[e.start : e.end] != e.new]
     mid = apply_edits(text, first)
     # Intervals in middle-text coordinates: first's outputs (kind 0), second's inputs (kind 1).
     spans: list[tuple[int, int, int, int]] = []
@@ -255,7 +253,12 @@ def _diff_middle(o: str, n: str, base: int) -> list[Edit]:
             continue
         block_o = o[o_pos[i1] : o_pos[i2]]
         block_n = n[n_pos[j1] : n_pos[j2]]
-        if len(block_o) <= _CHAR_DIFF_LIMIT and len(block_n) <= _CHAR_DIFF_LIMIT:
+        if i2 - i1 == j2 - j1:  # as many lines on both sides: diff them pairwise
+            for k in range(i2 - i1):
+                out.extend(
+                    diff_edits_shifted(o_lines[i1 + k], n_lines[j1 + k], base + o_pos[i1 + k])
+                )
+        elif len(block_o) <= _CHAR_DIFF_LIMIT and len(block_n) <= _CHAR_DIFF_LIMIT:
             out.extend(diff_edits_shifted(block_o, block_n, base + o_pos[i1]))
         else:
             out.append(Edit(base + o_pos[i1], base + o_pos[i2], block_n))
@@ -267,7 +270,11 @@ def diff_edits_shifted(old: str, new: str, base: int) -> list[Edit]:
     return [Edit(base + e.start, base + e.end, e.new) for e in diff_edits(old, new)]
 
 
-_LINE = regex.compile(r"[^\n]*\n|[^\n]+")
+# Every line break the Whitespace step recognises, so that a per-line function
+# sees the same lines before and after line endings are normalized.
+_LINE = regex.compile(
+    "[^\n\r\u2028\u2029\x0b\x0c]*(?:\r\n|[\n\r\u2028\u2029\x0b\x0c])|.+", regex.DOTALL
+)
 
 
 def line_diff_edits(text: str, fn: Callable[[str], str]) -> list[Edit]:
@@ -279,7 +286,7 @@ def line_diff_edits(text: str, fn: Callable[[str], str]) -> list[Edit]:
     out: list[Edit] = []
     for m in _LINE.finditer(text):
         line = m.group(0)
-        body = line[:-1] if line.endswith("\n") else line
+        body = line.rstrip("\n\r\u2028\u2029\x0b\x0c")
         if not body:
             continue
         new = fn(body)

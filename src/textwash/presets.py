@@ -22,6 +22,7 @@ from .normalizers import (
     LineRepair,
     OcrSpacing,
     Punctuation,
+    RepeatedLines,
     UnicodeRepair,
     Whitespace,
     Width,
@@ -43,6 +44,7 @@ def _zh(convert: str) -> Pipeline:
             OcrSpacing(),
             Confusables(),
             ChineseConvert(convert),
+            RepeatedLines(),
             Whitespace(strip_indent=True),
         ]
     )

@@ -7,7 +7,7 @@ string, or put it in a :class:`textwash.Pipeline`.
 from __future__ import annotations
 
 from .base import Flag, FunctionStep, Normalizer, Step
-from .boilerplate import Boilerplate
+from .boilerplate import Boilerplate, RepeatedLines
 from .chinese import ChineseConvert
 from .confusables import Confusables
 from .lines import LineRepair
@@ -28,6 +28,7 @@ __all__ = [
     "Normalizer",
     "OcrSpacing",
     "Punctuation",
+    "RepeatedLines",
     "Step",
     "UnicodeRepair",
     "Whitespace",
@@ -47,5 +48,6 @@ NORMALIZERS: dict[str, type[Normalizer]] = {
         OcrSpacing,
         Confusables,
         ChineseConvert,
+        RepeatedLines,
     )
 }

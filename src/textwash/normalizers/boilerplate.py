@@ -3,8 +3,9 @@
 Chinese document-sharing sites wrap every document in their own text: download
 notices (``下载文档前请自行甄别文档内容的完整性…``), widgets (``相关文档``,
 ``最新文档``, ``合集下载``), breadcrumbs (``三一文库()/免费论文/…``) and page
-counters.  This step removes such lines, lets users add their own patterns,
-and collapses a line printed twice in a row (the scraped title echo).
+counters.  :class:`Boilerplate` removes such lines and takes user patterns;
+:class:`RepeatedLines` collapses a line printed twice in a row (the scraped
+title echo).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..edits import Edit
 from .base import Normalizer
 from .chinese import get_converter
 
-__all__ = ["Boilerplate", "line_key", "load_patterns"]
+__all__ = ["Boilerplate", "RepeatedLines", "line_key", "load_patterns"]
 
 _TO_FULL = str.maketrans(
     {",": "，", "(": "（", ")": "）", ":": "：", ";": "；", "!": "！", "?": "？"}
@@ -88,65 +89,86 @@ def _compiled(
 
 @dataclass(frozen=True, repr=False)
 class Boilerplate(Normalizer):
-    """Remove site boilerplate lines and collapse lines printed twice in a row.
+    """Remove site boilerplate lines (download notices, widgets, breadcrumbs, page counters).
 
-    >>> Boilerplate()("标题\\n\\n标题\\n正文。\\n相关文档\\n第 2 页 共 5 页\\n")
-    '标题\\n\\n正文。\\n'
+    >>> Boilerplate()("(√)标题\\n正文。\\n相关文档\\n第 2 页 共 5 页\\n")
+    '标题\\n正文。\\n'
 
-    ``patterns`` (regexes on :func:`line_key`) and ``patterns_file`` add
-    patterns; ``builtin=False`` drops the shipped ones.  ``collapse_repeats``
-    removes a line equal to the previous non-blank line when it is at most
-    ``max_repeat_chars`` long, and a title repeated at the start of the next
-    paragraph (``TT正文`` after a line ``T``) down to one copy.
+    Patterns are regexes searched in :func:`line_key` of each line.
+    ``patterns`` and ``patterns_file`` add your own; ``builtin=False`` drops the
+    shipped ones (``textwash/data/boilerplate.txt``).
     """
 
     builtin: bool = True
     patterns: tuple[str, ...] = ()
     patterns_file: str | None = None
-    collapse_repeats: bool = True
-    max_repeat_chars: int = 100
 
     def _is_boilerplate(self, key: str) -> bool:
-        return any(
-            p.search(key) for p in _compiled(self.builtin, tuple(self.patterns), self.patterns_file)
-        )
+        pats = _compiled(self.builtin, tuple(self.patterns), self.patterns_file)
+        return any(p.search(key) for p in pats)
 
     def edits(self, text: str) -> list[Edit]:
         out: list[Edit] = []
-        prev_key = ""
-        prev_body = ""
         for m in _LINE.finditer(text):
-            line = m.group(0)
-            body = line.rstrip("\n")
-            if not body.strip():
-                continue
+            body = m.group(0).rstrip("\n")
             key = line_key(body)
             if not key:
                 continue
             if self._is_boilerplate(key):
                 out.append(Edit(m.start(), m.end(), ""))
                 continue
-            if self.collapse_repeats and prev_key:
-                if key == prev_key and len(key) <= self.max_repeat_chars:
-                    out.append(Edit(m.start(), m.end(), ""))
-                    continue
-                if prev_body and len(prev_key) <= self.max_repeat_chars:
-                    t = prev_body.strip()
-                    stripped = body.lstrip()
-                    lead = len(body) - len(stripped)
-                    copies = 0
-                    while t and stripped.startswith(t * (copies + 1)):
-                        copies += 1
-                    if copies >= 2:
-                        start = m.start() + lead + len(t)
-                        out.append(Edit(start, start + len(t) * (copies - 1), ""))
-                        body = body[: lead + len(t)] + body[lead + len(t) * copies :]
-                        key = line_key(body)
             p = _PREFIXES.match(body)
             if p:
                 out.append(Edit(m.start() + p.start(), m.start() + p.end(), ""))
-                body = body[p.end() :]
-                key = line_key(body)
+        return out
+
+
+@dataclass(frozen=True, repr=False)
+class RepeatedLines(Normalizer):
+    """Collapse a line printed twice in a row, the scraped title echo.
+
+    >>> RepeatedLines()("标题\\n\\n标题\\n\\n标题标题正文。\\n")
+    '标题\\n\\n\\n标题正文。\\n'
+
+    A line whose :func:`line_key` equals the previous non-blank line's goes when
+    it is at most ``max_chars`` long; a title repeated two or more times at the
+    start of the next line (``TT正文`` after a line ``T``) is cut to one copy.
+    Blank lines are left for :class:`Whitespace` to fold.
+    """
+
+    max_chars: int = 100
+
+    @staticmethod
+    def _repeated_prefix(title: str, body: str) -> tuple[int, int] | None:
+        """Span of the extra copies when ``body`` starts with ``title`` twice or more."""
+        if len(title) < 2:
+            return None
+        stripped = body.lstrip()
+        lead = len(body) - len(stripped)
+        copies = 0
+        while stripped.startswith(title * (copies + 1)):
+            copies += 1
+        if copies < 2 or len(stripped) == copies * len(title):
+            return None
+        return lead + len(title), lead + len(title) * copies
+
+    def edits(self, text: str) -> list[Edit]:
+        out: list[Edit] = []
+        prev_key = ""
+        prev_body = ""
+        for m in _LINE.finditer(text):
+            body = m.group(0).rstrip("\n")
+            key = line_key(body)
+            if not key:
+                continue
+            if prev_key and len(prev_key) <= self.max_chars:
+                if key == prev_key:
+                    out.append(Edit(m.start(), m.end(), ""))
+                    continue
+                cut = self._repeated_prefix(prev_body.strip(), body)
+                if cut:
+                    out.append(Edit(m.start() + cut[0], m.start() + cut[1], ""))
+                    body = body[: cut[0]] + body[cut[1] :]
+                    key = line_key(body)
             prev_key, prev_body = key, body
-        out.sort(key=lambda e: e.start)
         return out

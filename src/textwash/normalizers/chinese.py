@@ -82,11 +82,20 @@ class ChineseConvert(Normalizer):
     ``only_if_traditional``: apply only when at least ``min_traditional`` of the
     Han characters are traditional.  ``None`` (the default) turns the gate on for
     the risky configs (``tw2s``, ``tw2sp``, ``hk2s``, ``hk2sp``) only.
+
+    Configs from simplified (``s2*``) expect simplified input and misread text
+    that is already traditional (``觀念`` → ``觀唸``), so they first fold the text
+    to simplified with ``t2s``: the step then converts each character once, and
+    running it twice changes nothing more (``fold_first=False`` turns this off).
+
+    >>> ChineseConvert("s2t")("观念和觀念")
+    '觀念和觀念'
     """
 
     config: str = "t2s"
     only_if_traditional: bool | None = None
     min_traditional: float = 0.05
+    fold_first: bool = True
 
     def __post_init__(self) -> None:
         if self.config not in OPENCC_CONFIGS:
@@ -105,4 +114,7 @@ class ChineseConvert(Normalizer):
         if self._gated() and traditional_ratio(text) < self.min_traditional:
             return []
         conv = get_converter(self.config)
+        if self.fold_first and self.config.startswith("s2"):
+            fold = get_converter("t2s")
+            return line_diff_edits(text, lambda line: conv.convert(fold.convert(line)))
         return line_diff_edits(text, conv.convert)

@@ -6,7 +6,7 @@ numbers (``12:30``, ``3.14``), URLs and English sentences alone:
 
 * ``, ; : ? !`` directly after a Han character or closing Chinese bracket/quote;
 * ``.`` after Han when no letter or digit follows (``保护群众.所谓`` → ``。``),
-  and runs of dots after Han become ``……``;
+  and runs of two or more of ``.。…`` after Han become ``……``;
 * ``( )`` around content with Han, or around a Chinese ordinal (``(三)``);
 * straight ``"…"`` and ``'…'`` around content with Han become ``“…”``/``‘…’``,
   and half-straight pairs (``“第一线"``) are completed.
@@ -35,9 +35,9 @@ _URL = regex.compile(
 _PARENS = regex.compile(r"(?P<o>[(（])(?P<c>[^()（）\n]{1,120})(?P<cl>[)）])")
 _DQUOTES = regex.compile(r'(?P<o>["“])(?P<c>[^"“”\n]{1,200})(?P<cl>["”])')
 _SQUOTES = regex.compile(r"(?P<o>')(?P<c>[^'‘’\n]{1,100})(?P<cl>')")
-_ELLIPSIS = regex.compile(rf"(?<={HAN}{HSPACE}*)(?:\.{{2,}}|。{{2,}}|…(?=\.))[.…]*")
+_ELLIPSIS = regex.compile(rf"(?<={HAN}{HSPACE}*)[.。…]{{2,}}")
 _MARKS = regex.compile(rf"(?<={_LEFT}{HSPACE}*)[,;:?!]+")
-_PERIOD = regex.compile(rf"(?<={HAN}{HSPACE}*)\.(?![A-Za-z0-9_.])")
+_PERIOD = regex.compile(rf"(?<={HAN}{HSPACE}*)\.(?![A-Za-z0-9_.。…])")
 
 
 def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:

@@ -11,7 +11,9 @@ from .base import Normalizer
 
 __all__ = ["Whitespace"]
 
-_LINE_BREAKS = regex.compile("\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
+# U+0085 is left to UnicodeRepair: in scraped text it is far more often a cp1252
+# byte inside mojibake than a NEL line break.
+_LINE_BREAKS = regex.compile("\r\n|[\r\u2028\u2029\x0b\x0c]")
 _TRAILING = regex.compile(r"[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+(?=\n|\Z)")
 _LEADING = regex.compile(r"(?m)^[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+")
 _DOC_START = regex.compile(r"\A\n+")

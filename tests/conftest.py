@@ -1,0 +1,35 @@
+"""Shared fixtures: the reference seed dump (when present) and hypothesis profiles."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+SEEDS = Path(os.environ.get("TEXTWASH_SEEDS", ROOT.parent / "shared" / "seeds"))
+SEED_DUMP = SEEDS / "000_743cec15d1e63d61.txt"
+
+settings.register_profile(
+    "default", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "long", max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck)
+)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+)
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    """The reference dump from ../shared/seeds, or skip when this clone has none."""
+    if not SEED_DUMP.exists():
+        pytest.skip(f"reference seed dump not found at {SEED_DUMP} (set TEXTWASH_SEEDS)")
+    return SEED_DUMP.read_text(encoding="utf-8")

@@ -1,0 +1,364 @@
+"""Per-normalizer behaviour on the hard cases named in issue 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from textwash.normalizers import (
+    Boilerplate,
+    ChineseConvert,
+    Confusables,
+    LineRepair,
+    OcrSpacing,
+    Punctuation,
+    RepeatedLines,
+    UnicodeRepair,
+    Whitespace,
+    Width,
+)
+from textwash.normalizers.confusables import load_rules
+
+# -- UnicodeRepair -----------------------------------------------------------
+
+
+def test_unicode_repair_keeps_chinese_punctuation_and_quotes():
+    text = "他说：“你好！”（一）；‘引’，　全角空格"
+    assert UnicodeRepair()(text) == text
+
+
+def test_unicode_repair_fixes_utf8_read_as_latin1():
+    mojibake = "公安机关".encode().decode("latin-1")
+    assert UnicodeRepair()(mojibake + "，工作") == "公安机关，工作"
+
+
+def test_unicode_repair_maps_radicals_from_pdf_extraction():
+    assert UnicodeRepair()("⼈⺠警察⻔⼝") == "人民警察门口"
+
+
+def test_unicode_repair_drops_invisibles_and_controls():
+    assert UnicodeRepair()("\ufeff社\u200b会\x07工\u2060作") == "社会工作"
+
+
+def test_unicode_repair_keeps_zero_width_joiner_in_emoji():
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert UnicodeRepair()(family) == family
+
+
+@pytest.mark.parametrize("marker", ["锟斤拷", "锟斤拷锟斤拷", "烫烫烫烫", "屯屯屯"])
+def test_unicode_repair_removes_lost_byte_markers(marker):
+    assert UnicodeRepair()(f"工作{marker}总结") == "工作总结"
+
+
+def test_unicode_repair_keeps_a_single_real_character():
+    assert UnicodeRepair()("水很烫，烫烫的") == "水很烫，烫烫的"
+
+
+def test_unicode_repair_flags_markers():
+    flags = UnicodeRepair().flags("工作锟斤拷总结")
+    assert [(f.kind, f.start, f.end) for f in flags] == [("lost-bytes", 2, 5)]
+
+
+# -- Width ---------------------------------------------------------------------
+
+
+def test_width_narrows_letters_and_digits_only():
+    assert Width()("ＡＢＣ１２３，（一）：") == "ABC123，（一）："
+
+
+def test_width_symbols_option():
+    assert Width(symbols=True)("５０％＋") == "50%+"
+    assert Width()("５０％") == "50％"
+
+
+# -- OcrSpacing ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("社 会 、实 现", "社会、实现"),
+        ("社 会 、实 现 中华 民 族伟 大 复 兴 提 供 坚 强", "社会、实现中华民族伟大复兴提供坚强"),
+        ("8 0 0 0 万", "8000万"),
+        ("有 着 8 0 0 0万 党 员 的 执 政 党", "有着8000万党员的执政党"),
+        ("耿 志 峰", "耿志峰"),
+        (
+            "心里装着群众，勇于对人 民负责，坚持替群众着 想",
+            "心里装着群众，勇于对人民负责，坚持替群众着想",
+        ),
+        ("问题 ， 从自己做起", "问题，从自己做起"),
+        ("\u3000社\u3000会\u3000、\u3000实", "\u3000社会、实"),
+    ],
+)
+def test_ocr_spacing_removes_ocr_gaps(raw, clean):
+    assert OcrSpacing()(raw) == clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Windows 10",
+        "1 2 3",
+        "Reduce, reuse, recycle.",
+        "第一章 总则",
+        "第三条 为了规范管理",
+        "张三 李四 王五 赵六",
+        "床前明月光 疑是地上霜",
+        "使用 Windows 10 系统",
+    ],
+)
+def test_ocr_spacing_leaves_legitimate_spaces(text):
+    assert OcrSpacing()(text) == text
+
+
+# -- Punctuation ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("近年来,随着", "近年来，随着"),
+        ("(三)加强管理", "（三）加强管理"),
+        ('他说:"你好"', "他说：“你好”"),
+        ("主要包括七个方面:一是", "主要包括七个方面：一是"),
+        ("是什么?怎么办!", "是什么？怎么办！"),
+        ("如鱼得水;关系搞僵了", "如鱼得水；关系搞僵了"),
+        ("实行社区(驻村)民警制", "实行社区（驻村）民警制"),
+        ('推到了“第一线",推到了', "推到了“第一线”，推到了"),
+        ("保护群众.所谓", "保护群众。所谓"),
+        ("工作方法..", "工作方法……"),
+        ("“警有为、民受益”,就是", "“警有为、民受益”，就是"),
+        ("( 三) 要", "（ 三） 要"),
+    ],
+)
+def test_punctuation_restores_full_width(raw, clean):
+    assert Punctuation()(raw) == clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12:30",
+        "3.14",
+        "(a)",
+        "f(x) = (1, 2)",
+        "Hello, world! How are you?",
+        "https://example.org/a,b?x=1",
+        "访问https://example.org/a,b?x=1获取",
+        "见 www.example.com/path",
+        "时间为9:00-18:30",
+        "版本号1.2.3",
+        "浅谈新时期的公安群众工作(2)",
+        "文件名report.pdf",
+    ],
+)
+def test_punctuation_leaves_ascii_contexts(text):
+    assert Punctuation()(text) == text
+
+
+# -- LineRepair ----------------------------------------------------------------
+
+
+def test_line_repair_joins_a_hard_wrap():
+    raw = "加之报纸上、网络上经常性出现的涉警的负面新闻极大破坏了他们心目中人民警\n察的良好形象。"
+    assert LineRepair()(raw) == raw.replace("\n", "")
+
+
+def test_line_repair_joins_an_unclosed_bracket():
+    assert (
+        LineRepair()("〔浅谈公安机关在新形势下如何做好群\n众工作〕")
+        == "〔浅谈公安机关在新形势下如何做好群众工作〕"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "浅谈公安机关在新形势下如何做好群众工作\n公安机关的群众工作是党的群众工作的重要方面。",
+        "造成当前群众工作难做的主要原因有以下三点：\n（一）公安机关职能限制。",
+        "二、新形势下公安群众工作的难点\n造成当前群众工作难做的主要原因。",
+        "一段很长的正文，一段很长的正文，一段很长的正文，一段很长的正文\n第二章 附则",
+        "一段很长的正文，一段很长的正文，一段很长的正文，一段很长的正文\n1. 第一项",
+        "一段很长的正文，一段很长的正文，一段很长的正文，一段很长的正文\n（三）第三项",
+        "一段很长的正文，一段很长的正文，一段很长的正文，一段很长的正文\n一、第一节",
+        "第一段的结尾。\n第二段的开头。",
+        "段落一\n\n段落二",
+    ],
+)
+def test_line_repair_keeps_paragraphs_headings_and_lists(text):
+    assert LineRepair()(text) == text
+
+
+# -- ChineseConvert ------------------------------------------------------------
+
+
+def test_chinese_convert_default_t2s():
+    assert ChineseConvert()("這個軟體很好用，後來") == "这个软体很好用，后来"
+
+
+def test_chinese_convert_leaves_simplified_text():
+    text = "乾隆年间的事情显著著称，后来又怎么样"
+    assert ChineseConvert()(text) == text
+
+
+def test_chinese_convert_risky_configs_are_gated():
+    assert ChineseConvert("tw2s")("显著著称么") == "显著著称么"
+    assert ChineseConvert("tw2s")("這個軟體很顯著，看著辦") == "这个软体很显著，看着办"
+    assert ChineseConvert("tw2sp")("這個軟體很顯著") == "这个软件很显著"
+    assert ChineseConvert("tw2s", only_if_traditional=False)("显著") == "显着"
+
+
+def test_chinese_convert_s2t_is_idempotent_on_traditional_input():
+    once = ChineseConvert("s2t")("观念和觀念，了解")
+    assert ChineseConvert("s2t")(once) == once
+
+
+def test_chinese_convert_rejects_unknown_config():
+    with pytest.raises(ValueError, match="unknown OpenCC config"):
+        ChineseConvert("x2y")
+
+
+def test_chinese_convert_is_picklable():
+    import pickle
+
+    step = ChineseConvert("s2t")
+    assert pickle.loads(pickle.dumps(step))("汉字") == "漢字"
+
+
+# -- Confusables ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("掌握笫一手资料", "掌握第一手资料"),
+        ("笫3章", "第3章"),
+        ("服务裙众", "服务群众"),
+        ("深人辖区", "深入辖区"),
+        ("从严治警措旖", "从严治警措施"),
+    ],
+)
+def test_confusables_repairs(raw, clean):
+    assert Confusables()(raw) == clean
+
+
+@pytest.mark.parametrize("text", ["床笫之间", "床笫之欢", "资深人士", "裙子", "群众", "深入人心"])
+def test_confusables_precision(text):
+    assert Confusables()(text) == text
+
+
+def test_confusables_user_file(tmp_path):
+    f = tmp_path / "mine.tsv"
+    f.write_text("# my rules\n政腐\t政府\tdodge\n", encoding="utf-8")
+    assert Confusables(extra_file=str(f))("地方政腐") == "地方政府"
+    assert Confusables(extra=(("蓝瘦", "难受"),))("蓝瘦") == "难受"
+
+
+def test_confusables_bad_user_file_names_the_line(tmp_path):
+    f = tmp_path / "bad.tsv"
+    f.write_text("ok\tfine\nno-tab-here\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.tsv:2"):
+        load_rules(f)
+
+
+def test_confusables_flags_masks():
+    flags = Confusables().flags("引起*** 多发")
+    assert [(f.kind, f.start, f.end) for f in flags] == [("masked", 2, 5)]
+
+
+def test_shipped_rules_do_not_fire_on_their_replacements():
+    for rule in load_rules():
+        assert Confusables()(rule.replacement) == rule.replacement, rule
+
+
+# -- Boilerplate and RepeatedLines ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1. 1、下载文档前请自行甄别文档内容的完整性,平台不提供额外的编辑、内容补充、找答案等附加服务。",
+        '2. 2、"仅部分预览"的文档,不可在线预览部分如存在完整性等问题,可反馈申请退款。',
+        "3. 3、如文档侵犯您的权益,请联系客服反馈,我们会尽快为您处理(人工客服工作时间:9:00-18:30)。",
+        "三一文库()/免费论文/行政管理论文",
+        "相关文档",
+        "最新文档",
+        "合集下载",
+        "第 2 页 共 5 页",
+        "- 3 -",
+        "Page 2 of 5",
+    ],
+)
+def test_boilerplate_removes_site_lines(line):
+    assert Boilerplate()(f"正文一。\n{line}\n正文二。") == "正文一。\n正文二。"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们要做好相关文档的管理工作。",
+        "最新文档显示，工作进展顺利。",
+        "第2页的内容很重要。",
+        "比分是3/5。",
+    ],
+)
+def test_boilerplate_keeps_content_lines(text):
+    assert Boilerplate()(text) == text
+
+
+def test_boilerplate_user_patterns():
+    assert Boilerplate(patterns=(r"^本文来自.*网$",))("本文来自某某网\n正文。") == "正文。"
+
+
+def test_boilerplate_strips_check_mark_badge():
+    assert Boilerplate()("(√)浅谈公安机关\n") == "浅谈公安机关\n"
+
+
+def test_repeated_lines_collapse_titles():
+    raw = "浅谈群众工作\n\n浅谈群众工作\n\n浅谈群众工作浅谈群众工作公安工作是……"
+    assert RepeatedLines()(raw) == "浅谈群众工作\n\n\n浅谈群众工作公安工作是……"
+
+
+def test_repeated_lines_keep_long_repeated_paragraphs():
+    para = "这是一段很长的正文。" * 20
+    text = f"{para}\n{para}"
+    assert RepeatedLines()(text) == text
+
+
+# -- Whitespace ----------------------------------------------------------------
+
+
+def test_whitespace_normalizes():
+    raw = "\n\n标题 \t\r\n\r\n\r\n\r\n正文\u3000\u2028第二行\n\n\n"
+    assert Whitespace()(raw) == "标题\n\n正文\n第二行\n"
+
+
+def test_whitespace_indent_option():
+    assert Whitespace()("\u3000\u3000正文") == "\u3000\u3000正文"
+    assert Whitespace(strip_indent=True)("\u3000\u3000正文") == "正文"
+
+
+# -- common protocol -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        UnicodeRepair(),
+        Width(),
+        OcrSpacing(min_han=5),
+        Punctuation(quotes=False),
+        LineRepair(),
+        ChineseConvert("s2t"),
+        Confusables(),
+        Boilerplate(patterns=("x",)),
+        RepeatedLines(),
+        Whitespace(),
+    ],
+)
+def test_repr_shows_only_non_default_options(step):
+    r = repr(step)
+    assert r.startswith(type(step).__name__ + "(")
+    assert (
+        r
+        == f"{type(step).__name__}({', '.join(f'{k}={v!r}' for k, v in step.to_config().items() if k != 'name')})"
+    )

@@ -1,0 +1,60 @@
+"""Property tests: every normalizer and preset is total, idempotent and honest about edits."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import textwash
+from textwash import apply_edits
+from textwash.normalizers import NORMALIZERS
+
+# Text that looks like the dumps: Han, CJK and ASCII punctuation, digits,
+# Latin letters, spaces of several kinds and line breaks, mixed with any Unicode.
+ALPHABET = list(
+    "社会实现中华民族伟大复兴第一章总则笫裙众床人民警察群众工作相关文档下载标题"
+    "，。、；：？！“”‘’（）《》【】〔〕…—"
+    ",.;:?!()\"'-*/"
+    "0123456789abcXYZ"
+    "  \u3000\t\n\n\n\r"
+    "ＡＢ１２⼈⺠\u200b\ufeff"
+)
+dumpish = st.text(alphabet=st.sampled_from(ALPHABET), max_size=120)
+anything = st.text(max_size=80)
+texts = st.one_of(dumpish, anything, st.lists(dumpish, max_size=4).map("\n".join))
+
+NORMALIZER_CLASSES = sorted(NORMALIZERS.items())
+
+
+@pytest.mark.parametrize(("name", "cls"), NORMALIZER_CLASSES)
+@given(text=texts)
+def test_normalizer_is_idempotent_and_matches_its_edits(name, cls, text):
+    n = cls()
+    edits = n.edits(text)
+    once = apply_edits(text, edits)
+    assert once == n(text)
+    for a, b in itertools.pairwise(edits):
+        assert a.end <= b.start
+    assert n(once) == once, f"{name} is not idempotent"
+
+
+@pytest.mark.parametrize("preset", textwash.PRESET_NAMES)
+@given(text=texts)
+def test_preset_is_idempotent(preset, text):
+    once = textwash.clean(text, preset)
+    assert textwash.clean(once, preset) == once
+
+
+@given(text=texts)
+def test_run_offsets_cover_the_raw_text(text):
+    result = textwash.get_preset("zh").run(text)
+    assert result.text == textwash.clean(text)
+    assert apply_edits(text, result.edits) == result.text
+    n = len(result.text)
+    for start in range(0, n + 1, max(1, n // 7)):
+        end = min(n, start + 5)
+        s, e = result.to_source(start, end)
+        assert 0 <= s <= e <= len(text)
