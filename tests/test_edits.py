@@ -106,4 +106,4 @@ def test_chain_edits_reports_against_the_original():
 
     edits = chain_edits("a , b", drop_spaces, widen)
     assert apply_edits("a , b", edits) == "a，b"
-    assert edits == [Edit(1, 4, "，")]
+    assert edits == [Edit(1, 2, ""), Edit(2, 3, "，"), Edit(3, 4, "")]

@@ -99,8 +99,9 @@ def compose_edits(text: str, first: Sequence[Edit], second: Sequence[Edit]) -> l
     """Compose two edit lists into one that maps ``text`` straight to the final text.
 
     ``first`` applies to ``text``; ``second`` applies to the result of ``first``.
-    Overlapping or touching edits merge, so every returned edit is exact: outside
-    the edits the text is copied unchanged.
+    Overlapping edits merge; edits that only touch stay apart, so offsets stay
+    as fine-grained as the steps reported them.  Outside the returned edits the
+    text is copied unchanged.
 
     >>> t = "a,b"
     >>> e1 = [Edit(1, 2, "，")]          # a，b
@@ -127,7 +128,9 @@ def compose_edits(text: str, first: Sequence[Edit], second: Sequence[Edit]) -> l
         cs, ce = spans[k][0], spans[k][1]
         a_delta = 0
         b_idx: list[int] = []
-        while k < len(spans) and spans[k][0] <= ce:
+        first_span = True
+        while k < len(spans) and (first_span or spans[k][0] < ce):
+            first_span = False
             _, e, kind, i = spans[k]
             ce = max(ce, e)
             if kind == 0:
@@ -163,7 +166,7 @@ def chain_edits(text: str, *passes: Callable[[str], list[Edit]]) -> list[Edit]:
     >>> spaces = lambda t: sub_edits(regex.compile(" "), t, "")
     >>> upper = lambda t: sub_edits(regex.compile("[a-z]"), t, lambda m: m[0].upper())
     >>> chain_edits("a b", spaces, upper)
-    [Edit(start=0, end=3, new='AB')]
+    [Edit(start=0, end=1, new='A'), Edit(start=1, end=2, new=''), Edit(start=2, end=3, new='B')]
     """
     total: list[Edit] = []
     current = text

@@ -44,7 +44,7 @@ _LINE = regex.compile(r"[^\n]+")
 _SENTENCE_PUNCT = regex.compile(r"[，。；、：？！,;:?!]")
 
 
-def is_ocr_spaced(line: str, min_han: int = 10, min_single: int = 2) -> bool:
+def is_ocr_spaced(line: str, min_han: int = 10, min_single: int = 1) -> bool:
     """Whether the Han–Han spaces of ``line`` look like OCR debris.
 
     >>> is_ocr_spaced("社 会 、实 现 中华 民 族")
@@ -95,7 +95,7 @@ class OcrSpacing(Normalizer):
     """
 
     min_han: int = 10
-    min_single: int = 2
+    min_single: int = 1
     digits: bool = True
 
     def _digit_pass(self, text: str) -> list[Edit]:
