@@ -44,7 +44,7 @@ def test_pipeline_runs_steps_in_order_and_is_reorderable():
     assert len(a) == 2
     assert isinstance(a[0], OcrSpacing)
     assert a[1:] == Pipeline([Punctuation()])
-    assert (a + [ChineseConvert()]).steps[-1] == ChineseConvert()
+    assert (a + Pipeline([ChineseConvert()])).steps[-1] == ChineseConvert()
 
 
 def test_plain_callables_and_user_normalizers_fit_in():
@@ -131,7 +131,7 @@ def test_config_errors_are_clear(config, message):
 def test_config_file_errors_name_the_file(tmp_path):
     f = tmp_path / "broken.toml"
     f.write_text("[[steps]\nname = 1", encoding="utf-8")
-    with pytest.raises(ConfigError, match="broken.toml: invalid TOML"):
+    with pytest.raises(ConfigError, match=r"broken\.toml: invalid TOML"):
         Pipeline.from_config(f)
     with pytest.raises(ConfigError, match="cannot read pipeline file"):
         Pipeline.from_config(tmp_path / "missing.toml")

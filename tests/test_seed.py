@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import regex
 
 import textwash
@@ -61,7 +63,7 @@ def test_no_ascii_punctuation_between_han(seed_text):
 def test_no_title_repeated_on_the_next_line(seed_text):
     out = textwash.clean(seed_text)
     lines = [line for line in out.split("\n") if line.strip()]
-    repeats = [a for a, b in zip(lines, lines[1:], strict=False) if a == b]
+    repeats = [a for a, b in itertools.pairwise(lines) if a == b]
     assert repeats == []
 
 
