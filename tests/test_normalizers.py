@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from textwash.normalizers import (
+    NORMALIZERS,
     Boilerplate,
     ChineseConvert,
     Confusables,
@@ -208,7 +209,8 @@ def test_chinese_convert_risky_configs_are_gated():
 
 
 def test_chinese_convert_s2t_is_idempotent_on_traditional_input():
-    once = ChineseConvert("s2t")("观念和觀念，了解")
+    once = ChineseConvert("s2t")("观念，了解\n觀念，根據里辦公處的統計")
+    assert once == "觀念，瞭解\n觀念，根據里辦公處的統計"
     assert ChineseConvert("s2t")(once) == once
 
 
@@ -362,3 +364,28 @@ def test_repr_shows_only_non_default_options(step):
         r
         == f"{type(step).__name__}({', '.join(f'{k}={v!r}' for k, v in step.to_config().items() if k != 'name')})"
     )
+
+
+# -- clean text stays byte-for-byte the same ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "presets"),
+    [("clean_zh.txt", ["zh", "minimal"]), ("clean_zh_hant.txt", ["zh-hant", "minimal"])],
+)
+def test_presets_leave_clean_text_unchanged(path, presets):
+    import textwash
+
+    from .conftest import DATA
+
+    text = (DATA / path).read_text(encoding="utf-8")
+    for preset in presets:
+        assert textwash.clean(text, preset) == text, preset
+
+
+@pytest.mark.parametrize("name", sorted(NORMALIZERS))
+def test_each_normalizer_leaves_clean_text_unchanged(name):
+    from .conftest import DATA
+
+    text = (DATA / "clean_zh.txt").read_text(encoding="utf-8")
+    assert NORMALIZERS[name]()(text) == text

@@ -84,18 +84,19 @@ class ChineseConvert(Normalizer):
     the risky configs (``tw2s``, ``tw2sp``, ``hk2s``, ``hk2sp``) only.
 
     Configs from simplified (``s2*``) expect simplified input and misread text
-    that is already traditional (``觀念`` → ``觀唸``), so they first fold the text
-    to simplified with ``t2s``: the step then converts each character once, and
-    running it twice changes nothing more (``fold_first=False`` turns this off).
+    that is already traditional (``觀念`` → ``觀唸``, ``里辦公處`` → ``裏辦公處``),
+    so by default they skip every line that already contains traditional
+    characters (``skip_traditional_lines``).  Running the step twice then
+    changes nothing more, and traditional text passes through untouched.
 
-    >>> ChineseConvert("s2t")("观念和觀念")
-    '觀念和觀念'
+    >>> ChineseConvert("s2t")("观念\\n根據里辦公處的統計")
+    '觀念\\n根據里辦公處的統計'
     """
 
     config: str = "t2s"
     only_if_traditional: bool | None = None
     min_traditional: float = 0.05
-    fold_first: bool = True
+    skip_traditional_lines: bool = True
 
     def __post_init__(self) -> None:
         if self.config not in OPENCC_CONFIGS:
@@ -114,7 +115,11 @@ class ChineseConvert(Normalizer):
         if self._gated() and traditional_ratio(text) < self.min_traditional:
             return []
         conv = get_converter(self.config)
-        if self.fold_first and self.config.startswith("s2"):
-            fold = get_converter("t2s")
-            return line_diff_edits(text, lambda line: conv.convert(fold.convert(line)))
+        if self.skip_traditional_lines and self.config.startswith("s2"):
+            t2s = get_converter("t2s")
+
+            def convert(line: str) -> str:
+                return line if t2s.convert(line) != line else conv.convert(line)
+
+            return line_diff_edits(text, convert)
         return line_diff_edits(text, conv.convert)
