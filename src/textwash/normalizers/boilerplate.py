@@ -80,11 +80,14 @@ def load_patterns(path: str | os.PathLike[str] | None = None) -> list[str]:
 @lru_cache(maxsize=16)
 def _compiled(
     builtin: bool, patterns: tuple[str, ...], patterns_file: str | None
-) -> list[regex.Pattern[str]]:
+) -> regex.Pattern[str]:
     pats = (load_patterns() if builtin else []) + list(patterns)
     if patterns_file:
         pats += load_patterns(patterns_file)
-    return [regex.compile(p) for p in pats]
+    if not pats:
+        return regex.compile(r"(?!)")
+    # one alternation: a single search per line however many patterns there are
+    return regex.compile("|".join(f"(?:{p})" for p in pats))
 
 
 @dataclass(frozen=True, repr=False)
@@ -104,8 +107,7 @@ class Boilerplate(Normalizer):
     patterns_file: str | None = None
 
     def _is_boilerplate(self, key: str) -> bool:
-        pats = _compiled(self.builtin, tuple(self.patterns), self.patterns_file)
-        return any(p.search(key) for p in pats)
+        return bool(_compiled(self.builtin, tuple(self.patterns), self.patterns_file).search(key))
 
     def edits(self, text: str) -> list[Edit]:
         out: list[Edit] = []

@@ -30,8 +30,10 @@ _HAS_HAN = regex.compile(HAN)
 _ORDINAL = regex.compile(rf"^{HSPACE}*[{ZH_NUM}]{{1,4}}{HSPACE}*$")
 
 _URL = regex.compile(
-    r"(?:https?|ftp)://[^\s\p{Han}，。“”]+|www\.[^\s\p{Han}，。“”]+|[\w.+-]+@[\w-]+\.[\w.]+"
+    r"(?:https?|ftp)://[^\s\p{Han}，。“”]+|www\.[^\s\p{Han}，。“”]+"
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.]+"
 )
+_URL_HINT = regex.compile(r"://|www\.|@")
 _PARENS = regex.compile(r"(?P<o>[(（])(?P<c>[^()（）\n]{1,120})(?P<cl>[)）])")
 _DQUOTES = regex.compile(r'(?P<o>["“])(?P<c>[^"“”\n]{1,200})(?P<cl>["”])')
 _SQUOTES = regex.compile(r"(?P<o>')(?P<c>[^'‘’\n]{1,100})(?P<cl>')")
@@ -66,6 +68,8 @@ class Punctuation(Normalizer):
     quotes: bool = True
 
     def _protected(self, text: str) -> list[tuple[int, int]]:
+        if not _URL_HINT.search(text):
+            return []
         return [m.span() for m in _URL.finditer(text)]
 
     def _quotes(self, text: str) -> list[Edit]:

@@ -50,11 +50,11 @@ _MARKERS = regex.compile(r"(?:锟斤拷)+|烫{3,}|屯{3,}")
 
 # A line can need ftfy only if it has one of these: Latin-1/cp1252 mojibake
 # material, C0/C1 controls, escapes, HTML entities, or ligatures.
-_FTFY_SUSPECT = regex.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
-    r"\u0192\u02c6\u02dc\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
-    r"\ufb00-\ufb06]|&#?\w+;"
-)
+# A line can need ftfy only if it has one of these: Latin-1 range characters
+# (every UTF-8 mojibake starts with one: the lead byte read as Latin-1/cp1252),
+# C0/C1 controls and escapes, HTML entities, or ligatures.  Chinese text with
+# “”…— alone does not trigger it.
+_FTFY_SUSPECT = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff\ufb00-\ufb06]|&#?\w+;")
 
 
 def fix_radicals(text: str) -> str:
