@@ -30,6 +30,12 @@ _HAN_GAP = regex.compile(rf"(?<={HAN_OR_PUNCT}){_HEADING_BEFORE}{HSPACE}+(?={HAN
 _PUNCT_GAP = regex.compile(
     rf"(?<={CJK_PUNCT}){HSPACE}+(?={HAN_OR_PUNCT})|(?<={HAN_OR_PUNCT}){HSPACE}+(?={CJK_PUNCT})"
 )
+# In OCR-spaced lines, also the gaps around numbers: "不足 4 0 % 提高" -> "不足40%提高".
+_NUMBER_GAP = regex.compile(
+    rf"(?<=\d){HSPACE}+(?=[%％‰])"
+    rf"|(?<=[\d%％‰]){HSPACE}+(?={HAN_OR_PUNCT})"
+    rf"|(?<={HAN_OR_PUNCT}){HSPACE}+(?=\d)"
+)
 # Single digits split by spaces: "8 0 0 0".
 _SPLIT_DIGITS = regex.compile(
     rf"(?P<pre>{HSPACE}*)(?<!\d)(?P<run>\d(?:{HSPACE}\d)+)(?!\d)"
@@ -111,9 +117,14 @@ class OcrSpacing(Normalizer):
         for line in _LINE.finditer(text):
             body = line.group(0)
             base = line.start()
-            ocr = is_ocr_spaced(body, self.min_han, self.min_single)
-            pattern = _HAN_GAP if ocr else _PUNCT_GAP
-            out.extend(Edit(base + g.start(), base + g.end(), "") for g in pattern.finditer(body))
+            if is_ocr_spaced(body, self.min_han, self.min_single):
+                gaps = sorted(
+                    [g.span() for g in _HAN_GAP.finditer(body)]
+                    + [g.span() for g in _NUMBER_GAP.finditer(body)]
+                )
+            else:
+                gaps = [g.span() for g in _PUNCT_GAP.finditer(body)]
+            out.extend(Edit(base + a, base + b, "") for a, b in gaps)
         return out
 
     def edits(self, text: str) -> list[Edit]:

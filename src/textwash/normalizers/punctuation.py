@@ -4,7 +4,8 @@ Scraped dumps often went through an NFKC pass that flattened ``，（）：；�
 to ASCII.  This step puts them back where the context is Chinese and leaves
 numbers (``12:30``, ``3.14``), URLs and English sentences alone:
 
-* ``, ; : ? !`` directly after a Han character or closing Chinese bracket/quote;
+* ``, ; : ? !`` directly after a Han character or closing Chinese bracket/quote,
+  and ``, ;`` between a number and Han (``20:30,其他`` → ``20:30，其他``);
 * ``.`` after Han when no letter or digit follows (``保护群众.所谓`` → ``。``),
   and runs of two or more of ``.。…`` after Han become ``……``;
 * ``( )`` around content with Han, or around a Chinese ordinal (``(三)``);
@@ -38,7 +39,11 @@ _PARENS = regex.compile(r"(?P<o>[(（])(?P<c>[^()（）\n]{1,120})(?P<cl>[)）])
 _DQUOTES = regex.compile(r'(?P<o>["“])(?P<c>[^"“”\n]{1,200})(?P<cl>["”])')
 _SQUOTES = regex.compile(r"(?P<o>')(?P<c>[^'‘’\n]{1,100})(?P<cl>')")
 _ELLIPSIS = regex.compile(rf"(?<={HAN}{HSPACE}*)[.。…]{{2,}}")
-_MARKS = regex.compile(rf"(?<={_LEFT}{HSPACE}*)[,;:?!]+")
+_MARKS = regex.compile(
+    rf"(?<={_LEFT}{HSPACE}*)[,;:?!]+"
+    # a comma or semicolon after a number that goes on in Chinese: "20:30,其他"
+    rf"|(?<=[\d%])[,;](?={HSPACE}*{HAN})"
+)
 _PERIOD = regex.compile(rf"(?<={HAN}{HSPACE}*)\.(?![A-Za-z0-9_.。…])")
 
 

@@ -57,6 +57,9 @@ _MARKERS = regex.compile(r"(?:锟斤拷)+|烫{3,}|屯{3,}")
 _FTFY_SUSPECT = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff\ufb00-\ufb06]|&#?\w+;")
 
 
+_OUTER_BLANKS = regex.compile(r"(?P<lead>\s*)(?P<core>.*?)(?P<trail>\s*)\Z", regex.DOTALL)
+
+
 def fix_radicals(text: str) -> str:
     """Map Kangxi radicals and CJK Radicals Supplement characters to ideographs.
 
@@ -127,9 +130,16 @@ class UnicodeRepair(Normalizer):
         )
 
     def _ftfy_pass(self, text: str) -> list[Edit]:
-        return line_diff_edits(
-            text, lambda line: self._ftfy_line(line) if self._needs_ftfy(line) else line
-        )
+        def fix(line: str) -> str:
+            if not self._needs_ftfy(line):
+                return line
+            # ftfy sees the line without its outer blanks, as it will look once the
+            # Whitespace step has stripped them: its verdict must not depend on them.
+            m = _OUTER_BLANKS.match(line)
+            assert m is not None
+            return m["lead"] + self._ftfy_line(m["core"]) + m["trail"]
+
+        return line_diff_edits(text, fix)
 
     def edits(self, text: str) -> list[Edit]:
         passes: list[Callable[[str], list[Edit]]] = []
