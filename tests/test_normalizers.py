@@ -392,3 +392,8 @@ def test_each_normalizer_leaves_clean_text_unchanged(name):
 
     text = (DATA / "clean_zh.txt").read_text(encoding="utf-8")
     assert NORMALIZERS[name]()(text) == text
+
+
+@pytest.mark.parametrize("text", ["牀笫之間", "資深人士"])
+def test_confusables_contexts_cover_traditional_forms(text):
+    assert Confusables()(text) == text
