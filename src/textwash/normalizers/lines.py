@@ -38,7 +38,7 @@ _HEADING = regex.compile(
       | \d{{1,3}}{_S}[.．、](?!\d)
       | [①-⑳⑴-⒇⒈-⒛]
       | [【〔\[]
-      | [*•·●◆■\-–—]\s
+      | [*•·●◆■\-–—]          # bullets, with or without the space OcrSpacing may take
     )""",
     regex.VERBOSE,
 )
