@@ -45,10 +45,31 @@ def line_key(line: str) -> str:
     >>> line_key("  1. 1、下載文檔前請自行甄別 (完整性)")
     '下载文档前请自行甄别（完整性）'
     """
-    key = _SPACE.sub("", line).translate(_TO_FULL)
-    if _NON_ASCII.search(key):
-        key = get_converter("t2s").convert(key)
-    return _LIST_PREFIX.sub("", key)
+    if _NON_ASCII.search(line):
+        line = get_converter("t2s").convert(line)
+    return _loose(line)
+
+
+def _loose(line: str) -> str:
+    return _LIST_PREFIX.sub("", _SPACE.sub("", line).translate(_TO_FULL))
+
+
+def _lines_with_keys(text: str, max_chars: int) -> list[tuple[regex.Match[str], str | None]]:
+    """Every line of ``text`` with its :func:`line_key`, or None when it is longer
+    than ``max_chars`` (long lines are never boilerplate or titles).
+
+    The text is folded to simplified in one OpenCC call rather than line by
+    line; OpenCC leaves line breaks alone, so the lines still pair up.
+    """
+    folded = get_converter("t2s").convert(text) if _NON_ASCII.search(text) else text
+    folded_lines = folded.split("\n")
+    lines = list(_LINE.finditer(text))
+    if len(folded_lines) - (1 if folded.endswith("\n") else 0) != len(lines):
+        folded_lines = [m.group(0) for m in lines]  # pragma: no cover - safety net
+    return [
+        (m, _loose(folded_lines[i]) if m.end() - m.start() <= max_chars else None)
+        for i, m in enumerate(lines)
+    ]
 
 
 def _parse(text: str, where: str) -> list[str]:
@@ -97,7 +118,8 @@ class Boilerplate(Normalizer):
     >>> Boilerplate()("(√)标题\\n正文。\\n相关文档\\n第 2 页 共 5 页\\n")
     '标题\\n正文。\\n'
 
-    Patterns are regexes searched in :func:`line_key` of each line.
+    Patterns are regexes searched in :func:`line_key` of each line; lines longer
+    than ``max_chars`` are content, whatever they contain.
     ``patterns`` and ``patterns_file`` add your own; ``builtin=False`` drops the
     shipped ones (``textwash/data/boilerplate.txt``).
     """
@@ -105,18 +127,16 @@ class Boilerplate(Normalizer):
     builtin: bool = True
     patterns: tuple[str, ...] = ()
     patterns_file: str | None = None
+    max_chars: int = 200
 
     def _is_boilerplate(self, key: str) -> bool:
         return bool(_compiled(self.builtin, tuple(self.patterns), self.patterns_file).search(key))
 
     def edits(self, text: str) -> list[Edit]:
         out: list[Edit] = []
-        for m in _LINE.finditer(text):
+        for m, key in _lines_with_keys(text, self.max_chars):
             body = m.group(0).rstrip("\n")
-            key = line_key(body)
-            if not key:
-                continue
-            if self._is_boilerplate(key):
+            if key and self._is_boilerplate(key):
                 out.append(Edit(m.start(), m.end(), ""))
                 continue
             p = _PREFIXES.match(body)
@@ -158,11 +178,11 @@ class RepeatedLines(Normalizer):
         out: list[Edit] = []
         prev_key = ""
         prev_body = ""
-        for m in _LINE.finditer(text):
+        for m, line_key_ in _lines_with_keys(text, self.max_chars + 1):
             body = m.group(0).rstrip("\n")
-            key = line_key(body)
-            if not key:
+            if not body.strip():
                 continue
+            key = line_key_ or ""
             if prev_key and len(prev_key) <= self.max_chars:
                 if key == prev_key:
                     out.append(Edit(m.start(), m.end(), ""))
