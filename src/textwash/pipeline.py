@@ -214,10 +214,12 @@ class Pipeline:
         from .presets import get_preset
 
         if "preset" in cfg:
-            base = get_preset(str(cfg["preset"]))
             if "steps" in cfg:
                 raise ConfigError(f"{where}: give either 'preset' or 'steps', not both")
-            return base
+            try:
+                return get_preset(str(cfg["preset"]))
+            except ValueError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
         steps_cfg = cfg.get("steps")
         if not isinstance(steps_cfg, list) or not steps_cfg:
             raise ConfigError(f"{where}: expected a non-empty list of [[steps]] tables")

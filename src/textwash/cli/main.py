@@ -1,0 +1,405 @@
+"""``textwash``: the command-line entry point.
+
+Subcommands are registered in :data:`COMMANDS`; each adds its own arguments and
+sets the function that runs it, so ``textwash dedup`` can slot in beside
+``textwash clean``.  Exit codes: 0 success, 1 an input or output file failed,
+2 usage errors (bad options, bad pipeline file).
+
+>>> main(["--version"])  # doctest: +ELLIPSIS
+textwash ...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..io import (
+    InputError,
+    SourceFile,
+    detect_format,
+    discover,
+    read_file,
+    render_bytes,
+    write_output,
+)
+from .render import COLOR_MODES, render_document, use_color
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from ..io import Document
+    from ..pipeline import Pipeline
+
+__all__ = ["COMMANDS", "Job", "Progress", "UsageError", "build_parser", "main", "plan_jobs"]
+
+PROG = "textwash"
+DEFAULT_PRESET = "zh"
+
+
+class UsageError(Exception):
+    """A command-line combination that cannot work; reported like an argparse error (exit 2)."""
+
+
+# -- parser -----------------------------------------------------------------------
+
+
+def _version() -> str:
+    try:
+        from textwash import __version__
+    except ImportError:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("textwash")
+        except PackageNotFoundError:
+            return "unknown"
+    return str(__version__)
+
+
+def _encoding_arg(value: str) -> str:
+    """``--encoding`` type: a codec Python knows."""
+    try:
+        return codecs.lookup(value).name
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"unknown encoding {value!r}") from None
+
+
+def _add_clean(sub: Any) -> None:
+    from ..presets import PRESET_NAMES
+
+    p = sub.add_parser(
+        "clean",
+        help="clean text, JSONL or Parquet files",
+        description="Clean scraped Chinese documents. Output mirrors the input format; "
+        "see docs/cli.md.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders to clean")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="output file (one input) or folder (several inputs or a folder); "
+        "default: standard output",
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--preset", choices=PRESET_NAMES, help=f"built-in pipeline (default: {DEFAULT_PRESET})"
+    )
+    which.add_argument(
+        "--pipeline", type=Path, metavar="FILE.toml", help="pipeline configuration file"
+    )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="print every edit of every step to standard output "
+        "(the cleaned text is then only written with -o)",
+    )
+    p.add_argument(
+        "--text-field",
+        default="text",
+        metavar="NAME",
+        help="JSON field / Parquet column holding the text (default: text)",
+    )
+    p.add_argument(
+        "--encoding",
+        type=_encoding_arg,
+        metavar="ENC",
+        help="input encoding of text and JSONL files (default: detect)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    p.add_argument(
+        "--color",
+        choices=COLOR_MODES,
+        default="auto",
+        help="colour the --explain diff (default: auto, on a terminal)",
+    )
+    p.set_defaults(run=run_clean, command_parser=p)
+
+
+#: ``name -> function adding that subcommand to the subparsers object``.
+COMMANDS: dict[str, Callable[[Any], None]] = {"clean": _add_clean}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``textwash`` argument parser with every subcommand in :data:`COMMANDS`."""
+    parser = argparse.ArgumentParser(prog=PROG, description="Clean scraped Chinese document dumps.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in COMMANDS.values():
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``textwash`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        try:
+            return int(args.run(args))
+        except UsageError as exc:
+            args.command_parser.error(str(exc))
+    except SystemExit as exc:  # argparse: --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 1
+    return 0  # pragma: no cover - parser.error always exits
+
+
+def _silence_stdout() -> None:
+    """After the reader of stdout went away, stop Python's exit-time flush from failing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+# -- clean ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """One input file of ``textwash clean`` and where its output goes.
+
+    ``output`` is ``None`` for standard output (or for nothing, with ``--explain``).
+    """
+
+    path: Path
+    output: Path | None
+
+    @property
+    def name(self) -> str:
+        """The file as the user named it (or as found below a named folder)."""
+        return str(self.path)
+
+
+def run_clean(args: argparse.Namespace) -> int:
+    """``textwash clean``: clean every input, write mirrored outputs, report problems."""
+    pipeline = _load_pipeline(args)
+    if pipeline is None:
+        return 2
+    try:
+        jobs = plan_jobs(args.inputs, args.output, explain=args.explain)
+    except InputError as exc:
+        _error(str(exc))
+        return 1
+    if not jobs:
+        print(f"{PROG}: no input files found", file=sys.stderr)
+        return 0
+    color = use_color(args.color, sys.stdout)
+    failed = 0
+    total = sum(_size(job.path) for job in jobs)
+    with Progress(total, enabled=not (args.no_progress or args.explain)) as progress:
+        for job in jobs:
+            failed += not _clean_job(job, pipeline, args, progress, color)
+    return 1 if failed else 0
+
+
+def _load_pipeline(args: argparse.Namespace) -> Pipeline | None:
+    from ..pipeline import ConfigError, Pipeline
+    from ..presets import get_preset
+
+    if args.pipeline is None:
+        return get_preset(args.preset or DEFAULT_PRESET)
+    try:
+        return Pipeline.from_config(args.pipeline)
+    except ConfigError as exc:
+        _error(str(exc))
+    except ValueError as exc:
+        _error(f"{args.pipeline}: {exc}")
+    return None
+
+
+def plan_jobs(inputs: Sequence[str], output: str | None, *, explain: bool = False) -> list[Job]:
+    """Pair every input file with its output path, or raise :class:`UsageError`.
+
+    One input file: ``output`` is a file, or a folder to write into when it
+    exists or ends with a slash; without it the result goes to standard output
+    (not for Parquet).  Several inputs or a folder: ``output`` must be a folder,
+    and each file keeps its path relative to the folder it was found in.  With
+    ``explain`` and no ``output`` nothing is written.
+    """
+    single = len(inputs) == 1 and not Path(inputs[0]).is_dir()
+    if output is None and not (single or explain):
+        raise UsageError("several inputs or a folder need -o FOLDER")
+    out_dir = Path(output) if output is not None and not single else None
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"-o {out_dir}: several inputs or a folder need -o to be a folder")
+    files = discover(inputs, exclude=[out_dir] if out_dir is not None else [])
+    if output is None:
+        if not explain and detect_format(files[0][0]) == "parquet":
+            raise UsageError(f"{files[0][0]}: Parquet cannot go to standard output; use -o FILE")
+        return [Job(path, None) for path, _ in files]
+    if single:
+        path, rel = files[0]
+        into = Path(output).is_dir() or output.endswith(("/", os.sep))
+        return [Job(path, Path(output) / rel if into else Path(output))]
+    return _mirror(files, Path(output))
+
+
+def _mirror(files: list[tuple[Path, Path]], out_dir: Path) -> list[Job]:
+    """Jobs writing each file to ``out_dir / relative_path``; two files may not collide."""
+    taken: dict[Path, Path] = {}
+    jobs = []
+    for path, rel in files:
+        target = out_dir / rel
+        if target in taken:
+            raise UsageError(f"{taken[target]} and {path} would both be written to {target}")
+        taken[target] = path
+        jobs.append(Job(path, target))
+    return jobs
+
+
+def _clean_job(
+    job: Job, pipeline: Pipeline, args: argparse.Namespace, progress: Progress, color: bool
+) -> bool:
+    """Clean one file; report and return ``False`` if it cannot be read or written."""
+    size, done = _size(job.path), 0
+    try:
+        source = read_file(job.path, text_field=args.text_field, encoding=args.encoding)
+        progress.note(f"{job.name}: {source.encoding}")
+        texts = []
+        for doc, share in zip(source.documents, _byte_shares(size, source), strict=True):
+            texts.append(_clean_document(job, doc, pipeline, args.explain, color))
+            progress.advance(share, documents=1)
+            done += share
+        _deliver(job, source, texts, args.explain)
+    except InputError as exc:
+        progress.note(f"{PROG}: error: {exc}")
+    except BrokenPipeError:
+        raise  # the reader of standard output has gone; main() ends quietly
+    except OSError as exc:
+        target = job.output or "standard output"
+        progress.note(f"{PROG}: error: {target}: cannot write ({exc.strerror or exc})")
+    else:
+        return True
+    progress.advance(size - done)
+    return False
+
+
+def _clean_document(job: Job, doc: Document, pipeline: Pipeline, explain: bool, color: bool) -> str:
+    """The cleaned text of ``doc``; with ``explain``, also print what each step did."""
+    if not explain:
+        return pipeline(doc.text)
+    result = pipeline.run(doc.text)
+    block = render_document(
+        _title(job, doc), doc.text, pipeline.explain(doc.text), result.flags, color=color
+    )
+    _write_stdout((block + "\n").encode("utf-8"))
+    return result.text
+
+
+def _title(job: Job, doc: Document) -> str:
+    """The ``--explain`` header of a document: the file, plus its line or row."""
+    if doc.line is None:
+        return f"{job.name} row {doc.index}"
+    if doc.record is not None:
+        return f"{job.name}:{doc.line} (record {doc.index})"
+    return job.name
+
+
+def _deliver(job: Job, source: SourceFile, texts: list[str], explain: bool) -> None:
+    """Write the cleaned texts to the job's output, or to standard output."""
+    if job.output is not None:
+        write_output(job.output, source, texts)
+    elif not explain:
+        _write_stdout(render_bytes(source, texts))
+
+
+def _write_stdout(data: bytes) -> None:
+    """Write UTF-8 ``data`` to standard output whatever its configured encoding."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        buffer.write(data)
+    sys.stdout.flush()
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+# -- progress ---------------------------------------------------------------------
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _byte_shares(size: int, source: SourceFile) -> list[int]:
+    """Split the file's ``size`` over its documents in proportion to their length.
+
+    The shares add up to ``size`` exactly, so the bar ends at 100%.
+    """
+    lengths = [len(d.text) for d in source.documents]
+    total = sum(lengths) or 1
+    shares, done, seen = [], 0, 0
+    for n in lengths:
+        seen += n
+        position = size * seen // total
+        shares.append(position - done)
+        done = position
+    if shares:
+        shares[-1] += size - done
+    return shares
+
+
+class Progress:
+    """A tqdm bar on stderr counting bytes, with the number of documents as postfix.
+
+    It only shows when ``enabled`` and stderr is a terminal; :meth:`note` prints
+    a message above it either way.
+    """
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        from tqdm import tqdm
+
+        self.documents = 0
+        self.bar: tqdm[Any] = tqdm(
+            total=total,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            file=sys.stderr,
+            disable=not (enabled and sys.stderr.isatty()),
+            dynamic_ncols=True,
+        )
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.close()
+
+    def advance(self, nbytes: int, documents: int = 0) -> None:
+        """Count ``nbytes`` more bytes and ``documents`` more documents as done."""
+        if documents:
+            self.documents += documents
+            self.bar.set_postfix(docs=self.documents, refresh=False)
+        self.bar.update(nbytes)
+
+    def note(self, message: str) -> None:
+        """Print ``message`` on stderr without breaking the bar."""
+        self.bar.write(message, file=sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,320 @@
+"""Finding input files and reading them into documents.
+
+The format follows the file name:
+
+* ``.jsonl`` / ``.ndjson``: one JSON object per line, the text in a field
+  (``"text"`` by default).  Blank lines are not documents, but they are kept
+  in :attr:`SourceFile.line_count` so a written copy has the same line numbers.
+* ``.parquet``: one document per row, the text in a string column; needs
+  ``pyarrow`` (``pip install 'textwash[parquet]'``).
+* anything else: plain text, the whole file one document.
+
+Nothing is dropped silently: a line or row that cannot be a document is an
+:class:`~textwash.io.errors.InputError` naming the file and line (or row).
+
+>>> src = parse_jsonl('{"id": 1, "text": "社 会"}\\n\\n{"id": 2, "text": "好"}\\n', "a.jsonl")
+>>> [(d.index, d.line, d.text) for d in src.documents], src.line_count
+([(0, 1, '社 会'), (1, 3, '好')], 3)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .encoding import decode
+from .errors import InputError
+
+__all__ = [
+    "FORMATS",
+    "Document",
+    "SourceFile",
+    "detect_format",
+    "discover",
+    "parse_jsonl",
+    "read_file",
+]
+
+#: File-name suffixes of the structured formats; everything else is plain text.
+FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+
+#: JSON's own whitespace: a JSONL line made only of these is blank.
+_JSON_WS = " \t\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One document read from an input file.
+
+    Attributes:
+        path: the file it came from.
+        index: 0-based document number within the file (JSONL record, Parquet row).
+        line: 1-based line in the file where the document starts (``1`` for
+            plain text), or ``None`` for Parquet.
+        text: the raw text to clean.
+        record: the whole JSON object for JSONL (so it can be written back with
+            only the text replaced); ``None`` for plain text and Parquet (see
+            :meth:`SourceFile.row`).
+    """
+
+    path: Path
+    index: int
+    line: int | None
+    text: str
+    record: dict[str, Any] | None = None
+
+
+@dataclass
+class SourceFile:
+    """An input file, read: its documents plus what a writer needs to mirror it.
+
+    Attributes:
+        path: the file.
+        format: ``"text"``, ``"jsonl"`` or ``"parquet"``.
+        encoding: the encoding it was decoded with (``"utf-8"`` for Parquet).
+        documents: the documents, in file order.
+        text_field: the JSON field or Parquet column holding the text.
+        line_count: number of lines in a JSONL file, blank ones included.
+        size: size of the file in bytes.
+        table: the ``pyarrow.Table`` of a Parquet file, else ``None``.
+    """
+
+    path: Path
+    format: str
+    encoding: str
+    documents: list[Document] = field(default_factory=list)
+    text_field: str = "text"
+    line_count: int = 0
+    size: int = 0
+    table: Any = None
+
+    def row(self, index: int) -> dict[str, Any]:
+        """The full row ``index`` of a Parquet file (or the JSON object of a JSONL record).
+
+        >>> parse_jsonl('{"text": "a", "id": 7}', "a.jsonl").row(0)
+        {'text': 'a', 'id': 7}
+        """
+        if self.table is not None:
+            rows: list[dict[str, Any]] = self.table.slice(index, 1).to_pylist()
+            return rows[0]
+        record = self.documents[index].record
+        if record is None:
+            raise ValueError(f"{self.path} is plain text and has no fields")
+        return record
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """The input format of ``path`` by its suffix: ``"jsonl"``, ``"parquet"`` or ``"text"``.
+
+    >>> detect_format("dump/a.JSONL"), detect_format("b.ndjson"), detect_format("c.txt")
+    ('jsonl', 'jsonl', 'text')
+    """
+    return FORMATS.get(Path(path).suffix.lower(), "text")
+
+
+# -- discovery ------------------------------------------------------------------
+
+
+def discover(
+    inputs: Iterable[str | os.PathLike[str]], exclude: Iterable[str | os.PathLike[str]] = ()
+) -> list[tuple[Path, Path]]:
+    """Expand ``inputs`` into ``(file, relative_path)`` pairs, in a deterministic order.
+
+    A file stands for itself, with its bare name as the relative path.  A folder
+    is walked recursively in name order; the relative path is the file's path
+    below that folder, for mirroring into an output folder.  Hidden files and
+    folders (names starting with ``"."``) inside a folder are skipped, as are
+    the folders in ``exclude`` (e.g. an output folder inside the input).
+    Symlinked folders are followed, but never into a folder already visited,
+    so symlink loops end.  A missing input is an :class:`InputError`.
+    """
+    skip = {_identity(Path(p)) for p in exclude if Path(p).is_dir()}
+    found: list[tuple[Path, Path]] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found.extend(_walk(path, Path(), seen=set(), skip=skip))
+        elif path.exists() or path.is_symlink():
+            found.append((path, Path(path.name)))
+        else:
+            raise InputError(path, "no such file or directory")
+    return found
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return (st.st_dev, st.st_ino)
+
+
+def _walk(
+    folder: Path, rel: Path, seen: set[tuple[int, int]], skip: set[tuple[int, int]]
+) -> Iterator[tuple[Path, Path]]:
+    """Files below ``folder`` in name order; ``seen`` stops symlink loops."""
+    seen.add(_identity(folder))
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        raise InputError(folder, f"cannot list folder ({exc.strerror})") from None
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path, sub = folder / entry.name, rel / entry.name
+        if not entry.is_dir(follow_symlinks=True):
+            yield path, sub
+        elif (ident := _identity(path)) not in seen and ident not in skip:
+            yield from _walk(path, sub, seen, skip)
+
+
+# -- reading --------------------------------------------------------------------
+
+
+def read_file(
+    path: str | os.PathLike[str], *, text_field: str = "text", encoding: str | None = None
+) -> SourceFile:
+    """Read ``path`` in the format its suffix names (see :func:`detect_format`).
+
+    ``encoding`` overrides detection for plain text and JSONL; Parquet strings
+    are always UTF-8.  Every problem is an :class:`InputError`.
+    """
+    path = Path(path)
+    fmt = detect_format(path)
+    if fmt == "parquet":
+        return _read_parquet(path, text_field)
+    data = _read_bytes(path)
+    text, enc = decode(data, path, encoding)
+    if fmt == "jsonl":
+        source = parse_jsonl(text, path, text_field)
+    else:
+        source = SourceFile(path, "text", enc, [Document(path, 0, 1, text)])
+    source.encoding, source.size = enc, len(data)
+    return source
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read ({exc.strerror or exc})") from None
+
+
+def parse_jsonl(text: str, path: str | os.PathLike[str], text_field: str = "text") -> SourceFile:
+    """Parse decoded JSONL ``text`` from ``path`` into a :class:`SourceFile`.
+
+    Lines are split on ``"\\n"`` only (a JSON string may hold U+2028 and
+    friends).  A line of JSON whitespace is blank and skipped; any other line
+    must be an object whose ``text_field`` is a string, or an
+    :class:`InputError` names the line:
+
+    >>> parse_jsonl('{"text": "a"}\\n[1, 2]\\n', "a.jsonl")
+    Traceback (most recent call last):
+    ...
+    textwash.io.errors.InputError: a.jsonl:2: expected a JSON object, got an array
+    """
+    path = Path(path)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the final newline ends the last line; it does not start a new one
+    documents: list[Document] = []
+    for number, line in enumerate(lines, 1):
+        if line.strip(_JSON_WS):
+            record = _parse_record(line, path, number, len(documents), text_field)
+            documents.append(Document(path, len(documents), number, record[text_field], record))
+    return SourceFile(
+        path, "jsonl", "utf-8", documents, text_field=text_field, line_count=len(lines)
+    )
+
+
+def _parse_record(
+    line: str, path: Path, number: int, index: int, text_field: str
+) -> dict[str, Any]:
+    def fail(cause: str) -> InputError:
+        return InputError(path, cause, line=number, record=index)
+
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise fail(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(record, dict):
+        raise fail(f"expected a JSON object, got {_json_type(record)}")
+    if text_field not in record:
+        raise fail(f"no {text_field!r} field (fields: {_field_list(record)})")
+    value = record[text_field]
+    if not isinstance(value, str):
+        raise fail(f"field {text_field!r} is {_json_type(value)}, not a string")
+    return record
+
+
+def _json_type(value: object) -> str:
+    """The JSON name of a decoded value's type, with an article."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def _field_list(record: dict[str, Any], limit: int = 8) -> str:
+    names = [repr(k) for k in record]
+    if not names:
+        return "none"
+    more = f", … {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def _read_parquet(path: Path, text_field: str) -> SourceFile:
+    pa, pq = _import_pyarrow(path)
+    try:
+        table = pq.read_table(path)
+    except FileNotFoundError as exc:
+        raise InputError(path, f"cannot read ({exc.strerror})") from None
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(path, f"not a readable Parquet file ({exc})") from None
+    column = _text_column(pa, table, path, text_field)
+    texts = column.to_pylist()
+    documents = [Document(path, i, None, t) for i, t in enumerate(texts)]
+    size = path.stat().st_size
+    return SourceFile(path, "parquet", "utf-8", documents, text_field, 0, size, table)
+
+
+def _import_pyarrow(path: Path) -> tuple[Any, Any]:
+    """``(pyarrow, pyarrow.parquet)``, imported only when a Parquet file shows up."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(
+            path, "reading Parquet needs pyarrow: pip install 'textwash[parquet]'"
+        ) from None
+    return pa, pq
+
+
+def _is_text_type(pa: Any, kind: Any) -> bool:
+    """Whether an Arrow type holds strings (plain, large, view or dictionary-encoded)."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    view = getattr(pa.types, "is_string_view", lambda _: False)
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or view(kind))
+
+
+def _text_column(pa: Any, table: Any, path: Path, text_field: str) -> Any:
+    """The string column ``text_field`` of ``table``, checked for type and nulls."""
+    if text_field not in table.column_names:
+        names = ", ".join(repr(n) for n in table.column_names) or "none"
+        raise InputError(path, f"no {text_field!r} column (columns: {names})")
+    column = table.column(text_field)
+    if not _is_text_type(pa, column.type):
+        raise InputError(path, f"column {text_field!r} has type {column.type}, not string")
+    if column.null_count:
+        row = column.is_null().to_pylist().index(True)
+        raise InputError(path, f"row {row}: {text_field!r} is null", record=row)
+    return column

@@ -1,0 +1,179 @@
+"""Writing cleaned documents back in the format they came in, atomically.
+
+Every file is written to a temporary file in the destination folder, flushed
+and fsynced, then moved over the destination with :func:`os.replace`: a reader
+sees the old file or the new one, never half of one, and a failure part-way
+leaves the old file untouched.  Output text is always UTF-8.
+
+* plain text: the cleaned text;
+* JSONL: the same objects, same key order, with only the text field replaced,
+  one per line (``ensure_ascii=False``); blank input lines stay blank lines;
+* Parquet: the same table and schema with only the text column replaced.
+
+>>> from textwash.io.readers import parse_jsonl
+>>> src = parse_jsonl('{"id": 1, "text": "社 会", "tag": "a"}\\n', "a.jsonl")
+>>> print(render_jsonl(src, ["社会"]), end="")
+{"id": 1, "text": "社会", "tag": "a"}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from .readers import SourceFile
+
+__all__ = [
+    "atomic_open",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "render_bytes",
+    "render_jsonl",
+    "write_output",
+]
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Open a temporary file that replaces ``path`` when the ``with`` block succeeds.
+
+    If the block raises, the temporary file is removed and ``path`` keeps its
+    old content (or stays absent).  A new file gets the usual permissions
+    (``0o666`` less the umask); an existing file keeps its mode.
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_open(target) as f:
+    ...     _ = f.write("社会".encode())
+    >>> target.read_text(encoding="utf-8")
+    '社会'
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        _keep_mode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _keep_mode(path: Path, tmp: Path) -> None:
+    """Give ``tmp`` the permission bits of the file it replaces, if there is one."""
+    with contextlib.suppress(FileNotFoundError):
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable where the platform allows syncing a folder."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_open`)."""
+    with atomic_open(path) as f:
+        f.write(data)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` atomically as UTF-8, newlines untouched."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def render_jsonl(source: SourceFile, texts: Sequence[str]) -> str:
+    """The JSONL file ``source`` with each document's text replaced by ``texts``.
+
+    Key order and all other fields are kept; blank input lines come out as
+    empty lines, so line *n* of the output holds the record of input line *n*.
+    A record whose strings hold lone surrogates (legal in JSON escapes, not in
+    UTF-8) is written with ASCII escapes instead.
+
+    >>> from textwash.io.readers import parse_jsonl
+    >>> src = parse_jsonl('{"text": "a"}\\n\\n{"text": "b", "n": null}\\n', "a.jsonl")
+    >>> render_jsonl(src, ["A", "B"])
+    '{"text": "A"}\\n\\n{"text": "B", "n": null}\\n'
+    """
+    _check_count(source, texts)
+    lines = [""] * source.line_count
+    for doc, text in zip(source.documents, texts, strict=True):
+        record = dict(doc.record or {})
+        record[source.text_field] = text
+        lines[(doc.line or 1) - 1] = _dump_record(record)
+    return "".join(line + "\n" for line in lines)
+
+
+def _dump_record(record: dict[str, object]) -> str:
+    line = json.dumps(record, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(record, ensure_ascii=True)
+    return line
+
+
+def _check_count(source: SourceFile, texts: Sequence[str]) -> None:
+    if len(texts) != len(source.documents):
+        raise ValueError(
+            f"{source.path}: got {len(texts)} cleaned texts for {len(source.documents)} documents"
+        )
+
+
+def render_bytes(source: SourceFile, texts: Sequence[str]) -> bytes:
+    """The UTF-8 bytes of a plain-text or JSONL output (Parquet has no text form).
+
+    >>> from textwash.io.readers import Document, SourceFile
+    >>> src = SourceFile(Path("a.txt"), "text", "gb18030", [Document(Path("a.txt"), 0, 1, "社 会")])
+    >>> render_bytes(src, ["社会"]).decode("utf-8")
+    '社会'
+    """
+    _check_count(source, texts)
+    if source.format == "jsonl":
+        return render_jsonl(source, texts).encode("utf-8")
+    if source.format == "text":
+        return "".join(texts).encode("utf-8")
+    raise ValueError(f"{source.path}: {source.format} output cannot be rendered as text")
+
+
+def write_output(path: str | os.PathLike[str], source: SourceFile, texts: Sequence[str]) -> None:
+    """Write ``texts`` (one per document of ``source``) to ``path`` in ``source``'s format.
+
+    Missing parent folders are created; the write itself is atomic.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if source.format == "parquet":
+        _write_parquet(path, source, texts)
+    else:
+        atomic_write_bytes(path, render_bytes(source, texts))
+
+
+def _write_parquet(path: Path, source: SourceFile, texts: Sequence[str]) -> None:
+    """Replace the text column of ``source.table`` and write it with the same schema."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _check_count(source, texts)
+    table = source.table
+    index = table.schema.get_field_index(source.text_field)
+    field = table.schema.field(index)
+    column = pa.array(texts, type=pa.string()).cast(field.type)
+    table = table.set_column(index, field, column)
+    with atomic_open(path) as f:
+        pq.write_table(table, f)
