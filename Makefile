@@ -20,10 +20,12 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.runtime
 	@mkdir -p build
-	$(BIN)/textwash clean examples/sample_dump.txt -o build/sample_dump.clean.txt
+	$(BIN)/textwash clean examples/sample_dump.txt -o build/sample_dump.clean.txt --summary
 	@echo
-	@echo "---- first 40 lines of build/sample_dump.clean.txt ----"
-	@head -n 40 build/sample_dump.clean.txt
+	@echo "---- first 30 lines of build/sample_dump.clean.txt ----"
+	@head -n 30 build/sample_dump.clean.txt
+	@echo "----"
+	@echo "Every edit, step by step: $(BIN)/textwash clean examples/sample_dump.txt --explain | less -R"
 
 test: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks

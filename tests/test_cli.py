@@ -330,3 +330,26 @@ def test_closed_stdout_ends_quietly(tmp_path, capsys, monkeypatch):
     code, _, err = run(capsys, src)
     assert code == 1
     assert err == f"{src}: utf-8\n"
+
+
+def test_summary_counts_edits_per_step(tmp_path, capsys):
+    src = tmp_path / "dump.txt"
+    src.write_text(
+        "标题\n\n标题\n\n近年来,随着社 会 、经 济的发展,裙众需求增长。\n相关文档\n",
+        encoding="utf-8",
+    )
+    assert (
+        main(["clean", str(src), "-o", str(tmp_path / "out.txt"), "--summary", "--no-progress"])
+        == 0
+    )
+    err = capsys.readouterr().err
+    assert "1 document(s) cleaned" in err
+    counts = {
+        line.split()[0]: int(line.split()[1])
+        for line in err.splitlines()
+        if line[:1].isupper() and len(line.split()) == 2
+    }
+    assert counts["Boilerplate"] == 1
+    assert counts["RepeatedLines"] == 1
+    assert counts["Confusables"] == 1
+    assert counts["Punctuation"] == 2

@@ -70,6 +70,8 @@ class RunResult:
     text: str
     edits: list[Edit]
     flags: list[StepFlag] = field(default_factory=list)
+    #: ``(step name, number of edits it made)`` for every step, in order.
+    step_counts: list[tuple[str, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.offsets = OffsetMap(self.source, self.edits)
@@ -141,9 +143,11 @@ class Pipeline:
         source = text
         total: list[Edit] = []
         flags: list[StepFlag] = []
+        counts: list[tuple[str, int]] = []
         for step in self.steps:
             step_flags = step.flags(text) if hasattr(step, "flags") else []
             edits = step.edits(text)
+            counts.append((_step_name(step), len(edits)))
             if step_flags:
                 current = OffsetMap(source, total)
                 for f in step_flags:
@@ -152,7 +156,7 @@ class Pipeline:
             if edits:
                 total = compose_edits(source, total, edits)
                 text = apply_edits(text, edits)
-        return RunResult(source=source, text=text, edits=total, flags=flags)
+        return RunResult(source=source, text=text, edits=total, flags=flags, step_counts=counts)
 
     def explain(self, text: str) -> list[StepEdit]:
         """Every edit each step made, in order, with its span in raw coordinates too.

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from tqdm import tqdm
 
     from ..io import Document
-    from ..pipeline import Pipeline
+    from ..pipeline import Pipeline, RunResult
 
 __all__ = ["COMMANDS", "Job", "Progress", "UsageError", "build_parser", "main", "plan_jobs"]
 
@@ -113,6 +113,11 @@ def _add_clean(sub: Any) -> None:
         type=_encoding_arg,
         metavar="ENC",
         help="input encoding of text and JSONL files (default: detect)",
+    )
+    p.add_argument(
+        "--summary",
+        action="store_true",
+        help="after the run, print on stderr how many edits each step made and what was flagged",
     )
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
     p.add_argument(
@@ -202,10 +207,38 @@ def run_clean(args: argparse.Namespace) -> int:
     color = use_color(args.color, sys.stdout)
     failed = 0
     total = sum(_size(job.path) for job in jobs)
+    summary = Summary() if args.summary else None
     with Progress(total, enabled=not (args.no_progress or args.explain)) as progress:
         for job in jobs:
-            failed += not _clean_job(job, pipeline, args, progress, color)
+            failed += not _clean_job(job, pipeline, args, progress, color, summary)
+    if summary is not None:
+        print(summary.render(), file=sys.stderr)
     return 1 if failed else 0
+
+
+class Summary:
+    """Edit counts per step and flag counts per kind, summed over a whole run."""
+
+    def __init__(self) -> None:
+        self.documents = 0
+        self.steps: dict[str, int] = {}
+        self.flags: dict[str, int] = {}
+
+    def add(self, result: RunResult) -> None:
+        """Count one document's :class:`~textwash.RunResult`."""
+        self.documents += 1
+        for name, n in result.step_counts:
+            self.steps[name] = self.steps.get(name, 0) + n
+        for f in result.flags:
+            self.flags[f.kind] = self.flags.get(f.kind, 0) + 1
+
+    def render(self) -> str:
+        """A small table for stderr."""
+        width = max([len(k) for k in self.steps] + [4])
+        lines = [f"{self.documents} document(s) cleaned", f"{'step':<{width}}  edits"]
+        lines += [f"{k:<{width}}  {v:>5}" for k, v in self.steps.items()]
+        lines += [f"flagged {k}: {v}" for k, v in sorted(self.flags.items())]
+        return "\n".join(lines)
 
 
 def _load_pipeline(args: argparse.Namespace) -> Pipeline | None:
@@ -264,7 +297,12 @@ def _mirror(files: list[tuple[Path, Path]], out_dir: Path) -> list[Job]:
 
 
 def _clean_job(
-    job: Job, pipeline: Pipeline, args: argparse.Namespace, progress: Progress, color: bool
+    job: Job,
+    pipeline: Pipeline,
+    args: argparse.Namespace,
+    progress: Progress,
+    color: bool,
+    summary: Summary | None = None,
 ) -> bool:
     """Clean one file; report and return ``False`` if it cannot be read or written."""
     size, done = _size(job.path), 0
@@ -273,7 +311,7 @@ def _clean_job(
         progress.note(f"{job.name}: {source.encoding}")
         texts = []
         for doc, share in zip(source.documents, _byte_shares(size, source), strict=True):
-            texts.append(_clean_document(job, doc, pipeline, args.explain, color))
+            texts.append(_clean_document(job, doc, pipeline, args.explain, color, summary))
             progress.advance(share, documents=1)
             done += share
         _deliver(job, source, texts, args.explain)
@@ -290,11 +328,22 @@ def _clean_job(
     return False
 
 
-def _clean_document(job: Job, doc: Document, pipeline: Pipeline, explain: bool, color: bool) -> str:
+def _clean_document(
+    job: Job,
+    doc: Document,
+    pipeline: Pipeline,
+    explain: bool,
+    color: bool,
+    summary: Summary | None = None,
+) -> str:
     """The cleaned text of ``doc``; with ``explain``, also print what each step did."""
-    if not explain:
+    if not explain and summary is None:
         return pipeline(doc.text)
     result = pipeline.run(doc.text)
+    if summary is not None:
+        summary.add(result)
+    if not explain:
+        return result.text
     block = render_document(
         _title(job, doc), doc.text, pipeline.explain(doc.text), result.flags, color=color
     )
