@@ -66,3 +66,28 @@ def test_run_offsets_cover_the_raw_text(text):
         end = min(n, start + 5)
         s, e = result.to_source(start, end)
         assert 0 <= s <= e <= len(text)
+
+
+def _paragraphs(name: str) -> list[str]:
+    from .conftest import DATA
+
+    text = (DATA / name).read_text(encoding="utf-8")
+    return [p.strip("\n") for p in text.split("\n\n") if p.strip()]
+
+
+CLEAN_ZH = _paragraphs("clean_zh.txt")
+CLEAN_HANT = _paragraphs("clean_zh_hant.txt")
+
+
+# unique: a line printed twice in a row is exactly what RepeatedLines removes
+@given(st.lists(st.sampled_from(CLEAN_ZH), min_size=1, max_size=8, unique=True))
+def test_zh_leaves_any_arrangement_of_clean_paragraphs_unchanged(paragraphs):
+    text = "\n\n".join(paragraphs) + "\n"
+    assert textwash.clean(text, "zh") == text
+    assert textwash.clean(text, "minimal") == text
+
+
+@given(st.lists(st.sampled_from(CLEAN_HANT), min_size=1, max_size=4, unique=True))
+def test_zh_hant_leaves_any_arrangement_of_clean_paragraphs_unchanged(paragraphs):
+    text = "\n\n".join(paragraphs) + "\n"
+    assert textwash.clean(text, "zh-hant") == text
