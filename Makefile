@@ -29,10 +29,12 @@ demo: $(VENV)/.runtime
 
 test: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/ruff format --check src tests benchmarks
 
 bench: $(VENV)/.test

@@ -131,8 +131,8 @@ def compose_edits(text: str, first: Sequence[Edit], second: Sequence[Edit]) -> l
         first_span = True
         while k < len(spans) and (first_span or spans[k][0] < ce):
             first_span = False
-            _, e, kind, i = spans[k]
-            ce = max(ce, e)
+            _, span_end, kind, i = spans[k]
+            ce = max(ce, span_end)
             if kind == 0:
                 a = first[i]
                 a_delta += len(a.new) - (a.end - a.start)

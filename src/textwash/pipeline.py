@@ -84,7 +84,7 @@ class RunResult:
 def as_step(obj: Any) -> Step:
     """Accept a normalizer, any object with ``edits``, or a plain ``str -> str`` callable."""
     if hasattr(obj, "edits") and callable(obj):
-        return obj  # type: ignore[no-any-return]
+        return obj
     return FunctionStep(obj)
 
 

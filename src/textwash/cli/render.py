@@ -196,7 +196,7 @@ def render_document(
     flag_lines = [bisect_right(starts, f.source_start) for f in flags]
     widths = (
         len(str(max([*edit_lines, *flag_lines], default=0))),
-        max((len(x.step) for x in [*edits, *flags]), default=0),
+        max((len(x.step) for x in [*edits, *flags]), default=0),  # type: ignore[attr-defined]
     )
     for (edit, step_input), line in zip(_with_inputs(text, edits), edit_lines, strict=True):
         lines.append(render_edit(step_input, edit, line, color=color, widths=widths))

@@ -98,7 +98,7 @@ class Normalizer:
                 f.default
                 if f.default is not dataclasses.MISSING
                 else (
-                    f.default_factory()  # type: ignore[misc]
+                    f.default_factory()
                     if f.default_factory is not dataclasses.MISSING
                     else dataclasses.MISSING
                 )

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, cast
 
 import ftfy
 import regex
@@ -86,7 +87,7 @@ def _ftfy_config(normalization: str | None) -> ftfy.TextFixerConfig:
         fix_character_width=False,  # would turn ，（）： into ASCII
         uncurl_quotes=False,  # would turn “” into "
         fix_line_breaks=False,  # the Whitespace step owns line endings
-        normalization=normalization,
+        normalization=cast(Any, normalization),
         explain=False,
     )
 
@@ -126,7 +127,7 @@ class UnicodeRepair(Normalizer):
         if _FTFY_SUSPECT.search(line):
             return True
         return self.normalization is not None and not unicodedata.is_normalized(
-            self.normalization, line
+            cast(Any, self.normalization), line
         )
 
     def _ftfy_pass(self, text: str) -> list[Edit]:
