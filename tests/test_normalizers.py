@@ -397,3 +397,8 @@ def test_each_normalizer_leaves_clean_text_unchanged(name):
 @pytest.mark.parametrize("text", ["牀笫之間", "資深人士"])
 def test_confusables_contexts_cover_traditional_forms(text):
     assert Confusables()(text) == text
+
+
+def test_missing_rule_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match=r"nope\.tsv: cannot read rule file"):
+        Confusables(extra_file=str(tmp_path / "nope.tsv"))("文本")

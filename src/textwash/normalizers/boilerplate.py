@@ -13,12 +13,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
 import regex
 
 from ..edits import Edit
+from ._tables import read_table
 from .base import Normalizer
 from .chinese import get_converter
 
@@ -91,11 +90,7 @@ def load_patterns(path: str | os.PathLike[str] | None = None) -> list[str]:
     >>> "^第\\\\d+页(?:[，,/]?共\\\\d+页)?$" in load_patterns()
     True
     """
-    if path is None:
-        text = resources.files("textwash").joinpath("data/boilerplate.txt").read_text("utf-8")
-        return _parse(text, "boilerplate.txt")
-    p = Path(path)
-    return _parse(p.read_text(encoding="utf-8"), str(p))
+    return _parse(*read_table(path, "boilerplate.txt"))
 
 
 @lru_cache(maxsize=16)

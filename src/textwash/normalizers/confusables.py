@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
 import regex
 
 from ..edits import Edit, fixpoint_edits
+from ._tables import read_table
 from .base import Flag, Normalizer
 
 __all__ = ["ConfusableRule", "Confusables", "load_rules"]
@@ -59,11 +58,7 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> list[ConfusableRul
     >>> any(r.pattern == "裙众" for r in load_rules())
     True
     """
-    if path is None:
-        text = resources.files("textwash").joinpath("data/confusables.tsv").read_text("utf-8")
-        return _parse(text, "confusables.tsv")
-    p = Path(path)
-    return _parse(p.read_text(encoding="utf-8"), str(p))
+    return _parse(*read_table(path, "confusables.tsv"))
 
 
 @lru_cache(maxsize=16)
