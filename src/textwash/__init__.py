@@ -1,5 +1,8 @@
 """textwash: clean scraped Chinese document dumps and flag repeated passages.
 
+Cleaning: :func:`clean`, :class:`Pipeline` and the normalizers.  Repeated
+passages: :func:`find_duplicates`, :func:`deduplicate`, :func:`split_collection`.
+
 >>> import textwash
 >>> textwash.clean("近年来,随着社 会 、经 济的发展,裙众的需求...")
 '近年来，随着社会、经济的发展，群众的需求……'
@@ -9,6 +12,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .dedup import (
+    Cluster,
+    DedupResult,
+    DuplicateReport,
+    Member,
+    Removal,
+    deduplicate,
+    find_duplicates,
+)
 from .edits import Edit, OffsetMap, apply_edits, diff_edits, sub_edits
 from .normalizers import (
     Boilerplate,
@@ -27,6 +39,7 @@ from .normalizers import (
 )
 from .pipeline import ConfigError, Pipeline, RunResult, StepEdit, StepFlag
 from .presets import PRESET_NAMES, get_preset
+from .segment import Document, Unit, split_collection, split_sentences, units
 
 __version__ = "0.1.0"
 
@@ -34,30 +47,42 @@ __all__ = [
     "PRESET_NAMES",
     "Boilerplate",
     "ChineseConvert",
+    "Cluster",
     "ConfigError",
     "Confusables",
+    "DedupResult",
+    "Document",
+    "DuplicateReport",
     "Edit",
     "Flag",
     "FunctionStep",
     "LineRepair",
+    "Member",
     "Normalizer",
     "OcrSpacing",
     "OffsetMap",
     "Pipeline",
     "Punctuation",
+    "Removal",
     "RepeatedLines",
     "RunResult",
     "StepEdit",
     "StepFlag",
     "UnicodeRepair",
+    "Unit",
     "Whitespace",
     "Width",
     "__version__",
     "apply_edits",
     "clean",
+    "deduplicate",
     "diff_edits",
+    "find_duplicates",
     "get_preset",
+    "split_collection",
+    "split_sentences",
     "sub_edits",
+    "units",
 ]
 
 

@@ -1,0 +1,517 @@
+"""`find_duplicates` and `deduplicate`: exact, near and contained copies of passages.
+
+The stages, each timed in the report's ``stats["seconds"]``:
+
+1. **segment**: clean every document with the segmentation pipeline, split
+   collection pages into essays and essays into units (titles are not units),
+   keeping each unit's span in the raw text;
+2. **exact**: group units whose folded token key is identical (no MinHash);
+3. **minhash** and **lsh**: datasketch ``MinHash`` signatures of token
+   ``ngram``-shingles (one token per Han character, one per Latin word) and a
+   ``MinHashLSH`` index; every candidate pair is then **verified** with the
+   exact Jaccard similarity of the two shingle sets, so LSH false positives
+   never reach the report;
+4. **containment**: a unit whose shingles (function words dropped on both
+   sides) mostly reappear inside a much longer unit is attached to that unit's
+   containing span;
+5. **clusters**: union-find over the exact and near pairs, deterministic ids,
+   a kept copy chosen by ``keep`` (``"first"`` or ``"longest"``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from datasketch import MinHash, MinHashLSH
+
+from ..pipeline import Pipeline
+from ..segment import Document, Segmented, Unit, segment, units
+from .keys import FUNCTION_CHARS, exact_key, shingle_positions, shingles, tokenize
+from .report import Cluster, DuplicateReport, Member
+from .unionfind import UnionFind
+
+__all__ = ["DedupResult", "Removal", "as_documents", "deduplicate", "find_duplicates"]
+
+DocLike = str | tuple[str, str] | Document
+ProgressHook = Callable[[str, int, int], None]
+
+#: Units with fewer tokens than this only take part in exact matching.
+MIN_TOKENS = 10
+#: Exact matches need at least this many tokens (shorter lines repeat by chance).
+MIN_EXACT_TOKENS = 6
+#: Containment is looked for only for units with at least this many tokens.
+MIN_CONTAINMENT_TOKENS = 20
+
+
+def as_documents(docs: Iterable[DocLike]) -> list[Document]:
+    """Accept strings, ``(doc_id, text)`` pairs or :class:`Document` objects.
+
+    >>> [d.doc_id for d in as_documents(["甲", ("b", "乙")])]
+    ['0', 'b']
+    """
+    out: list[Document] = []
+    seen: set[str] = set()
+    for i, d in enumerate(docs):
+        if isinstance(d, Document):
+            doc = d
+        elif isinstance(d, str):
+            doc = Document(str(i), d)
+        elif isinstance(d, tuple) and len(d) == 2 and isinstance(d[1], str):
+            doc = Document(str(d[0]), d[1])
+        else:
+            raise TypeError(
+                f"document {i}: expected a string, a (doc_id, text) pair or a Document, "
+                f"got {type(d).__name__}"
+            )
+        if doc.doc_id in seen:
+            raise ValueError(f"document {i}: duplicate doc_id {doc.doc_id!r}")
+        seen.add(doc.doc_id)
+        out.append(doc)
+    return out
+
+
+@dataclass
+class _Item:
+    """One unit with everything the stages need."""
+
+    order: int  # position of its document in the input
+    unit: Unit
+    seg: Segmented
+    tokens: list[str]
+    token_spans: list[tuple[int, int]]
+    key: str
+    shingles: set[int] = field(default_factory=set)
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        return (self.order, self.unit.start)
+
+
+@dataclass(frozen=True)
+class _Contained:
+    """Unit ``inner`` found inside unit ``outer`` at token positions ``[t0, t1)``."""
+
+    inner: int
+    outer: int
+    t0: int
+    t1: int
+    score: float
+
+
+def _timer() -> Callable[[], float]:
+    t = time.perf_counter()
+
+    def lap() -> float:
+        nonlocal t
+        now = time.perf_counter()
+        d, t = now - t, now
+        return d
+
+    return lap
+
+
+def _identity(x: int) -> int:
+    return x
+
+
+def find_duplicates(
+    docs: Iterable[DocLike],
+    *,
+    unit: str = "paragraph",
+    threshold: float = 0.8,
+    ngram: int = 5,
+    num_perm: int = 128,
+    seed: int = 1,
+    keep: str = "first",
+    containment: bool = True,
+    containment_threshold: float = 0.6,
+    containment_ratio: float = 2.0,
+    window: int = 1,
+    pipeline: Pipeline | None = None,
+    progress: ProgressHook | None = None,
+) -> DuplicateReport:
+    """Find exact, near-duplicate and contained copies of passages across ``docs``.
+
+    ``docs`` are strings, ``(doc_id, text)`` pairs or :class:`Document` objects;
+    a single string may hold a whole dump (copies inside one document count).
+    ``unit`` is ``"paragraph"``, ``"sentence"`` (windows of ``window``
+    sentences) or ``"document"`` (essay bodies).  Two units are near duplicates
+    when the Jaccard similarity of their ``ngram``-token shingles is at least
+    ``threshold``; a unit is contained in a unit ``containment_ratio`` times
+    longer when at least ``containment_threshold`` of its shingles occur there.
+    ``progress(stage, done, total)`` is called as the stages advance.
+
+    >>> a = "公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统。"
+    >>> report = find_duplicates([a, "前言。\\n\\n" + a.replace("，", ",")])
+    >>> [(m.doc_id, m.line, m.measure) for m in report.clusters[0].members]
+    [('0', 1, 'exact'), ('1', 3, 'exact')]
+    """
+    if not 0 < threshold <= 1:
+        raise ValueError("threshold must be in (0, 1]")
+    if keep not in ("first", "longest"):
+        raise ValueError("keep must be 'first' or 'longest'")
+    if ngram < 1:
+        raise ValueError("ngram must be at least 1")
+    params: dict[str, Any] = {
+        "unit": unit,
+        "threshold": threshold,
+        "ngram": ngram,
+        "num_perm": num_perm,
+        "seed": seed,
+        "keep": keep,
+        "containment": containment,
+        "containment_threshold": containment_threshold,
+        "containment_ratio": containment_ratio,
+        "window": window,
+        "minhash_scheme": "affine32",
+    }
+    seconds: dict[str, float] = {}
+    lap = _timer()
+    note = progress or (lambda stage, done, total: None)
+
+    # 1. segment -----------------------------------------------------------------
+    documents = as_documents(docs)
+    items: list[_Item] = []
+    for order, doc in enumerate(documents):
+        seg = segment(doc, pipeline=pipeline)
+        for u in units(doc, unit, window=window, segmented=seg):
+            toks = tokenize(u.text)
+            tokens = [t for t, _, _ in toks]
+            items.append(
+                _Item(order, u, seg, tokens, [(s, e) for _, s, e in toks], exact_key(tokens))
+            )
+        note("segment", order + 1, len(documents))
+    seconds["segment"] = lap()
+
+    uf = UnionFind(len(items))
+    # 2. exact -------------------------------------------------------------------
+    by_key: dict[str, int] = {}
+    for i, it in enumerate(items):
+        if len(it.tokens) < MIN_EXACT_TOKENS:
+            continue
+        first = by_key.setdefault(it.key, i)
+        if first != i:
+            uf.union(first, i)
+    seconds["exact"] = lap()
+
+    # 3. minhash, lsh, verify ------------------------------------------------------
+    reps = [i for i, it in enumerate(items) if len(it.tokens) >= MIN_TOKENS and by_key[it.key] == i]
+    for it in items:
+        if len(it.tokens) >= MIN_TOKENS:
+            it.shingles = shingles(it.tokens, ngram)
+    sigs = MinHash.bulk(
+        [sorted(items[i].shingles) for i in reps],
+        num_perm=num_perm,
+        seed=seed,
+        hashfunc=_identity,
+    )
+    seconds["minhash"] = lap()
+    # LSH at a slightly lower threshold than the exact check: it only proposes pairs
+    lsh_threshold = round(max(0.3, threshold - 0.1), 4)
+    lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm)
+    params.update(lsh_threshold=lsh_threshold, lsh_bands=lsh.b, lsh_rows=lsh.r)
+    for i, sig in zip(reps, sigs, strict=True):
+        lsh.insert(i, sig, check_duplication=False)
+    candidates: set[tuple[int, int]] = set()
+    for n, (i, sig) in enumerate(zip(reps, sigs, strict=True)):
+        for j in lsh.query(sig):
+            if j != i:
+                candidates.add((min(i, j), max(i, j)))
+        if n % 1000 == 0:
+            note("lsh", n + 1, len(reps))
+    seconds["lsh"] = lap()
+    verified = 0
+    for i, j in sorted(candidates):
+        if _jaccard(items[i].shingles, items[j].shingles) >= threshold:
+            uf.union(i, j)
+            verified += 1
+    seconds["verify"] = lap()
+
+    # 4. containment -----------------------------------------------------------------
+    contained: list[_Contained] = []
+    if containment:
+        contained = _find_containment(
+            items, uf, containment_threshold, containment_ratio, note=note
+        )
+    seconds["containment"] = lap()
+
+    # 5. clusters ----------------------------------------------------------------------
+    clusters = _build_clusters(items, uf, contained, keep, ngram)
+    seconds["clusters"] = lap()
+    stats = {
+        "documents": len(documents),
+        "units": len(items),
+        "lsh_candidates": len(candidates),
+        "verified_pairs": verified,
+        "contained": len(contained),
+        "clusters": len(clusters),
+        "seconds": {k: round(v, 4) for k, v in seconds.items()},
+    }
+    report = DuplicateReport(clusters, params, stats)
+    stats["duplicated_chars"] = report.duplicated_chars
+    return report
+
+
+def _jaccard(a: set[int], b: set[int]) -> float:
+    if not a or not b:
+        return 0.0
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter)
+
+
+_CONTAINMENT_NGRAM = 3
+_MAX_POSTINGS = 64
+_MAX_GAP = 40  # tokens between matches before a containing span is cut
+
+
+def _content_tokens(it: _Item) -> list[int]:
+    """Indices of ``it.tokens`` that are not function characters."""
+    return [k for k, t in enumerate(it.tokens) if t not in FUNCTION_CHARS]
+
+
+def _find_containment(
+    items: list[_Item],
+    uf: UnionFind,
+    threshold: float,
+    ratio: float,
+    *,
+    note: ProgressHook,
+) -> list[_Contained]:
+    n = _CONTAINMENT_NGRAM
+    content = [_content_tokens(it) for it in items]
+    positions: list[list[tuple[int, int]]] = []
+    for it, idx in zip(items, content, strict=True):
+        positions.append(shingle_positions([it.tokens[k] for k in idx], n))
+    postings: dict[int, list[int]] = {}
+    for i, pos in enumerate(positions):
+        for h in {h for h, _ in pos}:
+            postings.setdefault(h, []).append(i)
+    found: list[_Contained] = []
+    for a, pos_a in enumerate(positions):
+        if len(items[a].tokens) < MIN_CONTAINMENT_TOKENS or not pos_a:
+            continue
+        sh_a = {h for h, _ in pos_a}
+        hits: Counter[int] = Counter()
+        for h in sh_a:
+            plist = postings[h]
+            if len(plist) > _MAX_POSTINGS:
+                continue
+            for b in plist:
+                if b != a:
+                    hits[b] += 1
+        for b, count in sorted(hits.items()):
+            if count / len(sh_a) < threshold:
+                continue
+            if len(content[b]) < ratio * len(content[a]) or uf.find(a) == uf.find(b):
+                continue
+            span = _densest_span([p for h, p in positions[b] if h in sh_a])
+            t0, t1 = span
+            inside = {h for h, p in positions[b] if t0 <= p <= t1}
+            score = len(sh_a & inside) / len(sh_a)
+            if score >= threshold:
+                # back from content-token positions to token positions in the outer unit
+                k0 = content[b][t0]
+                k1 = content[b][min(t1 + n - 1, len(content[b]) - 1)] + 1
+                found.append(_Contained(a, b, k0, k1, round(score, 4)))
+        if a % 500 == 0:
+            note("containment", a + 1, len(items))
+    return found
+
+
+def _densest_span(points: list[int]) -> tuple[int, int]:
+    """The run of sorted ``points`` with no gap over ``_MAX_GAP`` that holds the most points."""
+    points = sorted(points)
+    best = (points[0], points[0])
+    best_n = 0
+    start = 0
+    for k in range(1, len(points) + 1):
+        if k == len(points) or points[k] - points[k - 1] > _MAX_GAP:
+            if k - start > best_n:
+                best_n = k - start
+                best = (points[start], points[k - 1])
+            start = k
+    return best
+
+
+def _member(it: _Item, similarity: float, measure: str, kept: bool = False) -> Member:
+    u = it.unit
+    return Member(
+        doc_id=u.doc_id,
+        unit=u.index,
+        start=u.start,
+        end=u.end,
+        line=u.line,
+        end_line=u.end_line,
+        text=it.seg.document.text[u.start : u.end],
+        similarity=round(similarity, 4),
+        measure=measure,
+        kept=kept,
+        source=u.source,
+        section=u.section,
+        title=u.title,
+    )
+
+
+def _contained_member(items: list[_Item], c: _Contained) -> Member:
+    outer = items[c.outer]
+    u = outer.unit
+    cs = u.clean_start + outer.token_spans[c.t0][0]
+    ce = u.clean_start + outer.token_spans[c.t1 - 1][1]
+    start, end = outer.seg.raw_span(cs, ce)
+    member = _member(outer, c.score, "containment")
+    text = outer.seg.document.text
+    line = u.line + text.count("\n", u.start, start)
+    end_line = line + text.count("\n", start, max(start, end - 1))
+    return replace(member, start=start, end=end, line=line, end_line=end_line, text=text[start:end])
+
+
+def _build_clusters(
+    items: list[_Item], uf: UnionFind, contained: list[_Contained], keep: str, ngram: int
+) -> list[Cluster]:
+    doc_order = {it.unit.doc_id: it.order for it in items}
+    groups = [g for g in uf.groups() if len(g) > 1]
+    group_of = {i: gi for gi, g in enumerate(groups) for i in g}
+    extra: dict[int, list[_Contained]] = {}
+    for c in contained:
+        gi = group_of.get(c.inner)
+        if gi is None:
+            gi = len(groups)
+            groups.append([c.inner])
+            group_of[c.inner] = gi
+        extra.setdefault(gi, []).append(c)
+
+    built: list[tuple[tuple[int, tuple[int, int]], Cluster]] = []
+    for gi, group in enumerate(groups):
+        ordered = sorted(group, key=lambda i: items[i].sort_key)
+        ref = items[ordered[0]]  # similarities are measured against the first unit
+        members = [_member(ref, 1.0, "exact")]
+        all_exact = True
+        for i in ordered[1:]:
+            it = items[i]
+            if it.key == ref.key:
+                members.append(_member(it, 1.0, "exact"))
+                continue
+            all_exact = False
+            a = ref.shingles or shingles(ref.tokens, ngram)
+            b = it.shingles or shingles(it.tokens, ngram)
+            members.append(_member(it, _jaccard(a, b), "jaccard"))
+        spans: list[Member] = []
+        for c in sorted(extra.get(gi, []), key=lambda c: (-c.score, c.outer, c.t0)):
+            m = _contained_member(items, c)
+            if any(o.doc_id == m.doc_id and o.start < m.end and m.start < o.end for o in spans):
+                continue  # the same passage found for another copy of this cluster
+            spans.append(m)
+        members.extend(spans)
+
+        def position(m: Member) -> tuple[int, int]:
+            return (doc_order[m.doc_id], m.start)
+
+        if keep == "first":
+            kept = min(members, key=position)
+        else:
+            kept = min(members, key=lambda m: (-(m.end - m.start), position(m)))
+        rest = sorted((m for m in members if m is not kept), key=position)
+        members = [replace(kept, kept=True), *rest]
+        kind = "containment" if spans else ("exact" if all_exact else "near")
+        built.append(((-len(members), position(kept)), Cluster("", kind, tuple(members))))
+    built.sort(key=lambda b: b[0])
+    width = max(4, len(str(len(built))))
+    return [replace(c, id=f"c{n:0{width}d}") for n, (_, c) in enumerate(built, 1)]
+
+
+# -- deduplicate -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A passage :func:`deduplicate` cut, with the copy it duplicates."""
+
+    doc_id: str
+    start: int
+    end: int
+    line: int
+    text: str
+    cluster: str
+    kept_doc_id: str
+    kept_line: int
+
+
+@dataclass
+class DedupResult:
+    """Documents with later copies removed, the record of every removal, and the report."""
+
+    documents: list[Document]
+    removed: list[Removal]
+    report: DuplicateReport
+
+
+def deduplicate(docs: Iterable[DocLike], **options: Any) -> DedupResult:
+    """Remove every copy but the kept one; record what was removed from where.
+
+    Takes the same options as :func:`find_duplicates`.  A removed paragraph takes
+    its line break with it; passages found inside longer paragraphs are cut out
+    of them.  ``result.removed`` lists every cut with its cluster and the kept
+    copy, so nothing disappears without trace.
+
+    >>> a = "公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统。"
+    >>> out = deduplicate([a, "前言。\\n\\n" + a])
+    >>> [d.text for d in out.documents]
+    ['公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统。', '前言。\\n\\n']
+    >>> [(r.doc_id, r.line, r.kept_doc_id) for r in out.removed]
+    [('1', 3, '0')]
+    """
+    documents = as_documents(docs)
+    report = find_duplicates(documents, **options)
+    cuts: dict[str, list[tuple[int, int, Member, Cluster]]] = {}
+    for cluster in report.clusters:
+        for m in cluster.copies:
+            cuts.setdefault(m.doc_id, []).append((m.start, m.end, m, cluster))
+    out_docs: list[Document] = []
+    removed: list[Removal] = []
+    for doc in documents:
+        spans = sorted(cuts.get(doc.doc_id, []), key=lambda c: (c[0], c[1]))
+        text = doc.text
+        pieces: list[str] = []
+        pos = 0
+        for start, end, m, cluster in spans:
+            start = max(start, pos)
+            if end <= start:
+                continue
+            end = _swallow_line_break(text, start, end)
+            pieces.append(text[pos:start])
+            removed.append(
+                Removal(
+                    doc.doc_id,
+                    start,
+                    end,
+                    m.line,
+                    text[start:end],
+                    cluster.id,
+                    cluster.kept.doc_id,
+                    cluster.kept.line,
+                )
+            )
+            pos = end
+        pieces.append(text[pos:])
+        out_docs.append(replace(doc, text="".join(pieces)))
+    return DedupResult(out_docs, removed, report)
+
+
+def _swallow_line_break(text: str, start: int, end: int) -> int:
+    """Extend a cut that covers whole lines over the line break (and blank line) after it."""
+    at_line_start = start == 0 or text[start - 1] == "\n"
+    if not at_line_start:
+        return end
+    e = end
+    while e < len(text) and text[e] in " \t\u3000\r":
+        e += 1
+    if e < len(text) and text[e] == "\n":
+        e += 1
+        if e < len(text) and text[e] == "\n" and (start < 2 or text[start - 2] == "\n"):
+            e += 1
+        return e
+    return end if e < len(text) else e

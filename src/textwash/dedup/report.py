@@ -1,0 +1,174 @@
+"""The duplicate report: clusters of copies, each located in the original text.
+
+The JSON form is versioned (``schema``/``version`` fields) and documented in
+``docs/dedup.md``; :meth:`DuplicateReport.from_json` reads it back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "Cluster", "DuplicateReport", "Member"]
+
+SCHEMA = "textwash.duplicates"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Member:
+    """One copy in a cluster.
+
+    ``start``/``end`` are character offsets into the document's text as it was
+    passed in, ``line``/``end_line`` its 1-based first and last lines there and
+    ``text`` that raw passage.  ``similarity`` compares the copy with the
+    cluster's reference unit (its first whole unit, which is also the kept
+    copy unless an earlier copy sits inside a longer paragraph), measured as
+    ``measure``: ``"exact"`` (same normalized key), ``"jaccard"`` (of the
+    shingle sets) or ``"containment"`` (the share of the reference unit's
+    shingles found in this passage, which sits inside a longer paragraph).
+    ``kept`` marks the one copy :func:`~textwash.deduplicate` keeps.
+    """
+
+    doc_id: str
+    unit: int
+    start: int
+    end: int
+    line: int
+    end_line: int
+    text: str
+    similarity: float
+    measure: str
+    kept: bool = False
+    source: str | None = None
+    section: int = 0
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Copies of one passage: ``members[0]`` is the kept copy.
+
+    ``kind`` is ``"exact"`` when every copy has the same normalized key,
+    ``"near"`` when some only pass the Jaccard test, and ``"containment"`` when
+    some copies sit inside longer paragraphs.
+    """
+
+    id: str
+    kind: str
+    members: tuple[Member, ...]
+
+    @property
+    def kept(self) -> Member:
+        """The copy a deduplicated corpus keeps."""
+        return self.members[0]
+
+    @property
+    def copies(self) -> tuple[Member, ...]:
+        """The copies a deduplicated corpus removes."""
+        return self.members[1:]
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+
+@dataclass
+class DuplicateReport:
+    """What :func:`~textwash.find_duplicates` found.
+
+    ``clusters`` are sorted by size (largest first), then by where their kept copy
+    sits; ``params`` records the settings and ``stats`` the counts and the
+    seconds each stage took.
+    """
+
+    clusters: list[Cluster]
+    params: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.clusters)
+
+    def __iter__(self) -> Iterator[Cluster]:
+        return iter(self.clusters)
+
+    @property
+    def duplicated_chars(self) -> int:
+        """Characters in the copies that deduplication would remove."""
+        return sum(m.end - m.start for c in self.clusters for m in c.copies)
+
+    # -- JSON -------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data (the JSON schema, version 1)."""
+        return {
+            "schema": SCHEMA,
+            "version": SCHEMA_VERSION,
+            "params": self.params,
+            "stats": self.stats,
+            "clusters": [
+                {
+                    "id": c.id,
+                    "kind": c.kind,
+                    "size": len(c.members),
+                    "members": [asdict(m) for m in c.members],
+                }
+                for c in self.clusters
+            ],
+        }
+
+    def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int | None = 1) -> str:
+        """The report as JSON; also written (atomically) to ``path`` when given."""
+        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        if path is not None:
+            from ..io.writers import atomic_write_text
+
+            atomic_write_text(Path(path), text + "\n")
+        return text
+
+    @classmethod
+    def from_json(cls, data: str | dict[str, Any]) -> DuplicateReport:
+        """Read a report written by :meth:`to_json`."""
+        obj = json.loads(data) if isinstance(data, str) else data
+        if obj.get("schema") != SCHEMA:
+            raise ValueError(f"not a textwash duplicate report (schema {obj.get('schema')!r})")
+        if obj.get("version") != SCHEMA_VERSION:
+            raise ValueError(f"unsupported report version {obj.get('version')!r}")
+        clusters = [
+            Cluster(c["id"], c["kind"], tuple(Member(**m) for m in c["members"]))
+            for c in obj["clusters"]
+        ]
+        return cls(clusters, obj.get("params", {}), obj.get("stats", {}))
+
+    # -- people -------------------------------------------------------------------
+    def summary(self) -> str:
+        """A short plain-text table: documents, units, clusters, duplicated characters, time."""
+        s = self.stats
+        kinds: dict[str, int] = {}
+        for c in self.clusters:
+            kinds[c.kind] = kinds.get(c.kind, 0) + 1
+        rows = [
+            ("documents", s.get("documents", "?")),
+            ("units", s.get("units", "?")),
+            ("clusters", len(self.clusters)),
+            *((f"  {k}", v) for k, v in sorted(kinds.items())),
+            ("copies to remove", sum(len(c.copies) for c in self.clusters)),
+            ("duplicated characters", self.duplicated_chars),
+        ]
+        for stage, secs in s.get("seconds", {}).items():
+            rows.append((f"time: {stage}", f"{secs:.2f}s"))
+        width = max(len(k) for k, _ in rows)
+        return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+    def to_html(self, path: str | os.PathLike[str] | None = None) -> str:
+        """A self-contained HTML page of the clusters; also written to ``path`` when given."""
+        from .html import render_html
+
+        page = render_html(self)
+        if path is not None:
+            from ..io.writers import atomic_write_text
+
+            atomic_write_text(Path(path), page)
+        return page

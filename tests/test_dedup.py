@@ -1,0 +1,194 @@
+"""find_duplicates / deduplicate: keys, shingles, LSH, clusters, containment, reports."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from datasketch import MinHashLSH
+
+from textwash.dedup import DuplicateReport, deduplicate, find_duplicates
+from textwash.dedup.keys import exact_key, shingles, tokenize
+from textwash.dedup.unionfind import UnionFind
+from textwash.segment import Document
+
+P1 = "公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统，必须长期坚持下去。"
+P2 = "社区图书馆每天早上八点开门，晚上九点闭馆，周末延长开放时间，方便上班族借阅图书和查阅资料。"
+P3 = "学校要定期开展消防演练，让每一名学生都熟悉疏散路线，掌握基本的自救和互救方法，防患于未然。"
+LONG = (
+    "总结全年工作，我们有几点体会。"
+    "首先是坚持问题导向，对群众反映强烈的难点逐一梳理并限期解决。"
+    "社区图书馆每天早上八点开门晚上九点闭馆周末延长开放时间方便上班族借阅图书查阅资料。"
+    "其次是加强队伍建设，定期组织业务培训，提高服务水平和办事效率。"
+    "最后是完善考核机制，把群众满意度作为衡量工作成效的主要标准，推动各项任务落到实处。"
+)
+
+
+def members(report):
+    return [[(m.doc_id, m.measure) for m in c.members] for c in report.clusters]
+
+
+def test_tokenize_folds_script_case_and_digits():
+    assert [t for t, _, _ in tokenize("後來 Windows 10,發布")] == [
+        "后",
+        "来",
+        "windows",
+        "0",
+        "发",
+        "布",
+    ]
+    a = exact_key([t for t, _, _ in tokenize("社 会 、经 济,發展 2023")])
+    b = exact_key([t for t, _, _ in tokenize("社会、经济，发展 1999")])
+    assert a == b
+
+
+def test_shingles_are_token_ngrams():
+    toks = list("公安机关群众工作")
+    assert len(shingles(toks, 5)) == 4
+    assert len(shingles(toks, 20)) == 1  # shorter than one shingle: one shingle of it all
+    assert shingles(toks, 5) == shingles(list("公安机关群众工作"), 5)
+
+
+def test_union_find_groups_are_deterministic():
+    uf = UnionFind(6)
+    for a, b in [(4, 2), (5, 0), (2, 1)]:
+        uf.union(a, b)
+    assert uf.groups() == [[0, 5], [1, 2, 4], [3]]
+
+
+def test_exact_duplicates_across_and_within_documents():
+    docs = [P1 + "\n\n" + P2, ("b", P3 + "\n\n" + P1.replace("，", ",")), ("c", P2 + "\n\n" + P2)]
+    report = find_duplicates(docs)
+    got = sorted(members(report))
+    assert [("0", "exact"), ("b", "exact")] in got
+    assert [("0", "exact"), ("c", "exact"), ("c", "exact")] in got
+    assert all(c.kind == "exact" for c in report.clusters)
+
+
+def test_every_member_span_slices_the_raw_input():
+    raw = "标题\n\n标题\n\n" + P1.replace("，", ",") + "\n\n" + P2 + "\n\n" + "社 区" + P2[2:]
+    report = find_duplicates([("x", raw), ("y", P1)])
+    assert report.clusters
+    for c in report.clusters:
+        for m in c.members:
+            assert m.text == {"x": raw, "y": P1}[m.doc_id][m.start : m.end]
+            assert m.line == {"x": raw, "y": P1}[m.doc_id].count("\n", 0, m.start) + 1
+
+
+def test_near_duplicates_are_verified_with_exact_jaccard():
+    edited = P3.replace("掌握基本的自救和互救方法", "掌握基本的自救互救方法")
+    report = find_duplicates([P3, edited, P2], threshold=0.7)
+    near = [c for c in report.clusters if c.kind == "near"]
+    assert len(near) == 1
+    sim = near[0].members[1].similarity
+    assert near[0].members[1].measure == "jaccard"
+    assert 0.7 <= sim < 1.0
+    assert find_duplicates([P3, edited], threshold=0.95).clusters == []
+
+
+def test_lsh_parameters_are_recorded_and_match_datasketch():
+    report = find_duplicates([P1, P2], threshold=0.8)
+    p = report.params
+    expected = MinHashLSH(threshold=0.7, num_perm=128)
+    assert (p["lsh_threshold"], p["lsh_bands"], p["lsh_rows"]) == (0.7, expected.b, expected.r)
+
+
+def test_short_units_do_not_collapse_into_one_cluster():
+    # Units shorter than one shingle must not share a signature (a peer's known bug):
+    # distinct short lines stay apart, identical ones pair up line by line.
+    lines = "\n\n".join(
+        ["一是研究群众工作。", "二是保护群众利益。", "三是争取群众支持。", "四是帮助群众解难。"]
+    )
+    assert find_duplicates([lines]).clusters == []
+    report = find_duplicates([lines, lines])
+    assert sorted(len(c) for c in report.clusters) == [2, 2, 2, 2]
+
+
+def test_containment_of_a_paragraph_with_function_words_dropped():
+    report = find_duplicates([("short", P2), ("long", LONG)])
+    assert len(report.clusters) == 1
+    c = report.clusters[0]
+    assert c.kind == "containment"
+    kept, copy = c.members
+    assert (kept.doc_id, copy.doc_id, copy.measure) == ("short", "long", "containment")
+    assert copy.similarity >= 0.6
+    assert LONG[copy.start : copy.end].startswith("社区图书馆") and "查阅资料" in copy.text
+    assert find_duplicates([("short", P2), ("long", LONG)], containment=False).clusters == []
+
+
+def test_keep_policies():
+    longer = P1 + "此外，还要不断创新工作方法。"
+    first = find_duplicates([P1, longer], threshold=0.6)
+    assert first.clusters[0].kept.doc_id == "0"
+    longest = find_duplicates([P1, longer], threshold=0.6, keep="longest")
+    assert longest.clusters[0].kept.doc_id == "1"
+
+
+def test_reports_are_deterministic_and_round_trip(tmp_path):
+    docs = [P1 + "\n\n" + P2, P2 + "\n\n" + P3, LONG, P1]
+    a = find_duplicates(docs)
+    b = find_duplicates(docs)
+    assert a.clusters == b.clusters
+    assert [c.id for c in a.clusters] == [f"c{n:04d}" for n in range(1, len(a.clusters) + 1)]
+    path = tmp_path / "dup.json"
+    text = a.to_json(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["schema"] == "textwash.duplicates" and data["version"] == 1
+    assert DuplicateReport.from_json(text).clusters == a.clusters
+    assert "clusters" in a.summary() and "duplicated characters" in a.summary()
+
+
+def test_input_forms_and_errors():
+    doc = Document("mine", P1, source="a.txt")
+    report = find_duplicates([doc, ("other", P1)])
+    assert [m.source for m in report.clusters[0].members] == ["a.txt", None]
+    with pytest.raises(ValueError, match="duplicate doc_id"):
+        find_duplicates([("a", P1), ("a", P2)])
+    with pytest.raises(TypeError, match="document 0"):
+        find_duplicates([42])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="unknown unit"):
+        find_duplicates([P1], unit="chapter")
+
+
+def test_deduplicate_removes_later_copies_and_records_them():
+    docs = [("a", P1 + "\n\n" + P2), ("b", "引言。\n\n" + P2 + "\n\n" + P3)]
+    out = deduplicate(docs)
+    assert [d.text for d in out.documents] == [P1 + "\n\n" + P2, "引言。\n\n" + P3]
+    [r] = out.removed
+    assert (r.doc_id, r.line, r.kept_doc_id, r.kept_line, r.text) == ("b", 3, "a", 3, P2 + "\n\n")
+
+
+def test_seed_three_versions_are_linked(seed_text):
+    report = find_duplicates([seed_text])
+
+    def version(line: int) -> str | None:
+        if 165 <= line <= 191:
+            return "clean"
+        if line == 329:
+            return "run-on"
+        if 599 <= line <= 660:
+            return "wrapped"
+        return None
+
+    linked = set()
+    for c in report.clusters:
+        vs = {version(m.line) for m in c.members} - {None}
+        if len(vs) > 1:
+            linked |= {frozenset(p) for p in [vs]}
+    assert frozenset({"clean", "run-on", "wrapped"}) in linked
+
+
+def test_seed_word_for_word_paragraphs_are_one_cluster(seed_text):
+    report = find_duplicates([seed_text])
+    by_line = {m.line: c.id for c in report.clusters for m in c.members}
+    assert by_line[17] == by_line[77]  # 长期以来的公安实践证明… in two essays
+    assert by_line[171] == by_line[605]
+
+
+def test_seed_same_title_different_essays_are_not_copies(seed_text):
+    report = find_duplicates([seed_text])
+    for c in report.clusters:
+        sections = {
+            m.section for m in c.members if m.title == "浅谈在新时期下基层公安机关如何做好群众工作"
+        }
+        assert len(sections) < 2, c
