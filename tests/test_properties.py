@@ -91,3 +91,43 @@ def test_zh_leaves_any_arrangement_of_clean_paragraphs_unchanged(paragraphs):
 def test_zh_hant_leaves_any_arrangement_of_clean_paragraphs_unchanged(paragraphs):
     text = "\n\n".join(paragraphs) + "\n"
     assert textwash.clean(text, "zh-hant") == text
+
+
+@given(st.lists(texts, min_size=1, max_size=4))
+def test_find_duplicates_spans_slice_the_raw_input(docs):
+    report = textwash.find_duplicates(docs)
+    for cluster in report.clusters:
+        assert len(cluster.members) >= 2
+        for m in cluster.members:
+            raw = docs[int(m.doc_id)]
+            assert m.text == raw[m.start : m.end]
+            assert m.line == raw.count("\n", 0, m.start) + 1
+
+
+paragraph_pool = st.one_of(st.sampled_from(CLEAN_ZH), dumpish)
+dump_docs = st.lists(
+    st.lists(paragraph_pool, min_size=1, max_size=5).map("\n\n".join), min_size=1, max_size=4
+)
+
+
+@given(dump_docs)
+def test_find_duplicates_on_docs_sharing_paragraphs(docs):
+    report = textwash.find_duplicates(docs)
+    for cluster in report.clusters:
+        assert cluster.members[0].kept and not any(m.kept for m in cluster.members[1:])
+        for m in cluster.members:
+            assert m.text == docs[int(m.doc_id)][m.start : m.end]
+    out = textwash.deduplicate(docs)
+    for r in out.removed:
+        assert docs[int(r.doc_id)][r.start : r.end] == r.text
+    # every copy the report lists is covered by what was cut (overlapping copies merge)
+    for cluster in out.report.clusters:
+        for m in cluster.copies:
+            cuts = [r for r in out.removed if r.doc_id == m.doc_id]
+            covered = set()
+            for r in cuts:
+                covered.update(range(r.start, r.end))
+            assert set(range(m.start, m.end)) <= covered
+    for doc, cleaned in zip(docs, out.documents, strict=True):
+        removed = sum(r.end - r.start for r in out.removed if r.doc_id == cleaned.doc_id)
+        assert len(cleaned.text) == len(doc) - removed
