@@ -402,3 +402,10 @@ def test_confusables_contexts_cover_traditional_forms(text):
 def test_missing_rule_file_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match=r"nope\.tsv: cannot read rule file"):
         Confusables(extra_file=str(tmp_path / "nope.tsv"))("文本")
+
+
+def test_lone_surrogates_become_replacement_characters_and_are_flagged():
+    raw = "社会\ud800工作,裙众"
+    assert UnicodeRepair()(raw) == "社会\ufffd工作,裙众"
+    assert [f.kind for f in UnicodeRepair().flags(raw)] == ["invalid-unicode"]
+    assert ChineseConvert("s2t")(raw) == "社會\ud800工作,裙衆"  # OpenCC steps pass them through

@@ -31,10 +31,34 @@ RISKY_CONFIGS = frozenset({"tw2s", "tw2sp", "hk2s", "hk2sp"})
 
 _converters: dict[tuple[int, str], Any] = {}
 _HAN = regex.compile(r"\p{Han}")
+_SURROGATES = regex.compile(r"[\ud800-\udfff]+")
+
+
+class _Converter:
+    """An ``opencc.OpenCC`` that also takes text with lone surrogates.
+
+    OpenCC encodes its input as UTF-8, which lone surrogates (from a bad
+    ``\\ud800`` escape in JSON) cannot be; the text around them is converted
+    and they are passed through.
+    """
+
+    def __init__(self, config: str) -> None:
+        import opencc
+
+        self._cc = opencc.OpenCC(config)
+
+    def convert(self, text: str) -> str:
+        """Convert ``text``; lone surrogates pass through unchanged."""
+        if not _SURROGATES.search(text):
+            return str(self._cc.convert(text))
+        parts = _SURROGATES.split(text)
+        seps = _SURROGATES.findall(text)
+        out = [str(self._cc.convert(p)) if p else p for p in parts]
+        return "".join(x for pair in zip(out, [*seps, ""], strict=True) for x in pair)
 
 
 def get_converter(config: str) -> Any:
-    """The process-wide ``opencc.OpenCC`` for ``config`` (created on first use).
+    """The process-wide OpenCC converter for ``config`` (created on first use).
 
     >>> get_converter("t2s").convert("漢字")
     '汉字'
@@ -44,9 +68,7 @@ def get_converter(config: str) -> Any:
     if conv is None:
         if config not in OPENCC_CONFIGS:
             raise ValueError(f"unknown OpenCC config {config!r}; choose one of {OPENCC_CONFIGS}")
-        import opencc
-
-        conv = opencc.OpenCC(config)
+        conv = _Converter(config)
         _converters[key] = conv
     return conv
 

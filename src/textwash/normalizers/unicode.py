@@ -45,6 +45,9 @@ _INVISIBLE = regex.compile("[\ufeff\u200b\u2060\u180e\u00ad\ufffe]")
 # Persian) and dropped only next to Han, where they are scraping debris.
 _JOINERS = regex.compile(r"(?<=\p{Han})[\u200c\u200d]+|[\u200c\u200d]+(?=\p{Han})")
 
+# Lone surrogates (a bad \ud800 escape in JSON) are not characters: U+FFFD stands in.
+_SURROGATES = regex.compile(r"[\ud800-\udfff]")
+
 # Marker strings left where bytes were lost: U+FFFD pairs read back as GBK
 # (锟斤拷), MSVC fill bytes 0xCC / 0xCD read as GBK (烫 / 屯).
 _MARKERS = regex.compile(r"(?:锟斤拷)+|烫{3,}|屯{3,}")
@@ -143,7 +146,7 @@ class UnicodeRepair(Normalizer):
         return line_diff_edits(text, fix)
 
     def edits(self, text: str) -> list[Edit]:
-        passes: list[Callable[[str], list[Edit]]] = []
+        passes: list[Callable[[str], list[Edit]]] = [lambda t: sub_edits(_SURROGATES, t, "\ufffd")]
         if self.invisibles:
             passes.append(lambda t: sub_edits(_INVISIBLE, t, ""))
         if self.ftfy:
@@ -159,9 +162,13 @@ class UnicodeRepair(Normalizer):
         return chain_edits(text, *passes)
 
     def flags(self, text: str) -> list[Flag]:
-        if not self.markers:
-            return []
-        return [
-            Flag("lost-bytes", m.start(), m.end(), f"removed lost-byte marker {m[0][:6]!r}")
-            for m in _MARKERS.finditer(text)
+        out = [
+            Flag("invalid-unicode", m.start(), m.end(), "lone surrogate replaced by U+FFFD")
+            for m in _SURROGATES.finditer(text)
         ]
+        if self.markers:
+            out += [
+                Flag("lost-bytes", m.start(), m.end(), f"removed lost-byte marker {m[0][:6]!r}")
+                for m in _MARKERS.finditer(text)
+            ]
+        return sorted(out, key=lambda f: f.start)
