@@ -1,4 +1,4 @@
-"""The ``textwash`` command line: ``textwash clean`` (and, later, ``textwash dedup``).
+"""The ``textwash`` command line: ``textwash clean`` and ``textwash dedup``.
 
 The entry point is :func:`textwash.cli.main.main`; see ``docs/cli.md``.
 """

@@ -1,8 +1,8 @@
 """``textwash``: the command-line entry point.
 
 Subcommands are registered in :data:`COMMANDS`; each adds its own arguments and
-sets the function that runs it, so ``textwash dedup`` can slot in beside
-``textwash clean``.  Exit codes: 0 success, 1 an input or output file failed,
+sets the function that runs it: ``textwash clean`` here, ``textwash dedup`` in
+:mod:`textwash.cli.dedup`.  Exit codes: 0 success, 1 an input or output file failed,
 2 usage errors (bad options, bad pipeline file).
 
 >>> main(["--version"])  # doctest: +ELLIPSIS
@@ -38,7 +38,18 @@ if TYPE_CHECKING:
     from ..io import Document
     from ..pipeline import Pipeline, RunResult
 
-__all__ = ["COMMANDS", "Job", "Progress", "UsageError", "build_parser", "main", "plan_jobs"]
+__all__ = [
+    "COMMANDS",
+    "Job",
+    "Progress",
+    "UsageError",
+    "build_parser",
+    "load_pipeline_file",
+    "main",
+    "plan_jobs",
+    "progress_enabled",
+    "read_source",
+]
 
 PROG = "textwash"
 DEFAULT_PRESET = "zh"
@@ -129,13 +140,22 @@ def _add_clean(sub: Any) -> None:
     p.set_defaults(run=run_clean, command_parser=p)
 
 
+def _add_dedup(sub: Any) -> None:
+    # imported here: ``cli.dedup`` builds on the helpers of this module
+    from .dedup import add_dedup
+
+    add_dedup(sub)
+
+
 #: ``name -> function adding that subcommand to the subparsers object``.
-COMMANDS: dict[str, Callable[[Any], None]] = {"clean": _add_clean}
+COMMANDS: dict[str, Callable[[Any], None]] = {"clean": _add_clean, "dedup": _add_dedup}
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``textwash`` argument parser with every subcommand in :data:`COMMANDS`."""
-    parser = argparse.ArgumentParser(prog=PROG, description="Clean scraped Chinese document dumps.")
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Clean scraped Chinese document dumps and find repeated passages."
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add in COMMANDS.values():
@@ -242,30 +262,39 @@ class Summary:
 
 
 def _load_pipeline(args: argparse.Namespace) -> Pipeline | None:
-    from ..pipeline import ConfigError, Pipeline
     from ..presets import get_preset
 
     if args.pipeline is None:
         return get_preset(args.preset or DEFAULT_PRESET)
+    return load_pipeline_file(args.pipeline)
+
+
+def load_pipeline_file(path: Path) -> Pipeline | None:
+    """The pipeline configured in ``path``, or ``None`` after reporting why it is invalid."""
+    from ..pipeline import ConfigError, Pipeline
+
     try:
-        return Pipeline.from_config(args.pipeline)
+        return Pipeline.from_config(path)
     except ConfigError as exc:
         _error(str(exc))
     except ValueError as exc:
-        _error(f"{args.pipeline}: {exc}")
+        _error(f"{path}: {exc}")
     return None
 
 
-def plan_jobs(inputs: Sequence[str], output: str | None, *, explain: bool = False) -> list[Job]:
+def plan_jobs(
+    inputs: Sequence[str], output: str | None, *, explain: bool = False, folder: bool = False
+) -> list[Job]:
     """Pair every input file with its output path, or raise :class:`UsageError`.
 
     One input file: ``output`` is a file, or a folder to write into when it
     exists or ends with a slash; without it the result goes to standard output
     (not for Parquet).  Several inputs or a folder: ``output`` must be a folder,
     and each file keeps its path relative to the folder it was found in.  With
-    ``explain`` and no ``output`` nothing is written.
+    ``explain`` and no ``output`` nothing is written.  With ``folder``,
+    ``output`` is a folder even for one input file.
     """
-    single = len(inputs) == 1 and not Path(inputs[0]).is_dir()
+    single = not folder and len(inputs) == 1 and not Path(inputs[0]).is_dir()
     if output is None and not (single or explain):
         raise UsageError("several inputs or a folder need -o FOLDER")
     out_dir = Path(output) if output is not None and not single else None
@@ -307,8 +336,7 @@ def _clean_job(
     """Clean one file; report and return ``False`` if it cannot be read or written."""
     size, done = _size(job.path), 0
     try:
-        source = read_file(job.path, text_field=args.text_field, encoding=args.encoding)
-        progress.note(f"{job.name}: {source.encoding}")
+        source = read_source(job, args, progress)
         texts = []
         for doc, share in zip(source.documents, _byte_shares(size, source), strict=True):
             texts.append(_clean_document(job, doc, pipeline, args.explain, color, summary))
@@ -326,6 +354,16 @@ def _clean_job(
         return True
     progress.advance(size - done)
     return False
+
+
+def read_source(job: Job, args: argparse.Namespace, progress: Progress) -> SourceFile:
+    """Read ``job``'s input with ``--text-field``/``--encoding``; note its encoding on stderr.
+
+    Raises :class:`~textwash.io.InputError` when the file cannot be read.
+    """
+    source = read_file(job.path, text_field=args.text_field, encoding=args.encoding)
+    progress.note(f"{job.name}: {source.encoding}")
+    return source
 
 
 def _clean_document(
@@ -411,24 +449,30 @@ def _byte_shares(size: int, source: SourceFile) -> list[int]:
     return shares
 
 
+def progress_enabled(enabled: bool) -> bool:
+    """Whether to draw progress bars: asked for (``enabled``) and stderr is a terminal."""
+    return enabled and sys.stderr.isatty()
+
+
 class Progress:
     """A tqdm bar on stderr counting bytes, with the number of documents as postfix.
 
     It only shows when ``enabled`` and stderr is a terminal; :meth:`note` prints
-    a message above it either way.
+    a message above it either way.  ``desc`` labels the bar.
     """
 
-    def __init__(self, total: int, *, enabled: bool) -> None:
+    def __init__(self, total: int, *, enabled: bool, desc: str | None = None) -> None:
         from tqdm import tqdm
 
         self.documents = 0
         self.bar: tqdm[Any] = tqdm(
             total=total,
+            desc=desc,
             unit="B",
             unit_scale=True,
             unit_divisor=1024,
             file=sys.stderr,
-            disable=not (enabled and sys.stderr.isatty()),
+            disable=not progress_enabled(enabled),
             dynamic_ncols=True,
         )
 

@@ -1,0 +1,484 @@
+"""``textwash dedup``: find the passages repeated across input files, and remove them.
+
+Every document of every input becomes a :class:`~textwash.segment.Document`
+whose ``doc_id`` says where it came from: the file path for plain text,
+``PATH:LINE`` for a JSONL record, ``PATH#ROW`` for a Parquet row.  All inputs
+are read first; if any cannot be read, every error is reported and nothing is
+written (exit 1), because a corpus with a file missing would keep and remove
+different copies.  Then :func:`~textwash.dedup.find_duplicates` (or, with
+``-o``, :func:`~textwash.dedup.deduplicate`) runs over the whole corpus, and the
+results go where the options say:
+
+* ``--report FILE.json``: the JSON duplicate report;
+* ``--html FILE.html``: the report as a page to read;
+* ``-o FOLDER``: the deduplicated corpus, mirroring the inputs like
+  ``textwash clean``, plus ``FOLDER/removed.jsonl`` listing every removed passage;
+* none of them: the JSON report on standard output.
+
+A summary table (documents, units, clusters by kind, copies, duplicated
+characters, seconds per stage) always goes to standard error.  Exit codes are
+those of ``textwash clean``: 0 success, 1 an input or output file failed,
+2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..dedup import DedupResult, DuplicateReport, Removal, deduplicate, find_duplicates
+from ..io import InputError, SourceFile, atomic_write_text, discover, write_output
+from ..segment import UNIT_KINDS, Document
+from .main import (
+    PROG,
+    Job,
+    Progress,
+    UsageError,
+    _encoding_arg,
+    _error,
+    _size,
+    _write_stdout,
+    load_pipeline_file,
+    plan_jobs,
+    progress_enabled,
+    read_source,
+)
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from ..pipeline import Pipeline
+
+__all__ = [
+    "REMOVED_NAME",
+    "StageProgress",
+    "add_dedup",
+    "corpus_documents",
+    "plan_dedup_jobs",
+    "run_dedup",
+]
+
+#: File in the ``-o`` folder that lists every removed passage, one JSON object a line.
+REMOVED_NAME = "removed.jsonl"
+
+KEEP_CHOICES = ("first", "longest")
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+# -- parser -----------------------------------------------------------------------
+
+
+def _fraction(value: str) -> float:
+    """Type of ``--threshold`` and ``--containment-threshold``: a number in (0, 1]."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0 < number <= 1:  # also rejects nan
+        raise argparse.ArgumentTypeError(f"{value} is not between 0 (excluded) and 1")
+    return number
+
+
+def _positive_int(value: str) -> int:
+    """Type of ``--ngram`` and ``--window``: a whole number of at least 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return number
+
+
+def add_dedup(sub: Any) -> None:
+    """Add ``textwash dedup`` to the subparsers object ``sub``."""
+    p = sub.add_parser(
+        "dedup",
+        help="find passages repeated across text, JSONL or Parquet files",
+        description="Find exact, near-duplicate and contained copies of passages across "
+        "all inputs; report them, or write the corpus with later copies removed. "
+        "See docs/cli.md.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders to compare")
+    p.add_argument(
+        "--unit",
+        choices=UNIT_KINDS,
+        default="paragraph",
+        help="what is compared: paragraphs, sentence windows or whole essay bodies "
+        "(default: paragraph)",
+    )
+    p.add_argument(
+        "--window",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="sentences per unit with --unit sentence (default: 1)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=_fraction,
+        default=0.8,
+        metavar="J",
+        help="Jaccard similarity of n-gram shingles for a near duplicate (default: 0.8)",
+    )
+    p.add_argument(
+        "--ngram",
+        type=_positive_int,
+        default=5,
+        metavar="N",
+        help="tokens per shingle (default: 5)",
+    )
+    p.add_argument(
+        "--keep",
+        choices=KEEP_CHOICES,
+        default="first",
+        help="which copy of a cluster is kept: the first in input order, or the longest "
+        "(default: first)",
+    )
+    p.add_argument(
+        "--no-containment",
+        action="store_true",
+        help="do not look for passages copied inside longer paragraphs",
+    )
+    p.add_argument(
+        "--containment-threshold",
+        type=_fraction,
+        default=0.6,
+        metavar="C",
+        help="share of a passage's shingles that must occur inside a longer paragraph "
+        "(default: 0.6)",
+    )
+    p.add_argument(
+        "--pipeline",
+        type=Path,
+        metavar="FILE.toml",
+        help="pipeline that cleans documents before they are segmented "
+        "(default: the zh preset without RepeatedLines)",
+    )
+    p.add_argument(
+        "--text-field",
+        default="text",
+        metavar="NAME",
+        help="JSON field / Parquet column holding the text (default: text)",
+    )
+    p.add_argument(
+        "--encoding",
+        type=_encoding_arg,
+        metavar="ENC",
+        help="input encoding of text and JSONL files (default: detect)",
+    )
+    p.add_argument("--report", type=Path, metavar="FILE.json", help="write the JSON report")
+    p.add_argument("--html", type=Path, metavar="FILE.html", help="write the report as HTML")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FOLDER",
+        help=f"write the deduplicated corpus into this folder, mirroring the inputs, "
+        f"with {REMOVED_NAME} listing every removed passage",
+    )
+    p.add_argument("--no-progress", action="store_true", help="do not show progress bars")
+    p.set_defaults(run=run_dedup, command_parser=p)
+
+
+# -- run ----------------------------------------------------------------------------
+
+
+def run_dedup(args: argparse.Namespace) -> int:
+    """``textwash dedup``: read every input, find duplicates, write what was asked for."""
+    pipeline: Pipeline | None = None
+    if args.pipeline is not None:
+        pipeline = load_pipeline_file(args.pipeline)
+        if pipeline is None:
+            return 2
+    if args.html is not None:
+        _check_html_available()
+    try:
+        jobs = plan_dedup_jobs(args.inputs, args.output)
+    except InputError as exc:
+        _error(str(exc))
+        return 1
+    _check_targets(jobs, args)
+    enabled = not args.no_progress
+
+    started = time.perf_counter()
+    pairs, failed = _read_all(jobs, args, enabled)
+    if failed:
+        print(f"{PROG}: {failed} input file(s) could not be read; nothing written", file=sys.stderr)
+        return 1
+    if not jobs:
+        print(f"{PROG}: no input files found", file=sys.stderr)
+    read_seconds = time.perf_counter() - started
+    docs = [doc for job, source in pairs for doc in corpus_documents(job, source)]
+
+    options = _options(args, pipeline)
+    result: DedupResult | None = None
+    with StageProgress(enabled=enabled) as hook:
+        if args.output is None:
+            report = find_duplicates(docs, progress=hook, **options)
+        else:
+            result = deduplicate(docs, progress=hook, **options)
+            report = result.report
+    report.stats["seconds"] = {"read": round(read_seconds, 4), **report.stats.get("seconds", {})}
+
+    ok = True
+    if result is not None:
+        ok &= _write_corpus(pairs, result, Path(args.output))
+    if args.report is not None:
+        ok &= _write_report(args.report, report)
+    if args.html is not None:
+        ok &= _write_html(args.html, report)
+    if args.output is None and args.report is None and args.html is None:
+        _write_stdout((report.to_json() + "\n").encode("utf-8"))
+    print(report.summary(), file=sys.stderr)
+    return 0 if ok else 1
+
+
+def _options(args: argparse.Namespace, pipeline: Pipeline | None) -> dict[str, Any]:
+    """Keyword arguments of :func:`~textwash.dedup.find_duplicates` from the options."""
+    return {
+        "unit": args.unit,
+        "window": args.window,
+        "threshold": args.threshold,
+        "ngram": args.ngram,
+        "keep": args.keep,
+        "containment": not args.no_containment,
+        "containment_threshold": args.containment_threshold,
+        "pipeline": pipeline,
+    }
+
+
+def _check_html_available() -> None:
+    """Fail before the long run if the HTML renderer is missing from this install."""
+    from importlib.util import find_spec
+
+    if find_spec("textwash.dedup.html") is None:
+        raise UsageError("--html: this textwash has no HTML report renderer (textwash.dedup.html)")
+
+
+# -- planning ---------------------------------------------------------------------
+
+
+def plan_dedup_jobs(inputs: Sequence[str], output: str | None) -> list[Job]:
+    """The input files, each with where its deduplicated copy goes (``None`` without ``-o``).
+
+    With ``output`` the folder layout is mirrored as by ``textwash clean -o
+    FOLDER`` (a single input file goes to ``FOLDER/NAME``).  A file named twice
+    (directly, or also through a folder) would duplicate itself entirely, so it
+    is a :class:`~textwash.cli.main.UsageError`.
+    """
+    if output is None:
+        jobs = [Job(path, None) for path, _ in discover(inputs)]
+    else:
+        jobs = plan_jobs(inputs, output, folder=True)
+    seen: dict[tuple[int, int], Path] = {}
+    for job in jobs:
+        try:
+            st = job.path.stat()
+        except OSError:
+            continue  # reported when the file is read
+        first = seen.setdefault((st.st_dev, st.st_ino), job.path)
+        if first is not job.path:
+            if first == job.path:
+                raise UsageError(f"{first} is named twice; name each input once")
+            raise UsageError(f"{first} and {job.path} are the same file; name each input once")
+    return jobs
+
+
+def _check_targets(jobs: list[Job], args: argparse.Namespace) -> None:
+    """No two outputs on one path, and no output over an input; raise :class:`UsageError`."""
+    targets: list[tuple[str, Path]] = [
+        (f"the output of {job.path}", job.output) for job in jobs if job.output is not None
+    ]
+    if args.output is not None:
+        targets.append(("the list of removed passages", Path(args.output) / REMOVED_NAME))
+    if args.report is not None:
+        targets.append(("--report", args.report))
+    if args.html is not None:
+        targets.append(("--html", args.html))
+    inputs = {os.path.abspath(job.path): job.path for job in jobs}
+    taken: dict[str, str] = {}
+    for what, path in targets:
+        key = os.path.abspath(path)
+        if key in inputs:
+            raise UsageError(f"{what} would overwrite the input {inputs[key]}")
+        if key in taken:
+            raise UsageError(f"{taken[key]} and {what} would both be written to {path}")
+        taken[key] = what
+
+
+# -- reading ----------------------------------------------------------------------
+
+
+def _read_all(
+    jobs: list[Job], args: argparse.Namespace, enabled: bool
+) -> tuple[list[tuple[Job, SourceFile]], int]:
+    """Read every input under one progress bar; the sources read and the number that failed."""
+    pairs: list[tuple[Job, SourceFile]] = []
+    failed = 0
+    sizes = [_size(job.path) for job in jobs]
+    with Progress(sum(sizes), enabled=enabled, desc="read") as progress:
+        for job, size in zip(jobs, sizes, strict=True):
+            try:
+                source = read_source(job, args, progress)
+                _check_surrogates(source)
+            except InputError as exc:
+                progress.note(f"{PROG}: error: {exc}")
+                failed += 1
+                progress.advance(size)
+            else:
+                pairs.append((job, source))
+                progress.advance(size, documents=len(source.documents))
+    return pairs, failed
+
+
+def _check_surrogates(source: SourceFile) -> None:
+    """Refuse a JSONL text holding a lone surrogate (a legal ``\\ud800`` escape).
+
+    The cleaning and tokenizing steps cannot handle one (it has no UTF-8 form),
+    so it is reported as an input error naming the line rather than a crash.
+    """
+    for doc in source.documents:
+        if m := _SURROGATE.search(doc.text):
+            raise InputError(
+                source.path,
+                f"text holds a lone surrogate (\\u{ord(m.group()):04x}) at character "
+                f"{m.start()}, which cannot be compared",
+                line=doc.line,
+                record=doc.index,
+            )
+
+
+def corpus_documents(job: Job, source: SourceFile) -> list[Document]:
+    """The documents of one input file, with ids that name the file and line or row.
+
+    ``PATH`` for plain text, ``PATH:LINE`` for a JSONL record (its line in the
+    file), ``PATH#ROW`` for a Parquet row (0-based); ``source`` is ``PATH``.
+    """
+    name = job.name
+    out = []
+    for doc in source.documents:
+        if source.format == "jsonl":
+            doc_id = f"{name}:{doc.line}"
+        elif source.format == "parquet":
+            doc_id = f"{name}#{doc.index}"
+        else:
+            doc_id = name
+        out.append(Document(doc_id, doc.text, source=name))
+    return out
+
+
+# -- progress -----------------------------------------------------------------------
+
+
+#: ``stage of find_duplicates -> (bar label, unit counted)``; other stages are quick.
+STAGE_LABELS: dict[str, tuple[str, str]] = {
+    "segment": ("clean", "doc"),
+    "lsh": ("lsh", "unit"),
+    "containment": ("containment", "unit"),
+}
+
+
+class StageProgress:
+    """The ``progress`` hook of :func:`~textwash.dedup.find_duplicates`: a bar per stage.
+
+    Each stage (``segment`` shown as ``clean``, ``lsh``, ``containment``) gets its
+    own tqdm bar on stderr, completed and closed when the next stage starts or
+    the run ends.  Nothing is drawn unless ``enabled`` and stderr is a terminal.
+    """
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = progress_enabled(enabled)
+        self.stage: str | None = None
+        self.bar: tqdm[Any] | None = None
+
+    def __enter__(self) -> StageProgress:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self._finish(complete=exc_type is None)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        """Move the bar of ``stage`` to ``done`` of ``total``."""
+        if not self.enabled:
+            return
+        if stage != self.stage or self.bar is None:
+            from tqdm import tqdm
+
+            self._finish(complete=True)
+            self.stage = stage
+            label, unit = STAGE_LABELS.get(stage, (stage, "it"))
+            self.bar = tqdm(total=total, desc=label, unit=unit, file=sys.stderr, dynamic_ncols=True)
+        self.bar.update(max(0, done - self.bar.n))
+
+    def _finish(self, *, complete: bool) -> None:
+        """Close the current bar; fill it first when its stage ran to the end."""
+        if self.bar is None:
+            return
+        if complete and self.bar.total:
+            self.bar.update(max(0, self.bar.total - self.bar.n))
+        self.bar.close()
+        self.bar = None
+
+
+# -- writing ------------------------------------------------------------------------
+
+
+def _cannot_write(path: Path, exc: OSError) -> bool:
+    _error(f"{path}: cannot write ({exc.strerror or exc})")
+    return False
+
+
+def _write_corpus(pairs: list[tuple[Job, SourceFile]], result: DedupResult, out: Path) -> bool:
+    """Write each deduplicated file and ``out/removed.jsonl``; ``False`` if a write failed."""
+    ok = True
+    at = 0
+    for job, source in pairs:
+        n = len(source.documents)
+        texts = [d.text for d in result.documents[at : at + n]]
+        at += n
+        assert job.output is not None
+        try:
+            write_output(job.output, source, texts)
+        except OSError as exc:
+            ok = _cannot_write(job.output, exc)
+    removed_path = out / REMOVED_NAME
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(removed_path, _removed_jsonl(result.removed))
+    except OSError as exc:
+        ok = _cannot_write(removed_path, exc)
+    return ok
+
+
+def _removed_jsonl(removed: list[Removal]) -> str:
+    """One JSON object per :class:`~textwash.dedup.Removal`, in corpus order."""
+    return "".join(json.dumps(asdict(r), ensure_ascii=False) + "\n" for r in removed)
+
+
+def _write_report(path: Path, report: DuplicateReport) -> bool:
+    """Write the JSON report to ``path`` (atomically); ``False`` if that failed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        report.to_json(path)
+    except OSError as exc:
+        return _cannot_write(path, exc)
+    return True
+
+
+def _write_html(path: Path, report: DuplicateReport) -> bool:
+    """Write the HTML report to ``path``; ``False`` if that failed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        report.to_html(path)
+    except OSError as exc:
+        return _cannot_write(path, exc)
+    return True
