@@ -76,14 +76,28 @@ def test_every_member_span_slices_the_raw_input():
 
 
 def test_near_duplicates_are_verified_with_exact_jaccard():
-    edited = P3.replace("掌握基本的自救和互救方法", "掌握基本的自救互救方法")
-    report = find_duplicates([P3, edited, P2], threshold=0.7)
+    long_p = P3 + P2
+    edited = long_p.replace("疏散路线", "逃生路线")
+    report = find_duplicates([long_p, edited, P1], threshold=0.7)
     near = [c for c in report.clusters if c.kind == "near"]
     assert len(near) == 1
-    sim = near[0].members[1].similarity
-    assert near[0].members[1].measure == "jaccard"
-    assert 0.7 <= sim < 1.0
-    assert find_duplicates([P3, edited], threshold=0.95).clusters == []
+    copy = near[0].members[1]
+    assert copy.measure == "jaccard"
+    assert 0.7 <= copy.similarity < 1.0
+    assert find_duplicates([long_p, edited], threshold=0.95).clusters == []
+
+
+def test_function_words_dropped_still_match():
+    stripped = P1.replace("的", "").replace("是", "").replace("也", "")
+    report = find_duplicates([P1, stripped])
+    assert [m.measure for m in report.clusters[0].members] == ["exact", "jaccard"]
+    assert find_duplicates([P1, stripped], drop_function_words=False).clusters == []
+
+
+def test_a_sentence_added_is_a_copy_by_overlap():
+    longer = P3 + "各班主任要把演练情况记录在案，并及时向学校报告。"
+    [c] = find_duplicates([P3, longer]).clusters
+    assert c.members[1].measure == "containment" and c.members[1].similarity == 1.0
 
 
 def test_lsh_parameters_are_recorded_and_match_datasketch():

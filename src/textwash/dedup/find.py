@@ -130,6 +130,7 @@ def find_duplicates(
     containment: bool = True,
     containment_threshold: float = 0.6,
     containment_ratio: float = 2.0,
+    drop_function_words: bool = True,
     window: int = 1,
     pipeline: Pipeline | None = None,
     progress: ProgressHook | None = None,
@@ -143,6 +144,11 @@ def find_duplicates(
     when the Jaccard similarity of their ``ngram``-token shingles is at least
     ``threshold``; a unit is contained in a unit ``containment_ratio`` times
     longer when at least ``containment_threshold`` of its shingles occur there.
+    Two units of comparable length are also copies when the shorter one's
+    shingles lie at least ``threshold`` inside the other (a sentence added or
+    deleted).  ``drop_function_words`` leaves 的了在是… out of the near-duplicate
+    shingles, as rewrites that delete them would otherwise fall below the
+    threshold.
     ``progress(stage, done, total)`` is called as the stages advance.
 
     >>> a = "公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统。"
@@ -166,6 +172,7 @@ def find_duplicates(
         "containment": containment,
         "containment_threshold": containment_threshold,
         "containment_ratio": containment_ratio,
+        "drop_function_words": drop_function_words,
         "window": window,
         "minhash_scheme": "affine32",
     }
@@ -202,7 +209,7 @@ def find_duplicates(
     reps = [i for i, it in enumerate(items) if len(it.tokens) >= MIN_TOKENS and by_key[it.key] == i]
     for it in items:
         if len(it.tokens) >= MIN_TOKENS:
-            it.shingles = shingles(it.tokens, ngram)
+            it.shingles = shingles(_near_tokens(it, drop_function_words), ngram)
     sigs = MinHash.bulk(
         [sorted(items[i].shingles) for i in reps],
         num_perm=num_perm,
@@ -233,14 +240,15 @@ def find_duplicates(
 
     # 4. containment -----------------------------------------------------------------
     contained: list[_Contained] = []
+    overlaps = 0
     if containment:
-        contained = _find_containment(
-            items, uf, containment_threshold, containment_ratio, note=note
+        contained, overlaps = _find_containment(
+            items, uf, containment_threshold, containment_ratio, threshold, note=note
         )
     seconds["containment"] = lap()
 
     # 5. clusters ----------------------------------------------------------------------
-    clusters = _build_clusters(items, uf, contained, keep, ngram)
+    clusters = _build_clusters(items, uf, contained, keep, threshold)
     seconds["clusters"] = lap()
     stats = {
         "documents": len(documents),
@@ -248,6 +256,7 @@ def find_duplicates(
         "lsh_candidates": len(candidates),
         "verified_pairs": verified,
         "contained": len(contained),
+        "overlap_pairs": overlaps,
         "clusters": len(clusters),
         "seconds": {k: round(v, 4) for k, v in seconds.items()},
     }
@@ -273,14 +282,34 @@ def _content_tokens(it: _Item) -> list[int]:
     return [k for k, t in enumerate(it.tokens) if t not in FUNCTION_CHARS]
 
 
+def _near_tokens(it: _Item, drop_function_words: bool) -> list[str]:
+    if not drop_function_words:
+        return it.tokens
+    return [t for t in it.tokens if t not in FUNCTION_CHARS]
+
+
+def _overlap(a: set[int], b: set[int]) -> float:
+    """Overlap coefficient: the share of the smaller set inside the larger one."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
 def _find_containment(
     items: list[_Item],
     uf: UnionFind,
     threshold: float,
     ratio: float,
+    near_threshold: float,
     *,
     note: ProgressHook,
-) -> list[_Contained]:
+) -> tuple[list[_Contained], int]:
+    """Passages inside much longer units, and comparable units one inside the other.
+
+    The second kind (a sentence added or deleted) is joined in ``uf`` directly
+    when the near-duplicate shingles of the shorter unit lie ``near_threshold``
+    inside the other's; their number is returned with the passages.
+    """
     n = _CONTAINMENT_NGRAM
     content = [_content_tokens(it) for it in items]
     positions: list[list[tuple[int, int]]] = []
@@ -291,6 +320,7 @@ def _find_containment(
         for h in {h for h, _ in pos}:
             postings.setdefault(h, []).append(i)
     found: list[_Contained] = []
+    overlaps = 0
     for a, pos_a in enumerate(positions):
         if len(items[a].tokens) < MIN_CONTAINMENT_TOKENS or not pos_a:
             continue
@@ -306,7 +336,14 @@ def _find_containment(
         for b, count in sorted(hits.items()):
             if count / len(sh_a) < threshold:
                 continue
-            if len(content[b]) < ratio * len(content[a]) or uf.find(a) == uf.find(b):
+            if uf.find(a) == uf.find(b):
+                continue
+            if len(content[b]) < ratio * len(content[a]):
+                if len(content[a]) <= len(content[b]) and (
+                    _overlap(items[a].shingles, items[b].shingles) >= near_threshold
+                ):
+                    uf.union(a, b)
+                    overlaps += 1
                 continue
             span = _densest_span([p for h, p in positions[b] if h in sh_a])
             t0, t1 = span
@@ -319,7 +356,7 @@ def _find_containment(
                 found.append(_Contained(a, b, k0, k1, round(score, 4)))
         if a % 500 == 0:
             note("containment", a + 1, len(items))
-    return found
+    return found, overlaps
 
 
 def _densest_span(points: list[int]) -> tuple[int, int]:
@@ -370,7 +407,7 @@ def _contained_member(items: list[_Item], c: _Contained) -> Member:
 
 
 def _build_clusters(
-    items: list[_Item], uf: UnionFind, contained: list[_Contained], keep: str, ngram: int
+    items: list[_Item], uf: UnionFind, contained: list[_Contained], keep: str, threshold: float
 ) -> list[Cluster]:
     doc_order = {it.unit.doc_id: it.order for it in items}
     groups = [g for g in uf.groups() if len(g) > 1]
@@ -387,37 +424,41 @@ def _build_clusters(
     built: list[tuple[tuple[int, tuple[int, int]], Cluster]] = []
     for gi, group in enumerate(groups):
         ordered = sorted(group, key=lambda i: items[i].sort_key)
-        ref = items[ordered[0]]  # similarities are measured against the first unit
-        members = [_member(ref, 1.0, "exact")]
+        if keep == "first":
+            kept_i = ordered[0]
+        else:
+            kept_i = min(ordered, key=lambda i: (-len(items[i].tokens), items[i].sort_key))
+        ref = items[kept_i]  # every similarity is measured against the kept copy
+        members = [_member(ref, 1.0, "exact", kept=True)]
         all_exact = True
-        for i in ordered[1:]:
+        for i in ordered:
+            if i == kept_i:
+                continue
             it = items[i]
             if it.key == ref.key:
                 members.append(_member(it, 1.0, "exact"))
                 continue
             all_exact = False
-            a = ref.shingles or shingles(ref.tokens, ngram)
-            b = it.shingles or shingles(it.tokens, ngram)
-            members.append(_member(it, _jaccard(a, b), "jaccard"))
+            jac = _jaccard(ref.shingles, it.shingles)
+            ov = _overlap(ref.shingles, it.shingles)
+            if jac < threshold <= ov:  # one inside the other: a sentence added or deleted
+                members.append(_member(it, ov, "containment"))
+            else:
+                members.append(_member(it, jac, "jaccard"))
         spans: list[Member] = []
         for c in sorted(extra.get(gi, []), key=lambda c: (-c.score, c.outer, c.t0)):
             m = _contained_member(items, c)
             if any(o.doc_id == m.doc_id and o.start < m.end and m.start < o.end for o in spans):
                 continue  # the same passage found for another copy of this cluster
             spans.append(m)
-        members.extend(spans)
 
         def position(m: Member) -> tuple[int, int]:
             return (doc_order[m.doc_id], m.start)
 
-        if keep == "first":
-            kept = min(members, key=position)
-        else:
-            kept = min(members, key=lambda m: (-(m.end - m.start), position(m)))
-        rest = sorted((m for m in members if m is not kept), key=position)
-        members = [replace(kept, kept=True), *rest]
+        rest = sorted([*members[1:], *spans], key=position)
+        members = [members[0], *rest]
         kind = "containment" if spans else ("exact" if all_exact else "near")
-        built.append(((-len(members), position(kept)), Cluster("", kind, tuple(members))))
+        built.append(((-len(members), position(members[0])), Cluster("", kind, tuple(members))))
     built.sort(key=lambda b: b[0])
     width = max(4, len(str(len(built))))
     return [replace(c, id=f"c{n:0{width}d}") for n, (_, c) in enumerate(built, 1)]

@@ -26,12 +26,13 @@ class Member:
     ``start``/``end`` are character offsets into the document's text as it was
     passed in, ``line``/``end_line`` its 1-based first and last lines there and
     ``text`` that raw passage.  ``similarity`` compares the copy with the
-    cluster's reference unit (its first whole unit, which is also the kept
-    copy unless an earlier copy sits inside a longer paragraph), measured as
-    ``measure``: ``"exact"`` (same normalized key), ``"jaccard"`` (of the
-    shingle sets) or ``"containment"`` (the share of the reference unit's
-    shingles found in this passage, which sits inside a longer paragraph).
-    ``kept`` marks the one copy :func:`~textwash.deduplicate` keeps.
+    cluster's kept copy, measured as ``measure``: ``"exact"`` (same normalized
+    key), ``"jaccard"`` (of the shingle sets), or ``"containment"``: the share
+    of one text's shingles found in the other, either because this passage sits
+    inside a longer paragraph or because one paragraph is the other with a
+    sentence added or deleted.  ``kept`` marks the one copy
+    :func:`~textwash.deduplicate` keeps (always a whole unit, never a passage
+    inside a longer one).
     """
 
     doc_id: str
