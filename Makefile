@@ -26,6 +26,9 @@ demo: $(VENV)/.runtime
 	@head -n 30 build/sample_dump.clean.txt
 	@echo "----"
 	@echo "Every edit, step by step: $(BIN)/textwash clean examples/sample_dump.txt --explain | less -R"
+	@echo
+	$(BIN)/textwash dedup examples/sample_dump.txt --report build/sample_dump.dup.json --html build/sample_dump.dup.html
+	@echo "Repeated passages: build/sample_dump.dup.html (open in a browser), build/sample_dump.dup.json"
 
 test: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks

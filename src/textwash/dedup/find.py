@@ -274,7 +274,6 @@ def _jaccard(a: set[int], b: set[int]) -> float:
 
 _CONTAINMENT_NGRAM = 3
 _MAX_POSTINGS = 64
-_MAX_GAP = 40  # tokens between matches before a containing span is cut
 
 
 def _content_tokens(it: _Item) -> list[int]:
@@ -345,10 +344,9 @@ def _find_containment(
                     uf.union(a, b)
                     overlaps += 1
                 continue
-            span = _densest_span([p for h, p in positions[b] if h in sh_a])
-            t0, t1 = span
-            inside = {h for h, p in positions[b] if t0 <= p <= t1}
-            score = len(sh_a & inside) / len(sh_a)
+            matched = [(p, h) for h, p in positions[b] if h in sh_a]
+            t0, t1, found_here = _best_window(matched, int(1.5 * len(content[a])) + n)
+            score = found_here / len(sh_a)
             if score >= threshold:
                 # back from content-token positions to token positions in the outer unit
                 k0 = content[b][t0]
@@ -359,18 +357,41 @@ def _find_containment(
     return found, overlaps
 
 
-def _densest_span(points: list[int]) -> tuple[int, int]:
-    """The run of sorted ``points`` with no gap over ``_MAX_GAP`` that holds the most points."""
-    points = sorted(points)
-    best = (points[0], points[0])
-    best_n = 0
-    start = 0
-    for k in range(1, len(points) + 1):
-        if k == len(points) or points[k] - points[k - 1] > _MAX_GAP:
-            if k - start > best_n:
-                best_n = k - start
-                best = (points[start], points[k - 1])
-            start = k
+def _best_window(matched: list[tuple[int, int]], width: int) -> tuple[int, int, int]:
+    """The stretch of at most ``width`` positions holding the most distinct shingles.
+
+    ``matched`` is ``(position, shingle)`` in order; returns the first and last
+    matched position inside the best stretch and how many distinct shingles it
+    holds.  This keeps a containing span tight even when common 3-grams of the
+    contained unit also occur elsewhere in the longer one.
+    """
+    best = (matched[0][0], matched[0][0], 1)
+    counts: Counter[int] = Counter()
+    lo = 0
+    for hi, (pos, h) in enumerate(matched):
+        counts[h] += 1
+        while pos - matched[lo][0] > width:
+            old = matched[lo][1]
+            counts[old] -= 1
+            if not counts[old]:
+                del counts[old]
+            lo += 1
+        if len(counts) > best[2]:
+            best = (matched[lo][0], pos, len(counts))
+    # the shortest stretch that still holds that many distinct shingles
+    need = best[2]
+    counts.clear()
+    lo = 0
+    for pos, h in matched:
+        counts[h] += 1
+        while len(counts) >= need:
+            if pos - matched[lo][0] < best[1] - best[0]:
+                best = (matched[lo][0], pos, need)
+            old = matched[lo][1]
+            counts[old] -= 1
+            if not counts[old]:
+                del counts[old]
+            lo += 1
     return best
 
 
