@@ -368,7 +368,7 @@ def _best_window(matched: list[tuple[int, int]], width: int) -> tuple[int, int, 
     best = (matched[0][0], matched[0][0], 1)
     counts: Counter[int] = Counter()
     lo = 0
-    for hi, (pos, h) in enumerate(matched):
+    for pos, h in matched:
         counts[h] += 1
         while pos - matched[lo][0] > width:
             old = matched[lo][1]
