@@ -409,3 +409,34 @@ def test_lone_surrogates_become_replacement_characters_and_are_flagged():
     assert UnicodeRepair()(raw) == "社会\ufffd工作,裙众"
     assert [f.kind for f in UnicodeRepair().flags(raw)] == ["invalid-unicode"]
     assert ChineseConvert("s2t")(raw) == "社會\ud800工作,裙衆"  # OpenCC steps pass them through
+
+
+def test_every_shipped_boilerplate_pattern_needs_a_hint_character():
+    # Boilerplate skips lines without these characters; a new shipped pattern
+    # that could match without one would be silently skipped.
+    from textwash.normalizers.boilerplate import _SHIPPED_HINT, load_patterns
+
+    samples = {
+        "下载文档前请自行甄别文档内容的完整性": True,
+        "仅部分预览的文档": True,
+        "相关文档": True,
+        "第2页共5页": True,
+        "共5页，第2页": True,
+        "2/5": True,
+        "-3-": True,
+        "Page2of5": True,
+        "三一文库（）/免费论文/行政管理论文": True,
+        "猜你喜欢": True,
+        "相关推荐": True,
+        "展开阅读全文": True,
+    }
+    pats = load_patterns()
+    for key in samples:
+        assert any(regex_search(p, key) for p in pats), key
+        assert _SHIPPED_HINT.search(key), key
+
+
+def regex_search(pattern: str, text: str) -> bool:
+    import regex
+
+    return bool(regex.search(pattern, text))

@@ -53,6 +53,7 @@ def test_normalizer_is_idempotent_and_matches_its_edits(name, cls, text):
 @example(text="\xa0×\x98")
 @example(text="床笫0")
 @example(text="(\r— ,")
+@example(text="一. …")
 def test_preset_is_idempotent(preset, text):
     once = textwash.clean(text, preset)
     assert textwash.clean(once, preset) == once

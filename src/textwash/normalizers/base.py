@@ -83,7 +83,17 @@ class Normalizer:
         return []
 
     def __call__(self, text: str) -> str:
-        return apply_edits(text, self.edits(text))
+        fast = self._fast(text)
+        return fast if fast is not None else apply_edits(text, self.edits(text))
+
+    def _fast(self, text: str) -> str | None:
+        """Optional shortcut for ``__call__`` when no offsets are needed.
+
+        A subclass may return the cleaned text directly (or ``None`` to use
+        :meth:`edits`); it must equal ``apply_edits(text, self.edits(text))``,
+        which the property tests check for every normalizer.
+        """
+        return None
 
     def __repr__(self) -> str:
         opts = ", ".join(f"{k}={v!r}" for k, v in self.to_config().items() if k != "name")

@@ -66,7 +66,7 @@ def _lines_with_keys(text: str, max_chars: int) -> list[tuple[regex.Match[str], 
     if len(folded_lines) - (1 if folded.endswith("\n") else 0) != len(lines):
         folded_lines = [m.group(0) for m in lines]  # pragma: no cover - safety net
     return [
-        (m, _loose(folded_lines[i]) if m.end() - m.start() <= max_chars else None)
+        (m, _loose(folded_lines[i]) if 1 < m.end() - m.start() <= max_chars else None)
         for i, m in enumerate(lines)
     ]
 
@@ -106,6 +106,11 @@ def _compiled(
     return regex.compile("|".join(f"(?:{p})" for p in pats))
 
 
+# Every shipped pattern needs one of these characters, so a line without any of
+# them is skipped without running the alternation (user patterns get no shortcut).
+_SHIPPED_HINT = regex.compile(r"[文页/\-—–Pp欢荐载读]")
+
+
 @dataclass(frozen=True, repr=False)
 class Boilerplate(Normalizer):
     """Remove site boilerplate lines (download notices, widgets, breadcrumbs, page counters).
@@ -125,6 +130,9 @@ class Boilerplate(Normalizer):
     max_chars: int = 200
 
     def _is_boilerplate(self, key: str) -> bool:
+        if self.builtin and not self.patterns and not self.patterns_file:
+            if not _SHIPPED_HINT.search(key):
+                return False
         return bool(_compiled(self.builtin, tuple(self.patterns), self.patterns_file).search(key))
 
     def edits(self, text: str) -> list[Edit]:

@@ -37,10 +37,8 @@ _NUMBER_GAP = regex.compile(
     rf"|(?<={HAN_OR_PUNCT}){HSPACE}+(?=\d)"
 )
 # Single digits split by spaces: "8 0 0 0".
-_SPLIT_DIGITS = regex.compile(
-    rf"(?P<pre>{HSPACE}*)(?<!\d)(?P<run>\d(?:{HSPACE}\d)+)(?!\d)"
-    rf"(?P<post>{HSPACE}*)"
-)
+_DIGIT_RUN = regex.compile(rf"(?<!\d)\d(?:{HSPACE}\d)+(?!\d)")
+_HSPACE_CHARS = frozenset(" \t\u00a0\u3000\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f")
 _HSPACE_RE = regex.compile(HSPACE)
 _SPACE_SPLIT = regex.compile(rf"{HSPACE}+")
 _SINGLE_HAN = regex.compile(rf"^{HAN}$")
@@ -70,17 +68,27 @@ def is_ocr_spaced(line: str, min_han: int = 10, min_single: int = 1) -> bool:
     return singles >= min_single
 
 
-def _join_digits(m: regex.Match[str], text: str) -> str:
-    before = text[m.start() - 1] if m.start() > 0 else ""
-    after = text[m.end()] if m.end() < len(text) else ""
+def _join_digits(text: str, start: int, end: int, floor: int) -> tuple[int, int, str] | None:
+    """The edit joining the digit run ``text[start:end]`` when it touches Han.
+
+    The run's surrounding blanks (not before ``floor``) go too on the sides where
+    Han or full-width punctuation follows them.
+    """
+    pre = start
+    while pre > floor and text[pre - 1] in _HSPACE_CHARS:
+        pre -= 1
+    post = end
+    while post < len(text) and text[post] in _HSPACE_CHARS:
+        post += 1
+    before = text[pre - 1] if pre > 0 else ""
+    after = text[post] if post < len(text) else ""
     han_before = bool(before) and bool(_HAN_OR_PUNCT_CHAR.match(before))
     han_after = bool(after) and bool(_HAN_OR_PUNCT_CHAR.match(after))
     if not (han_before or han_after):
-        return m.group(0)
-    run = _HSPACE_RE.sub("", m["run"])
-    pre = "" if han_before else m["pre"]
-    post = "" if han_after else m["post"]
-    return pre + run + post
+        return None
+    run = _HSPACE_RE.sub("", text[start:end])
+    new = ("" if han_before else text[pre:start]) + run + ("" if han_after else text[end:post])
+    return pre, post, new
 
 
 @dataclass(frozen=True, repr=False)
@@ -106,16 +114,25 @@ class OcrSpacing(Normalizer):
 
     def _digit_pass(self, text: str) -> list[Edit]:
         out = []
-        for m in _SPLIT_DIGITS.finditer(text):
-            new = _join_digits(m, text)
-            if new != m.group(0):
-                out.append(Edit(m.start(), m.end(), new))
+        floor = 0
+        for m in _DIGIT_RUN.finditer(text):
+            if m.start() < floor:
+                continue
+            joined = _join_digits(text, m.start(), m.end(), floor)
+            if joined is None:
+                continue
+            pre, post, new = joined
+            if new != text[pre:post]:
+                out.append(Edit(pre, post, new))
+            floor = post
         return out
 
     def _gap_pass(self, text: str) -> list[Edit]:
         out: list[Edit] = []
         for line in _LINE.finditer(text):
             body = line.group(0)
+            if not _HSPACE_RE.search(body):
+                continue
             base = line.start()
             if is_ocr_spaced(body, self.min_han, self.min_single):
                 gaps = sorted(

@@ -7,7 +7,8 @@ numbers (``12:30``, ``3.14``), URLs and English sentences alone:
 * ``, ; : ? !`` directly after a Han character or closing Chinese bracket/quote,
   and ``, ;`` between a number and Han (``20:30,其他`` → ``20:30，其他``);
 * ``.`` after Han when no letter or digit follows (``保护群众.所谓`` → ``。``),
-  and runs of two or more of ``.。…`` after Han become ``……``;
+  and runs of two or more of ``.。…`` after Han (spaces between allowed) become
+  ``……``;
 * ``( )`` around content with Han, or around a Chinese ordinal (``(三)``);
 * straight ``"…"`` and ``'…'`` around content with Han become ``“…”``/``‘…’``,
   and half-straight pairs (``“第一线"``) are completed.
@@ -38,13 +39,13 @@ _URL_HINT = regex.compile(r"://|www\.|@")
 _PARENS = regex.compile(r"(?P<o>[(（])(?P<c>[^()（）\n]{1,120})(?P<cl>[)）])")
 _DQUOTES = regex.compile(r'(?P<o>["“])(?P<c>[^"“”\n]{1,200})(?P<cl>["”])')
 _SQUOTES = regex.compile(r"(?P<o>')(?P<c>[^'‘’\n]{1,100})(?P<cl>')")
-_ELLIPSIS = regex.compile(rf"(?<={HAN}{HSPACE}*)[.。…]{{2,}}")
+_ELLIPSIS = regex.compile(rf"(?<={HAN}{HSPACE}*)[.。…](?:{HSPACE}*[.。…])+")
 _MARKS = regex.compile(
     rf"(?<={_LEFT}{HSPACE}*)[,;:?!]+"
     # a comma or semicolon after a number that goes on in Chinese: "20:30,其他"
     rf"|(?<=[\d%])[,;](?={HSPACE}*{HAN})"
 )
-_PERIOD = regex.compile(rf"(?<={HAN}{HSPACE}*)\.(?![A-Za-z0-9_.。…])")
+_PERIOD = regex.compile(rf"(?<={HAN}{HSPACE}*)\.(?!{HSPACE}*[.。…])(?![A-Za-z0-9_])")
 
 
 def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -123,6 +124,33 @@ class Punctuation(Normalizer):
         edits = sub_edits(_ELLIPSIS, text, "……") + sub_edits(_PERIOD, text, "。")
         edits.sort(key=lambda e: e.start)
         return [e for e in edits if _outside(urls, e.start, e.end)]
+
+    @staticmethod
+    def _requote(m: regex.Match[str], pair: str) -> str:
+        if m["o"] + m["cl"] == pair or not _HAS_HAN.search(m["c"]):
+            return m.group(0)
+        return pair[0] + m["c"] + pair[1]
+
+    @staticmethod
+    def _rebracket(m: regex.Match[str]) -> str:
+        c = m["c"]
+        if not (_HAS_HAN.search(c) or _ORDINAL.match(c)):
+            return m.group(0)
+        return "（" + c + "）"
+
+    def _fast(self, text: str) -> str | None:
+        if _URL_HINT.search(text):
+            return None  # the edit path knows how to step around URLs
+        if self.quotes and ('"' in text or "'" in text):
+            text = _DQUOTES.sub(lambda m: self._requote(m, "“”"), text)
+            text = _SQUOTES.sub(lambda m: self._requote(m, "‘’"), text)
+        if self.brackets and ("(" in text or ")" in text):
+            text = _PARENS.sub(self._rebracket, text)
+        if self.periods and ("." in text or "。。" in text or "…" in text):
+            text = _PERIOD.sub("。", _ELLIPSIS.sub("……", text))
+        if self.marks:
+            text = _MARKS.sub(lambda m: "".join(_FULL[c] for c in m[0]), text)
+        return text
 
     def edits(self, text: str) -> list[Edit]:
         passes = []

@@ -64,6 +64,16 @@ _FTFY_SUSPECT = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff\ufb00-\ufb0
 _OUTER_BLANKS = regex.compile(r"(?P<lead>\s*)(?P<core>.*?)(?P<trail>\s*)\Z", regex.DOTALL)
 
 
+# A cheap superset of everything the repairs act on: when it finds nothing, the
+# text is left as it is without running them (one character class, no lookaround).
+_ANYTHING = regex.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff\ufb00-\ufb06\ud800-\udfff"
+    "\ufeff\u200b\u2060\u180e\ufffe\u200c\u200d\u2f00-\u2fd5&锟"
+    + "".join(RADICAL_TABLE)
+    + "]|烫烫烫|屯屯屯"
+)
+
+
 def fix_radicals(text: str) -> str:
     """Map Kangxi radicals and CJK Radicals Supplement characters to ideographs.
 
@@ -144,6 +154,16 @@ class UnicodeRepair(Normalizer):
             return m["lead"] + self._ftfy_line(m["core"]) + m["trail"]
 
         return line_diff_edits(text, fix)
+
+    def _fast(self, text: str) -> str | None:
+        # Most Chinese text needs none of this: one search says so.
+        if _ANYTHING.search(text):
+            return None
+        if self.normalization is not None and not unicodedata.is_normalized(
+            cast(Any, self.normalization), text
+        ):
+            return None
+        return text
 
     def edits(self, text: str) -> list[Edit]:
         passes: list[Callable[[str], list[Edit]]] = [lambda t: sub_edits(_SURROGATES, t, "\ufffd")]

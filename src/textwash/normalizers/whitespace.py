@@ -37,6 +37,19 @@ class Whitespace(Normalizer):
     max_blank_lines: int = 1
     strip_indent: bool = False
 
+    def _fast(self, text: str) -> str:
+        if self.line_endings:
+            text = _LINE_BREAKS.sub("\n", text)
+        if self.trailing:
+            text = _TRAILING.sub("", text)
+        if self.strip_indent:
+            text = _LEADING.sub("", text)
+        if self.max_blank_lines >= 0:
+            n = self.max_blank_lines + 1
+            text = regex.sub(f"\n{{{n + 1},}}", "\n" * n, text)
+            text = _DOC_END.sub("\n", _DOC_START.sub("", text))
+        return text
+
     def edits(self, text: str) -> list[Edit]:
         passes = []
         if self.line_endings:

@@ -43,6 +43,10 @@ class Width(Normalizer):
 
     symbols: bool = False
 
+    def _fast(self, text: str) -> str:
+        pattern = _FULLWIDTH_ALNUM_SYMBOLS if self.symbols else _FULLWIDTH_ALNUM
+        return pattern.sub(lambda m: _shift(m[0]), text)
+
     def edits(self, text: str) -> list[Edit]:
         pattern = _FULLWIDTH_ALNUM_SYMBOLS if self.symbols else _FULLWIDTH_ALNUM
         return sub_edits(pattern, text, lambda m: _shift(m[0]))
