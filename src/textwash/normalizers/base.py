@@ -26,10 +26,11 @@ A plain ``str -> str`` function works in a pipeline too (see
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from ..edits import Edit, apply_edits, diff_edits
+from ..edits import Edit, apply_edits, chain_edits, diff_edits
 
 __all__ = ["Flag", "FunctionStep", "Normalizer", "Step"]
 
@@ -74,9 +75,20 @@ class Normalizer:
         """The step name used in explanations and configs (the class name)."""
         return type(self).__name__
 
+    def _passes(self) -> list[Callable[[str], list[Edit]]] | None:
+        """Optional: the step as passes, each run on the previous one's output.
+
+        A subclass that defines them gets :meth:`edits` (the passes' edits
+        composed) and a fast ``__call__`` (the passes applied in turn) for free.
+        """
+        return None
+
     def edits(self, text: str) -> list[Edit]:
         """Return the sorted, non-overlapping edits this step makes to ``text``."""
-        raise NotImplementedError
+        passes = self._passes()
+        if passes is None:
+            raise NotImplementedError(f"{self.name} must define edits() or _passes()")
+        return chain_edits(text, *passes)
 
     def flags(self, text: str) -> list[Flag]:
         """Return problems noticed in ``text`` that this step leaves alone."""
@@ -93,7 +105,14 @@ class Normalizer:
         :meth:`edits`); it must equal ``apply_edits(text, self.edits(text))``,
         which the property tests check for every normalizer.
         """
-        return None
+        passes = self._passes()
+        if passes is None:
+            return None
+        for p in passes:
+            edits = p(text)
+            if edits:
+                text = apply_edits(text, edits)
+        return text
 
     def __repr__(self) -> str:
         opts = ", ".join(f"{k}={v!r}" for k, v in self.to_config().items() if k != "name")

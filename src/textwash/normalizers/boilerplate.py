@@ -130,9 +130,9 @@ class Boilerplate(Normalizer):
     max_chars: int = 200
 
     def _is_boilerplate(self, key: str) -> bool:
-        if self.builtin and not self.patterns and not self.patterns_file:
-            if not _SHIPPED_HINT.search(key):
-                return False
+        shipped_only = self.builtin and not self.patterns and not self.patterns_file
+        if shipped_only and not _SHIPPED_HINT.search(key):
+            return False
         return bool(_compiled(self.builtin, tuple(self.patterns), self.patterns_file).search(key))
 
     def edits(self, text: str) -> list[Edit]:

@@ -13,11 +13,12 @@ spaces between Latin words never change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import regex
 
-from ..edits import Edit, chain_edits
+from ..edits import Edit
 from ._chars import CJK_PUNCT, HAN, HAN_OR_PUNCT, HSPACE, ZH_NUM
 from .base import Normalizer
 
@@ -38,7 +39,7 @@ _NUMBER_GAP = regex.compile(
 )
 # Single digits split by spaces: "8 0 0 0".
 _DIGIT_RUN = regex.compile(rf"(?<!\d)\d(?:{HSPACE}\d)+(?!\d)")
-_HSPACE_CHARS = frozenset(" \t\u00a0\u3000\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f")
+_HSPACE_CHARS = frozenset(" \t\u00a0\u3000\u202f\u205f" + "".join(map(chr, range(0x2002, 0x200B))))
 _HSPACE_RE = regex.compile(HSPACE)
 _SPACE_SPLIT = regex.compile(rf"{HSPACE}+")
 _SINGLE_HAN = regex.compile(rf"^{HAN}$")
@@ -144,9 +145,15 @@ class OcrSpacing(Normalizer):
             out.extend(Edit(base + a, base + b, "") for a, b in gaps)
         return out
 
+    def _passes(self) -> list[Callable[[str], list[Edit]]]:
+        return [self._digit_pass, self._gap_pass] if self.digits else [self._gap_pass]
+
     def edits(self, text: str) -> list[Edit]:
         if not _HSPACE_RE.search(text):
             return []
-        passes = [self._digit_pass] if self.digits else []
-        passes.append(self._gap_pass)
-        return chain_edits(text, *passes)
+        return super().edits(text)
+
+    def _fast(self, text: str) -> str | None:
+        if not _HSPACE_RE.search(text):
+            return text
+        return super()._fast(text)

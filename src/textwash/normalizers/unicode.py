@@ -19,7 +19,7 @@ from typing import Any, cast
 import ftfy
 import regex
 
-from ..edits import Edit, chain_edits, fixpoint_edits, line_diff_edits, sub_edits
+from ..edits import Edit, fixpoint_edits, line_diff_edits, sub_edits
 from .base import Flag, Normalizer
 
 __all__ = ["RADICAL_TABLE", "UnicodeRepair", "fix_radicals", "remove_invisibles"]
@@ -157,15 +157,14 @@ class UnicodeRepair(Normalizer):
 
     def _fast(self, text: str) -> str | None:
         # Most Chinese text needs none of this: one search says so.
-        if _ANYTHING.search(text):
-            return None
-        if self.normalization is not None and not unicodedata.is_normalized(
-            cast(Any, self.normalization), text
+        if not _ANYTHING.search(text) and (
+            self.normalization is None
+            or unicodedata.is_normalized(cast(Any, self.normalization), text)
         ):
-            return None
-        return text
+            return text
+        return super()._fast(text)
 
-    def edits(self, text: str) -> list[Edit]:
+    def _passes(self) -> list[Callable[[str], list[Edit]]]:
         passes: list[Callable[[str], list[Edit]]] = [lambda t: sub_edits(_SURROGATES, t, "\ufffd")]
         if self.invisibles:
             passes.append(lambda t: sub_edits(_INVISIBLE, t, ""))
@@ -179,7 +178,7 @@ class UnicodeRepair(Normalizer):
         if self.markers:
             # removing one marker can close up another ("锟斤锟斤拷拷"): repeat to a fixed point
             passes.append(lambda t: fixpoint_edits(t, lambda u: sub_edits(_MARKERS, u, "")))
-        return chain_edits(text, *passes)
+        return passes
 
     def flags(self, text: str) -> list[Flag]:
         out = [
