@@ -353,3 +353,29 @@ def test_summary_counts_edits_per_step(tmp_path, capsys):
     assert counts["RepeatedLines"] == 1
     assert counts["Confusables"] == 1
     assert counts["Punctuation"] == 2
+
+
+def test_workers_give_the_same_output_as_one_process(tmp_path):
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    base = "近年来,随着社 会 、经 济的发展,裙众的需求日益增长。\n\n第{}段,掌握笫一手资料.\n"
+    for i in range(12):
+        (src / ("sub" if i % 2 else ".") / f"f{i:02d}.txt").write_text(
+            base.format(i), encoding="utf-8"
+        )
+    lines = [json.dumps({"id": i, "text": base.format(i)}, ensure_ascii=False) for i in range(30)]
+    (src / "data.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outs = {}
+    for n in (1, 2):
+        out = tmp_path / f"out{n}"
+        assert main(["clean", str(src), "-o", str(out), "--workers", str(n), "--no-progress"]) == 0
+        outs[n] = {
+            p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+        }
+    assert len(outs[1]) == 13
+    assert outs[1] == outs[2]
+
+
+def test_workers_must_be_positive(capsys):
+    assert main(["clean", "x.txt", "--workers", "0"]) == 2
+    assert "must be at least 1" in capsys.readouterr().err

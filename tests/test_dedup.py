@@ -206,3 +206,10 @@ def test_seed_same_title_different_essays_are_not_copies(seed_text):
             m.section for m in c.members if m.title == "浅谈在新时期下基层公安机关如何做好群众工作"
         }
         assert len(sections) < 2, c
+
+
+def test_workers_give_the_same_report():
+    docs = [P1 + "\n\n" + P2, P2 + "\n\n" + P3, LONG, P1, "引言。\n\n" + P3]
+    one = find_duplicates(docs, workers=1)
+    two = find_duplicates(docs, workers=2)
+    assert one.clusters == two.clusters and one.clusters

@@ -317,6 +317,8 @@ class OffsetMap:
     def __init__(self, source: str, edits: Iterable[Edit]) -> None:
         self.source = source
         self.edits = list(edits)
+        self._starts = [e.start for e in self.edits]
+        self._ends = [e.end for e in self.edits]
         self._dst_starts: list[int] = []
         self._dst_ends: list[int] = []
         shift = 0
@@ -326,6 +328,20 @@ class OffsetMap:
             self._dst_ends.append(ds + len(e.new))
             shift += len(e.new) - (e.end - e.start)
         self._final_shift = shift
+
+    def light(self) -> OffsetMap:
+        """The same mapping without the texts: cheap to keep or send to another process.
+
+        >>> m = OffsetMap("a , b", [Edit(1, 4, "，")]).light()
+        >>> m.to_source(1, 2), m.source, m.edits
+        ((1, 4), '', [])
+        """
+        out = OffsetMap.__new__(OffsetMap)
+        out.source, out.edits = "", []
+        out._starts, out._ends = self._starts, self._ends
+        out._dst_starts, out._dst_ends = self._dst_starts, self._dst_ends
+        out._final_shift = self._final_shift
+        return out
 
     def to_source_pos(self, pos: int, *, side: str = "start") -> int:
         """Map one cleaned-text position back to the raw text.
@@ -338,17 +354,15 @@ class OffsetMap:
             j = bisect_right(self._dst_starts, pos) - 1
             if j < 0:
                 return pos
-            e = self.edits[j]
             if pos < self._dst_ends[j]:
-                return e.start
-            return e.end + (pos - self._dst_ends[j])
+                return self._starts[j]
+            return self._ends[j] + (pos - self._dst_ends[j])
         j = bisect_left(self._dst_ends, pos)
-        if j == len(self.edits):
+        if j == len(self._starts):
             return pos - self._final_shift
-        e = self.edits[j]
         if self._dst_starts[j] < pos:
-            return e.end
-        return e.start - (self._dst_starts[j] - pos)
+            return self._ends[j]
+        return self._starts[j] - (self._dst_starts[j] - pos)
 
     def to_source(self, start: int, end: int) -> tuple[int, int]:
         """Map the cleaned span ``[start, end)`` to the raw span that produced it."""
@@ -357,7 +371,7 @@ class OffsetMap:
         return s, max(s, e)
 
     def __len__(self) -> int:
-        return len(self.edits)
+        return len(self._starts)
 
     def __repr__(self) -> str:
-        return f"OffsetMap(edits={len(self.edits)})"
+        return f"OffsetMap(edits={len(self._starts)})"

@@ -46,6 +46,7 @@ from .main import (
     _error,
     _size,
     _write_stdout,
+    add_workers_option,
     load_pipeline_file,
     plan_jobs,
     progress_enabled,
@@ -185,6 +186,7 @@ def add_dedup(sub: Any) -> None:
         help=f"write the deduplicated corpus into this folder, mirroring the inputs, "
         f"with {REMOVED_NAME} listing every removed passage",
     )
+    add_workers_option(p)
     p.add_argument("--no-progress", action="store_true", help="do not show progress bars")
     p.set_defaults(run=run_dedup, command_parser=p)
 
@@ -253,6 +255,7 @@ def _options(args: argparse.Namespace, pipeline: Pipeline | None) -> dict[str, A
         "containment": not args.no_containment,
         "containment_threshold": args.containment_threshold,
         "pipeline": pipeline,
+        "workers": args.workers,
     }
 
 

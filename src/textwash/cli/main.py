@@ -16,7 +16,7 @@ import argparse
 import codecs
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from ..io import (
     render_bytes,
     write_output,
 )
+from ..parallel import Workers, default_workers
 from .render import COLOR_MODES, render_document, use_color
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ def _add_clean(sub: Any) -> None:
         action="store_true",
         help="after the run, print on stderr how many edits each step made and what was flagged",
     )
+    add_workers_option(p)
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
     p.add_argument(
         "--color",
@@ -145,6 +147,28 @@ def _add_dedup(sub: Any) -> None:
     from .dedup import add_dedup
 
     add_dedup(sub)
+
+
+def add_workers_option(p: argparse.ArgumentParser) -> None:
+    """``--workers N``: processes for the CPU-bound work (default: all cores)."""
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=default_workers(),
+        metavar="N",
+        help="worker processes (default: all cores, here %(default)s); "
+        "the output is the same for any N",
+    )
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
 
 
 #: ``name -> function adding that subcommand to the subparsers object``.
@@ -228,9 +252,17 @@ def run_clean(args: argparse.Namespace) -> int:
     failed = 0
     total = sum(_size(job.path) for job in jobs)
     summary = Summary() if args.summary else None
-    with Progress(total, enabled=not (args.no_progress or args.explain)) as progress:
-        for job in jobs:
-            failed += not _clean_job(job, pipeline, args, progress, color, summary)
+    parallel = args.workers > 1 and not args.explain and summary is None
+    with (
+        Progress(total, enabled=not (args.no_progress or args.explain)) as progress,
+        Workers(pipeline, args.workers if parallel else 1) as pool,
+    ):
+        if parallel:
+            for batch in _batches(jobs):
+                failed += _clean_batch(batch, pool, args, progress)
+        else:
+            for job in jobs:
+                failed += not _clean_job(job, pipeline, args, progress, color, summary)
     if summary is not None:
         print(summary.render(), file=sys.stderr)
     return 1 if failed else 0
@@ -354,6 +386,61 @@ def _clean_job(
         return True
     progress.advance(size - done)
     return False
+
+
+_BATCH_BYTES = 8 << 20
+_BATCH_FILES = 256
+
+
+def _batches(jobs: list[Job]) -> Iterator[list[Job]]:
+    """Runs of jobs of about ``_BATCH_BYTES`` together, so many small files keep
+    every worker busy while memory stays bounded."""
+    batch: list[Job] = []
+    size = 0
+    for job in jobs:
+        batch.append(job)
+        size += _size(job.path)
+        if size >= _BATCH_BYTES or len(batch) >= _BATCH_FILES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _clean_batch(
+    batch: list[Job], pool: Workers, args: argparse.Namespace, progress: Progress
+) -> int:
+    """Clean the documents of several files in the worker pool; return the failures.
+
+    Output is the same as cleaning the files one by one: documents keep their
+    order and each file is written when all its documents are back.
+    """
+    failed = 0
+    sources: list[tuple[Job, SourceFile]] = []
+    for job in batch:
+        try:
+            sources.append((job, read_source(job, args, progress)))
+        except InputError as exc:
+            progress.note(f"{PROG}: error: {exc}")
+            progress.advance(_size(job.path))
+            failed += 1
+    texts = [d.text for _, src in sources for d in src.documents]
+    cleaned = pool.clean_iter(texts)
+    for job, src in sources:
+        size = _size(job.path)
+        out = []
+        for share in _byte_shares(size, src):
+            out.append(next(cleaned))
+            progress.advance(share, documents=1)
+        try:
+            _deliver(job, src, out, explain=False)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            target = job.output or "standard output"
+            progress.note(f"{PROG}: error: {target}: cannot write ({exc.strerror or exc})")
+            failed += 1
+    return failed
 
 
 def read_source(job: Job, args: argparse.Namespace, progress: Progress) -> SourceFile:

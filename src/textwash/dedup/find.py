@@ -28,8 +28,10 @@ from typing import Any
 
 from datasketch import MinHash, MinHashLSH
 
+from ..edits import OffsetMap
+from ..parallel import Workers, current_pipeline
 from ..pipeline import Pipeline
-from ..segment import Document, Segmented, Unit, segment, units
+from ..segment import UNIT_KINDS, Document, Unit, segment, units
 from .keys import FUNCTION_CHARS, exact_key, shingle_positions, shingles, tokenize
 from .report import Cluster, DuplicateReport, Member
 from .unionfind import UnionFind
@@ -80,7 +82,8 @@ class _Item:
 
     order: int  # position of its document in the input
     unit: Unit
-    seg: Segmented
+    doc: Document
+    offsets: OffsetMap  # cleaned -> raw offsets of the unit's document
     tokens: list[str]
     token_spans: list[tuple[int, int]]
     key: str
@@ -134,6 +137,7 @@ def find_duplicates(
     window: int = 1,
     pipeline: Pipeline | None = None,
     progress: ProgressHook | None = None,
+    workers: int = 1,
 ) -> DuplicateReport:
     """Find exact, near-duplicate and contained copies of passages across ``docs``.
 
@@ -150,6 +154,8 @@ def find_duplicates(
     shingles, as rewrites that delete them would otherwise fall below the
     threshold.
     ``progress(stage, done, total)`` is called as the stages advance.
+    ``workers`` processes clean and segment the documents (the report is the
+    same for any number of workers).
 
     >>> a = "公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统。"
     >>> report = find_duplicates([a, "前言。\\n\\n" + a.replace("，", ",")])
@@ -182,16 +188,16 @@ def find_duplicates(
 
     # 1. segment -----------------------------------------------------------------
     documents = as_documents(docs)
+    if unit not in UNIT_KINDS:
+        raise ValueError(f"unknown unit {unit!r}; choose one of {', '.join(UNIT_KINDS)}")
     items: list[_Item] = []
-    for order, doc in enumerate(documents):
-        seg = segment(doc, pipeline=pipeline)
-        for u in units(doc, unit, window=window, segmented=seg):
-            toks = tokenize(u.text)
-            tokens = [t for t, _, _ in toks]
-            items.append(
-                _Item(order, u, seg, tokens, [(s, e) for _, s, e in toks], exact_key(tokens))
-            )
-        note("segment", order + 1, len(documents))
+    with Workers(pipeline, workers) as pool:
+        jobs = [(doc, unit, window) for doc in documents]
+        for order, (offsets, prepared) in enumerate(pool.map(_prepare, jobs)):
+            doc = documents[order]
+            for u, tokens, spans in prepared:
+                items.append(_Item(order, u, doc, offsets, tokens, spans, exact_key(tokens)))
+            note("segment", order + 1, len(documents))
     seconds["segment"] = lap()
 
     uf = UnionFind(len(items))
@@ -265,6 +271,22 @@ def find_duplicates(
     return report
 
 
+def _prepare(
+    job: tuple[Document, str, int],
+) -> tuple[OffsetMap, list[tuple[Unit, list[str], list[tuple[int, int]]]]]:
+    """Clean, segment and tokenize one document (runs in a worker process).
+
+    Only the offset map and the units travel back, not the texts.
+    """
+    doc, unit, window = job
+    seg = segment(doc, pipeline=current_pipeline())
+    out = []
+    for u in units(doc, unit, window=window, segmented=seg):
+        toks = tokenize(u.text)
+        out.append((u, [t for t, _, _ in toks], [(s, e) for _, s, e in toks]))
+    return seg.run.offsets.light(), out
+
+
 def _jaccard(a: set[int], b: set[int]) -> float:
     if not a or not b:
         return 0.0
@@ -314,14 +336,19 @@ def _find_containment(
     positions: list[list[tuple[int, int]]] = []
     for it, idx in zip(items, content, strict=True):
         positions.append(shingle_positions([it.tokens[k] for k in idx], n))
+    # One unit stands for each group of exact and near copies found so far: its
+    # copies would find the same passages, and copies of the longer unit are
+    # already reported as copies of it.
+    rep = [uf.find(i) == i for i in range(len(items))]
     postings: dict[int, list[int]] = {}
     for i, pos in enumerate(positions):
-        for h in {h for h, _ in pos}:
-            postings.setdefault(h, []).append(i)
+        if rep[i]:
+            for h in {h for h, _ in pos}:
+                postings.setdefault(h, []).append(i)
     found: list[_Contained] = []
     overlaps = 0
     for a, pos_a in enumerate(positions):
-        if len(items[a].tokens) < MIN_CONTAINMENT_TOKENS or not pos_a:
+        if not rep[a] or len(items[a].tokens) < MIN_CONTAINMENT_TOKENS or not pos_a:
             continue
         sh_a = {h for h, _ in pos_a}
         hits: Counter[int] = Counter()
@@ -404,7 +431,7 @@ def _member(it: _Item, similarity: float, measure: str, kept: bool = False) -> M
         end=u.end,
         line=u.line,
         end_line=u.end_line,
-        text=it.seg.document.text[u.start : u.end],
+        text=it.doc.text[u.start : u.end],
         similarity=round(similarity, 4),
         measure=measure,
         kept=kept,
@@ -419,9 +446,9 @@ def _contained_member(items: list[_Item], c: _Contained) -> Member:
     u = outer.unit
     cs = u.clean_start + outer.token_spans[c.t0][0]
     ce = u.clean_start + outer.token_spans[c.t1 - 1][1]
-    start, end = outer.seg.raw_span(cs, ce)
+    start, end = outer.offsets.to_source(cs, ce)
     member = _member(outer, c.score, "containment")
-    text = outer.seg.document.text
+    text = outer.doc.text
     line = u.line + text.count("\n", u.start, start)
     end_line = line + text.count("\n", start, max(start, end - 1))
     return replace(member, start=start, end=end, line=line, end_line=end_line, text=text[start:end])
