@@ -29,7 +29,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,10 +42,10 @@ from .main import (
     Job,
     Progress,
     UsageError,
-    _encoding_arg,
     _error,
     _size,
     _write_stdout,
+    add_input_options,
     add_workers_option,
     load_pipeline_file,
     plan_jobs,
@@ -165,18 +165,7 @@ def add_dedup(sub: Any) -> None:
         help="pipeline that cleans documents before they are segmented "
         "(default: the zh preset without RepeatedLines)",
     )
-    p.add_argument(
-        "--text-field",
-        default="text",
-        metavar="NAME",
-        help="JSON field / Parquet column holding the text (default: text)",
-    )
-    p.add_argument(
-        "--encoding",
-        type=_encoding_arg,
-        metavar="ENC",
-        help="input encoding of text and JSONL files (default: detect)",
-    )
+    add_input_options(p)
     p.add_argument("--report", type=Path, metavar="FILE.json", help="write the JSON report")
     p.add_argument("--html", type=Path, metavar="FILE.html", help="write the report as HTML")
     p.add_argument(
@@ -469,19 +458,18 @@ def _removed_jsonl(removed: list[Removal]) -> str:
 
 def _write_report(path: Path, report: DuplicateReport) -> bool:
     """Write the JSON report to ``path`` (atomically); ``False`` if that failed."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        report.to_json(path)
-    except OSError as exc:
-        return _cannot_write(path, exc)
-    return True
+    return _write_with(path, report.to_json)
 
 
 def _write_html(path: Path, report: DuplicateReport) -> bool:
-    """Write the HTML report to ``path``; ``False`` if that failed."""
+    """Write the HTML report to ``path`` (atomically); ``False`` if that failed."""
+    return _write_with(path, report.to_html)
+
+
+def _write_with(path: Path, write: Callable[[Path], object]) -> bool:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        report.to_html(path)
+        write(path)
     except OSError as exc:
         return _cannot_write(path, exc)
     return True

@@ -114,18 +114,7 @@ def _add_clean(sub: Any) -> None:
         help="print every edit of every step to standard output "
         "(the cleaned text is then only written with -o)",
     )
-    p.add_argument(
-        "--text-field",
-        default="text",
-        metavar="NAME",
-        help="JSON field / Parquet column holding the text (default: text)",
-    )
-    p.add_argument(
-        "--encoding",
-        type=_encoding_arg,
-        metavar="ENC",
-        help="input encoding of text and JSONL files (default: detect)",
-    )
+    add_input_options(p)
     p.add_argument(
         "--summary",
         action="store_true",
@@ -147,6 +136,22 @@ def _add_dedup(sub: Any) -> None:
     from .dedup import add_dedup
 
     add_dedup(sub)
+
+
+def add_input_options(p: argparse.ArgumentParser) -> None:
+    """``--text-field`` and ``--encoding``, shared by the subcommands that read inputs."""
+    p.add_argument(
+        "--text-field",
+        default="text",
+        metavar="NAME",
+        help="JSON field / Parquet column holding the text (default: text)",
+    )
+    p.add_argument(
+        "--encoding",
+        type=_encoding_arg,
+        metavar="ENC",
+        help="input encoding of text and JSONL files (default: detect)",
+    )
 
 
 def add_workers_option(p: argparse.ArgumentParser) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from ..edits import Edit, apply_edits
+from ..segment.document import line_starts
 
 if TYPE_CHECKING:
     from ..pipeline import StepEdit, StepFlag
@@ -104,20 +105,6 @@ def shorten(text: str, limit: int = 60) -> str:
         return text
     head, tail = limit // 2, limit // 3
     return f"{text[:head]}…(+{len(text) - head - tail})…{text[len(text) - tail :]}"
-
-
-def line_starts(text: str) -> list[int]:
-    """Offsets where each line of ``text`` starts, for :func:`bisect.bisect_right`.
-
-    >>> line_starts("a\\nbc\\n")
-    [0, 2, 5]
-    """
-    starts = [0]
-    pos = text.find("\n")
-    while pos != -1:
-        starts.append(pos + 1)
-        pos = text.find("\n", pos + 1)
-    return starts
 
 
 def _diff(old: str, new: str, color: bool) -> str:
