@@ -6,7 +6,8 @@ The stages, each timed in the report's ``stats["seconds"]``:
    collection pages into essays and essays into units (titles are not units),
    keeping each unit's span in the raw text;
 2. **exact**: group units whose folded token key is identical (no MinHash);
-3. **minhash** and **lsh**: datasketch ``MinHash`` signatures of token
+3. **minhash** and **lsh**: MinHash signatures (computed with NumPy,
+   bit-identical to datasketch's ``affine32`` ``MinHash``) of token
    ``ngram``-shingles (one token per Han character, one per Latin word) and a
    ``MinHashLSH`` index; every candidate pair is then **verified** with the
    exact Jaccard similarity of the two shingle sets, so LSH false positives
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHashLSH
 
 from ..edits import OffsetMap
 from ..parallel import Workers, current_pipeline
@@ -34,6 +35,7 @@ from ..pipeline import Pipeline
 from ..segment import UNIT_KINDS, Document, Unit, segment, units
 from .keys import FUNCTION_CHARS, exact_key, shingle_positions, shingles, tokenize
 from .report import Cluster, DuplicateReport, Member
+from .signatures import signatures, to_lean_minhashes
 from .unionfind import UnionFind
 
 __all__ = ["DedupResult", "Removal", "as_documents", "deduplicate", "find_duplicates"]
@@ -117,10 +119,6 @@ def _timer() -> Callable[[], float]:
     return lap
 
 
-def _identity(x: int) -> int:
-    return x
-
-
 def find_duplicates(
     docs: Iterable[DocLike],
     *,
@@ -192,11 +190,11 @@ def find_duplicates(
         raise ValueError(f"unknown unit {unit!r}; choose one of {', '.join(UNIT_KINDS)}")
     items: list[_Item] = []
     with Workers(pipeline, workers) as pool:
-        jobs = [(doc, unit, window) for doc in documents]
+        jobs = [(doc, unit, window, ngram, drop_function_words) for doc in documents]
         for order, (offsets, prepared) in enumerate(pool.map(_prepare, jobs)):
             doc = documents[order]
-            for u, tokens, spans in prepared:
-                items.append(_Item(order, u, doc, offsets, tokens, spans, exact_key(tokens)))
+            for u, tokens, spans, sh in prepared:
+                items.append(_Item(order, u, doc, offsets, tokens, spans, exact_key(tokens), sh))
             note("segment", order + 1, len(documents))
     seconds["segment"] = lap()
 
@@ -213,14 +211,9 @@ def find_duplicates(
 
     # 3. minhash, lsh, verify ------------------------------------------------------
     reps = [i for i, it in enumerate(items) if len(it.tokens) >= MIN_TOKENS and by_key[it.key] == i]
-    for it in items:
-        if len(it.tokens) >= MIN_TOKENS:
-            it.shingles = shingles(_near_tokens(it, drop_function_words), ngram)
-    sigs = MinHash.bulk(
-        [sorted(items[i].shingles) for i in reps],
-        num_perm=num_perm,
-        seed=seed,
-        hashfunc=_identity,
+    # NumPy signatures, bit-identical to datasketch's affine32 MinHash (tests/test_signatures.py)
+    sigs = to_lean_minhashes(
+        signatures([items[i].shingles for i in reps], num_perm=num_perm, seed=seed), seed=seed
     )
     seconds["minhash"] = lap()
     # LSH at a slightly lower threshold than the exact check: it only proposes pairs
@@ -271,19 +264,23 @@ def find_duplicates(
     return report
 
 
-def _prepare(
-    job: tuple[Document, str, int],
-) -> tuple[OffsetMap, list[tuple[Unit, list[str], list[tuple[int, int]]]]]:
-    """Clean, segment and tokenize one document (runs in a worker process).
+_Prepared = tuple[Unit, list[str], list[tuple[int, int]], set[int]]
+
+
+def _prepare(job: tuple[Document, str, int, int, bool]) -> tuple[OffsetMap, list[_Prepared]]:
+    """Clean, segment, tokenize and shingle one document (runs in a worker process).
 
     Only the offset map and the units travel back, not the texts.
     """
-    doc, unit, window = job
+    doc, unit, window, ngram, drop_function_words = job
     seg = segment(doc, pipeline=current_pipeline())
     out = []
     for u in units(doc, unit, window=window, segmented=seg):
         toks = tokenize(u.text)
-        out.append((u, [t for t, _, _ in toks], [(s, e) for _, s, e in toks]))
+        tokens = [t for t, _, _ in toks]
+        near = [t for t in tokens if t not in FUNCTION_CHARS] if drop_function_words else tokens
+        sh = shingles(near, ngram) if len(tokens) >= MIN_TOKENS else set()
+        out.append((u, tokens, [(s, e) for _, s, e in toks], sh))
     return seg.run.offsets.light(), out
 
 
@@ -301,12 +298,6 @@ _MAX_POSTINGS = 64
 def _content_tokens(it: _Item) -> list[int]:
     """Indices of ``it.tokens`` that are not function characters."""
     return [k for k, t in enumerate(it.tokens) if t not in FUNCTION_CHARS]
-
-
-def _near_tokens(it: _Item, drop_function_words: bool) -> list[str]:
-    if not drop_function_words:
-        return it.tokens
-    return [t for t in it.tokens if t not in FUNCTION_CHARS]
 
 
 def _overlap(a: set[int], b: set[int]) -> float:
