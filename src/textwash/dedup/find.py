@@ -21,12 +21,14 @@ The stages, each timed in the report's ``stats["seconds"]``:
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from datasketch import MinHashLSH
 
 from ..edits import OffsetMap
@@ -35,7 +37,7 @@ from ..pipeline import Pipeline
 from ..segment import UNIT_KINDS, Document, Unit, segment, units
 from .keys import FUNCTION_CHARS, exact_key, shingle_positions, shingles, tokenize
 from .report import Cluster, DuplicateReport, Member
-from .signatures import signatures, to_lean_minhashes
+from .signatures import signatures_from_flat, to_lean_minhashes
 from .unionfind import UnionFind
 
 __all__ = ["DedupResult", "Removal", "as_documents", "deduplicate", "find_duplicates"]
@@ -78,18 +80,31 @@ def as_documents(docs: Iterable[DocLike]) -> list[Document]:
     return out
 
 
-@dataclass
+_EMPTY_U32 = np.zeros(0, dtype=np.uint32)
+_EMPTY_I32 = np.zeros(0, dtype=np.int32)
+
+
+@dataclass(slots=True)
 class _Item:
-    """One unit with everything the stages need."""
+    """One unit with what the stages need, in compact arrays (no token strings).
+
+    ``shingles`` is the sorted, unique near-duplicate shingle hashes;
+    ``tok_start``/``tok_end`` locate the tokens in the unit's cleaned text;
+    ``content`` indexes the tokens that are not function characters and
+    ``cont_hashes[p]`` hashes the content-token 3-gram starting at ``p``.
+    """
 
     order: int  # position of its document in the input
-    unit: Unit
+    unit: Unit  # its ``text`` is dropped to save memory
     doc: Document
     offsets: OffsetMap  # cleaned -> raw offsets of the unit's document
-    tokens: list[str]
-    token_spans: list[tuple[int, int]]
-    key: str
-    shingles: set[int] = field(default_factory=set)
+    n_tokens: int
+    key: bytes
+    shingles: np.ndarray = field(default_factory=lambda: _EMPTY_U32)
+    tok_start: np.ndarray = field(default_factory=lambda: _EMPTY_I32)
+    tok_end: np.ndarray = field(default_factory=lambda: _EMPTY_I32)
+    content: np.ndarray = field(default_factory=lambda: _EMPTY_I32)
+    cont_hashes: np.ndarray = field(default_factory=lambda: _EMPTY_U32)
 
     @property
     def sort_key(self) -> tuple[int, int]:
@@ -193,16 +208,15 @@ def find_duplicates(
         jobs = [(doc, unit, window, ngram, drop_function_words) for doc in documents]
         for order, (offsets, prepared) in enumerate(pool.map(_prepare, jobs)):
             doc = documents[order]
-            for u, tokens, spans, sh in prepared:
-                items.append(_Item(order, u, doc, offsets, tokens, spans, exact_key(tokens), sh))
+            items.extend(_Item(order, u, doc, offsets, *rest) for u, *rest in prepared)
             note("segment", order + 1, len(documents))
     seconds["segment"] = lap()
 
     uf = UnionFind(len(items))
     # 2. exact -------------------------------------------------------------------
-    by_key: dict[str, int] = {}
+    by_key: dict[bytes, int] = {}
     for i, it in enumerate(items):
-        if len(it.tokens) < MIN_EXACT_TOKENS:
+        if it.n_tokens < MIN_EXACT_TOKENS:
             continue
         first = by_key.setdefault(it.key, i)
         if first != i:
@@ -210,10 +224,12 @@ def find_duplicates(
     seconds["exact"] = lap()
 
     # 3. minhash, lsh, verify ------------------------------------------------------
-    reps = [i for i, it in enumerate(items) if len(it.tokens) >= MIN_TOKENS and by_key[it.key] == i]
+    reps = [i for i, it in enumerate(items) if it.n_tokens >= MIN_TOKENS and by_key[it.key] == i]
     # NumPy signatures, bit-identical to datasketch's affine32 MinHash (tests/test_signatures.py)
+    flat = np.concatenate([items[i].shingles for i in reps]) if reps else _EMPTY_U32
+    bounds = np.cumsum([0] + [len(items[i].shingles) for i in reps])
     sigs = to_lean_minhashes(
-        signatures([items[i].shingles for i in reps], num_perm=num_perm, seed=seed), seed=seed
+        signatures_from_flat(flat, bounds, num_perm=num_perm, seed=seed), seed=seed
     )
     seconds["minhash"] = lap()
     # LSH at a slightly lower threshold than the exact check: it only proposes pairs
@@ -264,47 +280,57 @@ def find_duplicates(
     return report
 
 
-_Prepared = tuple[Unit, list[str], list[tuple[int, int]], set[int]]
-
-
-def _prepare(job: tuple[Document, str, int, int, bool]) -> tuple[OffsetMap, list[_Prepared]]:
+def _prepare(job: tuple[Document, str, int, int, bool]) -> tuple[OffsetMap, list[tuple[Any, ...]]]:
     """Clean, segment, tokenize and shingle one document (runs in a worker process).
 
-    Only the offset map and the units travel back, not the texts.
+    What travels back is compact: a text-free offset map and, per unit, the unit
+    without its text, its token count, key digest and NumPy arrays.
     """
     doc, unit, window, ngram, drop_function_words = job
     seg = segment(doc, pipeline=current_pipeline())
-    out = []
+    out: list[tuple[Any, ...]] = []
     for u in units(doc, unit, window=window, segmented=seg):
         toks = tokenize(u.text)
         tokens = [t for t, _, _ in toks]
-        near = [t for t in tokens if t not in FUNCTION_CHARS] if drop_function_words else tokens
+        content = [k for k, t in enumerate(tokens) if t not in FUNCTION_CHARS]
+        near = [tokens[k] for k in content] if drop_function_words else tokens
         sh = shingles(near, ngram) if len(tokens) >= MIN_TOKENS else set()
-        out.append((u, tokens, [(s, e) for _, s, e in toks], sh))
+        cont = shingle_positions([tokens[k] for k in content], _CONTAINMENT_NGRAM)
+        out.append(
+            (
+                replace(u, text=""),
+                len(tokens),
+                hashlib.blake2b(exact_key(tokens).encode("utf-8"), digest_size=16).digest(),
+                np.array(sorted(sh), dtype=np.uint32),
+                np.array([s for _, s, _ in toks], dtype=np.int32),
+                np.array([e for _, _, e in toks], dtype=np.int32),
+                np.array(content, dtype=np.int32),
+                np.array([h for h, _ in cont], dtype=np.uint32),
+            )
+        )
     return seg.run.offsets.light(), out
 
 
-def _jaccard(a: set[int], b: set[int]) -> float:
-    if not a or not b:
+def _common(a: np.ndarray, b: np.ndarray) -> int:
+    return int(np.intersect1d(a, b, assume_unique=True).size)
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    if not a.size or not b.size:
         return 0.0
-    inter = len(a & b)
-    return inter / (len(a) + len(b) - inter)
+    inter = _common(a, b)
+    return inter / (a.size + b.size - inter)
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Overlap coefficient: the share of the smaller set inside the larger one."""
+    if not a.size or not b.size:
+        return 0.0
+    return _common(a, b) / min(a.size, b.size)
 
 
 _CONTAINMENT_NGRAM = 3
 _MAX_POSTINGS = 64
-
-
-def _content_tokens(it: _Item) -> list[int]:
-    """Indices of ``it.tokens`` that are not function characters."""
-    return [k for k, t in enumerate(it.tokens) if t not in FUNCTION_CHARS]
-
-
-def _overlap(a: set[int], b: set[int]) -> float:
-    """Overlap coefficient: the share of the smaller set inside the larger one."""
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
 
 
 def _find_containment(
@@ -323,25 +349,21 @@ def _find_containment(
     inside the other's; their number is returned with the passages.
     """
     n = _CONTAINMENT_NGRAM
-    content = [_content_tokens(it) for it in items]
-    positions: list[list[tuple[int, int]]] = []
-    for it, idx in zip(items, content, strict=True):
-        positions.append(shingle_positions([it.tokens[k] for k in idx], n))
     # One unit stands for each group of exact and near copies found so far: its
     # copies would find the same passages, and copies of the longer unit are
     # already reported as copies of it.
     rep = [uf.find(i) == i for i in range(len(items))]
     postings: dict[int, list[int]] = {}
-    for i, pos in enumerate(positions):
-        if rep[i]:
-            for h in {h for h, _ in pos}:
-                postings.setdefault(h, []).append(i)
+    uniq = [np.unique(it.cont_hashes) if rep[i] else _EMPTY_U32 for i, it in enumerate(items)]
+    for i, hashes in enumerate(uniq):
+        for h in hashes.tolist():
+            postings.setdefault(h, []).append(i)
     found: list[_Contained] = []
     overlaps = 0
-    for a, pos_a in enumerate(positions):
-        if not rep[a] or len(items[a].tokens) < MIN_CONTAINMENT_TOKENS or not pos_a:
+    for a, it_a in enumerate(items):
+        if not rep[a] or it_a.n_tokens < MIN_CONTAINMENT_TOKENS or not it_a.cont_hashes.size:
             continue
-        sh_a = {h for h, _ in pos_a}
+        sh_a = set(uniq[a].tolist())
         hits: Counter[int] = Counter()
         for h in sh_a:
             plist = postings[h]
@@ -355,20 +377,24 @@ def _find_containment(
                 continue
             if uf.find(a) == uf.find(b):
                 continue
-            if len(content[b]) < ratio * len(content[a]):
-                if len(content[a]) <= len(content[b]) and (
+            len_a, len_b = items[a].content.size, items[b].content.size
+            if len_b < ratio * len_a:
+                if len_a <= len_b and (
                     _overlap(items[a].shingles, items[b].shingles) >= near_threshold
                 ):
                     uf.union(a, b)
                     overlaps += 1
                 continue
-            matched = [(p, h) for h, p in positions[b] if h in sh_a]
-            t0, t1, found_here = _best_window(matched, int(1.5 * len(content[a])) + n)
+            hashes_b = items[b].cont_hashes
+            where = np.nonzero(np.isin(hashes_b, uniq[a], assume_unique=False))[0]
+            matched = list(zip(where.tolist(), hashes_b[where].tolist(), strict=True))
+            t0, t1, found_here = _best_window(matched, int(1.5 * len_a) + n)
             score = found_here / len(sh_a)
             if score >= threshold:
                 # back from content-token positions to token positions in the outer unit
-                k0 = content[b][t0]
-                k1 = content[b][min(t1 + n - 1, len(content[b]) - 1)] + 1
+                cb = items[b].content
+                k0 = int(cb[t0])
+                k1 = int(cb[min(t1 + n - 1, cb.size - 1)]) + 1
                 found.append(_Contained(a, b, k0, k1, round(score, 4)))
         if a % 500 == 0:
             note("containment", a + 1, len(items))
@@ -435,8 +461,8 @@ def _member(it: _Item, similarity: float, measure: str, kept: bool = False) -> M
 def _contained_member(items: list[_Item], c: _Contained) -> Member:
     outer = items[c.outer]
     u = outer.unit
-    cs = u.clean_start + outer.token_spans[c.t0][0]
-    ce = u.clean_start + outer.token_spans[c.t1 - 1][1]
+    cs = u.clean_start + int(outer.tok_start[c.t0])
+    ce = u.clean_start + int(outer.tok_end[c.t1 - 1])
     start, end = outer.offsets.to_source(cs, ce)
     member = _member(outer, c.score, "containment")
     text = outer.doc.text
@@ -466,7 +492,7 @@ def _build_clusters(
         if keep == "first":
             kept_i = ordered[0]
         else:
-            kept_i = min(ordered, key=lambda i: (-len(items[i].tokens), items[i].sort_key))
+            kept_i = min(ordered, key=lambda i: (-items[i].n_tokens, items[i].sort_key))
         ref = items[kept_i]  # every similarity is measured against the kept copy
         members = [_member(ref, 1.0, "exact", kept=True)]
         all_exact = True
