@@ -19,6 +19,7 @@ the pipeline can
 from __future__ import annotations
 
 import difflib
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -317,16 +318,18 @@ class OffsetMap:
     def __init__(self, source: str, edits: Iterable[Edit]) -> None:
         self.source = source
         self.edits = list(edits)
-        self._starts = [e.start for e in self.edits]
-        self._ends = [e.end for e in self.edits]
-        self._dst_starts: list[int] = []
-        self._dst_ends: list[int] = []
+        self._starts: Sequence[int] = [e.start for e in self.edits]
+        self._ends: Sequence[int] = [e.end for e in self.edits]
+        dst_starts: list[int] = []
+        dst_ends: list[int] = []
         shift = 0
         for e in self.edits:
             ds = e.start + shift
-            self._dst_starts.append(ds)
-            self._dst_ends.append(ds + len(e.new))
+            dst_starts.append(ds)
+            dst_ends.append(ds + len(e.new))
             shift += len(e.new) - (e.end - e.start)
+        self._dst_starts: Sequence[int] = dst_starts
+        self._dst_ends: Sequence[int] = dst_ends
         self._final_shift = shift
 
     def light(self) -> OffsetMap:
@@ -338,8 +341,9 @@ class OffsetMap:
         """
         out = OffsetMap.__new__(OffsetMap)
         out.source, out.edits = "", []
-        out._starts, out._ends = self._starts, self._ends
-        out._dst_starts, out._dst_ends = self._dst_starts, self._dst_ends
+        # 8 bytes an offset instead of a Python int each: a light map is kept per document
+        out._starts, out._ends = array("q", self._starts), array("q", self._ends)
+        out._dst_starts, out._dst_ends = array("q", self._dst_starts), array("q", self._dst_ends)
         out._final_shift = self._final_shift
         return out
 
