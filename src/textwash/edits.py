@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import regex
 
 __all__ = [
+    "ChainMap",
     "Edit",
     "OffsetMap",
     "apply_edits",
@@ -379,3 +380,37 @@ class OffsetMap:
 
     def __repr__(self) -> str:
         return f"OffsetMap(edits={len(self._starts)})"
+
+
+class ChainMap:
+    """Offsets back through several steps, one :class:`OffsetMap` per step.
+
+    Mapping a span back step by step gives the span the composed edits would
+    give, without composing them: a pipeline run keeps one map per step and
+    pays for composition only if someone asks for the composed edits.
+
+    >>> raw = "社 会 , 经济"
+    >>> step1 = [Edit(1, 2, ""), Edit(3, 4, "")]           # "社会, 经济"
+    >>> step2 = [Edit(2, 3, "，")]                          # "社会， 经济"
+    >>> ChainMap([OffsetMap(raw, step1), OffsetMap("", step2)]).to_source(0, 3)
+    (0, 5)
+    """
+
+    def __init__(self, maps: Sequence[OffsetMap]) -> None:
+        self.maps = list(maps)
+
+    def to_source(self, start: int, end: int) -> tuple[int, int]:
+        """Map the span ``[start, end)`` of the last step's output back to the first input."""
+        for m in reversed(self.maps):
+            start, end = m.to_source(start, end)
+        return start, end
+
+    def light(self) -> ChainMap:
+        """The same mapping without the texts (see :meth:`OffsetMap.light`)."""
+        return ChainMap([m.light() for m in self.maps if len(m)])
+
+    def __len__(self) -> int:
+        return sum(len(m) for m in self.maps)
+
+    def __repr__(self) -> str:
+        return f"ChainMap(steps={len(self.maps)}, edits={len(self)})"

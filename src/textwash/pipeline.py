@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from .edits import Edit, OffsetMap, apply_edits, compose_edits
+from .edits import ChainMap, Edit, OffsetMap, apply_edits, compose_edits
 from .normalizers.base import FunctionStep, Step
 
 __all__ = ["ConfigError", "Pipeline", "RunResult", "StepEdit", "StepFlag"]
@@ -62,19 +62,34 @@ class StepFlag:
 class RunResult:
     """The outcome of :meth:`Pipeline.run`: cleaned text plus provenance.
 
-    ``edits`` turns ``source`` into ``text`` in one go; :meth:`to_source` maps a
-    span of ``text`` back to the span of ``source`` it came from.
+    :meth:`to_source` maps a span of ``text`` back to the span of ``source`` it
+    came from; ``edits`` turns ``source`` into ``text`` in one go (composed from
+    ``step_edits`` the first time it is asked for).
     """
 
     source: str
     text: str
-    edits: list[Edit]
+    step_edits: list[list[Edit]]
     flags: list[StepFlag] = field(default_factory=list)
     #: ``(step name, number of edits it made)`` for every step, in order.
     step_counts: list[tuple[str, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.offsets = OffsetMap(self.source, self.edits)
+        self.offsets = ChainMap([OffsetMap("", e) for e in self.step_edits if e])
+        self._edits: list[Edit] | None = None
+
+    @property
+    def edits(self) -> list[Edit]:
+        """The composed edits from ``source`` to ``text``."""
+        if self._edits is None:
+            total: list[Edit] = []
+            text = self.source
+            for edits in self.step_edits:
+                if edits:
+                    total = compose_edits(self.source, total, edits)
+                    text = apply_edits(text, edits)
+            self._edits = total
+        return self._edits
 
     def to_source(self, start: int, end: int) -> tuple[int, int]:
         """Raw-input span ``(start, end)`` that produced ``text[start:end]``."""
@@ -139,9 +154,10 @@ class Pipeline:
         return text
 
     def run(self, text: str) -> RunResult:
-        """Clean ``text`` and keep the composed edits, offset map and flags."""
+        """Clean ``text`` and keep every step's edits, the offset map and the flags."""
         source = text
-        total: list[Edit] = []
+        per_step: list[list[Edit]] = []
+        maps: list[OffsetMap] = []
         flags: list[StepFlag] = []
         counts: list[tuple[str, int]] = []
         for step in self.steps:
@@ -149,14 +165,17 @@ class Pipeline:
             edits = step.edits(text)
             counts.append((_step_name(step), len(edits)))
             if step_flags:
-                current = OffsetMap(source, total)
+                back = ChainMap(maps)
                 for f in step_flags:
-                    s, e = current.to_source(f.start, f.end)
+                    s, e = back.to_source(f.start, f.end)
                     flags.append(StepFlag(_step_name(step), f.kind, f.message, s, e))
+            per_step.append(edits)
             if edits:
-                total = compose_edits(source, total, edits)
+                maps.append(OffsetMap("", edits))
                 text = apply_edits(text, edits)
-        return RunResult(source=source, text=text, edits=total, flags=flags, step_counts=counts)
+        return RunResult(
+            source=source, text=text, step_edits=per_step, flags=flags, step_counts=counts
+        )
 
     def explain(self, text: str) -> list[StepEdit]:
         """Every edit each step made, in order, with its span in raw coordinates too.

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from datasketch import MinHashLSH
 
-from ..edits import OffsetMap
+from ..edits import ChainMap
 from ..parallel import Workers, current_pipeline
 from ..pipeline import Pipeline
 from ..segment import UNIT_KINDS, Document, Unit, segment, units
@@ -97,7 +97,7 @@ class _Item:
     order: int  # position of its document in the input
     unit: Unit  # its ``text`` is dropped to save memory
     doc: Document
-    offsets: OffsetMap  # cleaned -> raw offsets of the unit's document
+    offsets: ChainMap  # cleaned -> raw offsets of the unit's document
     n_tokens: int
     key: bytes
     shingles: np.ndarray = field(default_factory=lambda: _EMPTY_U32)
@@ -280,7 +280,7 @@ def find_duplicates(
     return report
 
 
-def _prepare(job: tuple[Document, str, int, int, bool]) -> tuple[OffsetMap, list[tuple[Any, ...]]]:
+def _prepare(job: tuple[Document, str, int, int, bool]) -> tuple[ChainMap, list[tuple[Any, ...]]]:
     """Clean, segment, tokenize and shingle one document (runs in a worker process).
 
     What travels back is compact: a text-free offset map and, per unit, the unit
