@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from datasketch import MinHashLSH
 
 from textwash.dedup import DuplicateReport, deduplicate, find_duplicates
-from textwash.dedup.keys import exact_key, shingles, tokenize
+from textwash.dedup.find import _candidate_pairs
+from textwash.dedup.keys import exact_key, ngram_hashes, shingles, token_array, token_id, tokenize
+from textwash.dedup.ragged import Ragged
 from textwash.dedup.unionfind import UnionFind
 from textwash.segment import Document
 
@@ -47,6 +50,63 @@ def test_shingles_are_token_ngrams():
     assert len(shingles(toks, 5)) == 4
     assert len(shingles(toks, 20)) == 1  # shorter than one shingle: one shingle of it all
     assert shingles(toks, 5) == shingles(list("公安机关群众工作"), 5)
+
+
+def test_token_array_is_tokenize_as_arrays():
+    for para in [P1, LONG, "後來 Windows 10,發布", "", "ＡＢ 12a🙂", "乾隆皇帝 ok 2023年", "𠀀𠀁 x"]:
+        toks = tokenize(para)
+        arr = token_array(para)
+        assert arr.ids.tolist() == [token_id(t) for t, _, _ in toks]
+        assert arr.start.tolist() == [s for _, s, _ in toks]
+        assert arr.end.tolist() == [e for _, _, e in toks]
+
+
+def test_ngram_hashes_of_a_window_do_not_depend_on_its_surroundings():
+    ids = token_array("在新形势下如何做好群众工作是公安机关面临的重要课题").ids
+    whole = ngram_hashes(ids, 5)
+    assert whole.size == ids.size - 4
+    for k in range(whole.size):
+        assert ngram_hashes(ids[k : k + 5], 5).tolist() == [whole[k]]
+    assert ngram_hashes(ids[:3], 5).size == 1  # short: one hash of all of it
+    assert ngram_hashes(ids[:3], 5, whole=False).size == 0
+    assert ngram_hashes(ids[::-1], 5)[0] not in set(whole.tolist())  # order matters
+
+
+def test_candidate_pairs_miss_no_pair_above_the_threshold():
+    rng = np.random.default_rng(7)
+    vocab = np.arange(400, dtype=np.uint32)
+    sets = [np.unique(rng.choice(vocab, size=rng.integers(0, 60))) for _ in range(150)]
+    # plant containments: subsets of other sets with a few extra elements
+    for k in range(0, 150, 5):
+        src = sets[(k * 7 + 3) % 150]
+        part = rng.choice(src, size=int(src.size * rng.uniform(0.5, 1.0)), replace=False)
+        sets[k] = np.unique(np.concatenate([part, rng.choice(vocab, size=3)]))
+    ragged = Ragged(np.uint32)
+    ragged.extend(np.concatenate(sets), [s.size for s in sets])
+    ragged.freeze()
+    sizes = np.array([s.size for s in sets])
+    query = np.ones(len(sets), dtype=bool)
+    query[::4] = False
+    rows = np.ones(len(sets), dtype=bool)
+    rows[::7] = False
+    for threshold in (0.6, 0.8, 0.95):
+        pairs = _candidate_pairs(ragged, rows, sizes, query & rows, threshold)
+        got = {tuple(p) for p in pairs.tolist()}
+        want = {
+            (a, b)
+            for a in range(len(sets))
+            for b in range(len(sets))
+            if a != b
+            and query[a]
+            and rows[a]
+            and rows[b]
+            and sets[a].size
+            and sizes[b] >= sizes[a]
+            and np.intersect1d(sets[a], sets[b]).size >= threshold * sets[a].size
+        }
+        assert want, threshold
+        assert want <= got, threshold  # exact: every pair above the threshold is proposed
+        assert len(got) < len(sets) * (len(sets) - 1) / 4  # and it does filter
 
 
 def test_union_find_groups_are_deterministic():

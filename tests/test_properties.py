@@ -134,3 +134,14 @@ def test_find_duplicates_on_docs_sharing_paragraphs(docs):
     for doc, cleaned in zip(docs, out.documents, strict=True):
         removed = sum(r.end - r.start for r in out.removed if r.doc_id == cleaned.doc_id)
         assert len(cleaned.text) == len(doc) - removed
+
+
+@given(texts)
+def test_token_array_matches_tokenize(text):
+    from textwash.dedup.keys import token_array, token_id, tokenize
+
+    toks = tokenize(text)
+    arr = token_array(text)
+    assert arr.ids.tolist() == [token_id(t) for t, _, _ in toks]
+    assert arr.start.tolist() == [s for _, s, _ in toks]
+    assert arr.end.tolist() == [e for _, _, e in toks]

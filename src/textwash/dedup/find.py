@@ -21,11 +21,10 @@ The stages, each timed in the report's ``stats["seconds"]``:
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -35,7 +34,8 @@ from ..edits import ChainMap
 from ..parallel import Workers, current_pipeline
 from ..pipeline import Pipeline
 from ..segment import UNIT_KINDS, Document, Unit, segment, units
-from .keys import FUNCTION_CHARS, exact_key, shingle_positions, shingles, tokenize
+from .keys import FUNCTION_IDS, TokenArray, exact_key, ngram_hashes, token_array
+from .ragged import Ragged
 from .report import Cluster, DuplicateReport, Member
 from .signatures import signatures_from_flat, to_lean_minhashes
 from .unionfind import UnionFind
@@ -51,6 +51,8 @@ MIN_TOKENS = 10
 MIN_EXACT_TOKENS = 6
 #: Containment is looked for only for units with at least this many tokens.
 MIN_CONTAINMENT_TOKENS = 20
+#: Containment compares 3-grams of the tokens that are not function characters.
+_CONTAINMENT_NGRAM = 3
 
 
 def as_documents(docs: Iterable[DocLike]) -> list[Document]:
@@ -86,39 +88,62 @@ _EMPTY_I32 = np.zeros(0, dtype=np.int32)
 
 @dataclass(slots=True)
 class _Item:
-    """One unit with what the stages need, in compact arrays (no token strings).
-
-    ``shingles`` is the sorted, unique near-duplicate shingle hashes;
-    ``tok_start``/``tok_end`` locate the tokens in the unit's cleaned text;
-    ``content`` indexes the tokens that are not function characters and
-    ``cont_hashes[p]`` hashes the content-token 3-gram starting at ``p``.
-    """
+    """One unit with what the stages need; its arrays live in a :class:`_Arrays`."""
 
     order: int  # position of its document in the input
     unit: Unit  # its ``text`` is dropped to save memory
     doc: Document
     offsets: ChainMap  # cleaned -> raw offsets of the unit's document
+    clean: str  # the cleaned text of the unit's document (shared by its units)
     n_tokens: int
     key: bytes
-    shingles: np.ndarray = field(default_factory=lambda: _EMPTY_U32)
-    tok_start: np.ndarray = field(default_factory=lambda: _EMPTY_I32)
-    tok_end: np.ndarray = field(default_factory=lambda: _EMPTY_I32)
-    content: np.ndarray = field(default_factory=lambda: _EMPTY_I32)
-    cont_hashes: np.ndarray = field(default_factory=lambda: _EMPTY_U32)
 
     @property
     def sort_key(self) -> tuple[int, int]:
         return (self.order, self.unit.start)
 
 
+class _Arrays:
+    """Every unit's arrays, end to end (see :class:`Ragged`).
+
+    ``shingles[i]``: unit ``i``'s sorted, unique near-duplicate shingle hashes;
+    ``cont_set[i]``: the sorted, unique hashes of its content-token 3-grams
+    (tokens that are not function characters); ``cont_size[i]``: how many
+    content tokens it has.
+    """
+
+    def __init__(self) -> None:
+        self.shingles = Ragged(np.uint32)
+        self.cont_set = Ragged(np.uint32)
+        self._sizes: list[np.ndarray] = []
+        self.cont_size = np.zeros(0, dtype=np.int64)
+
+    def extend(
+        self,
+        sh: tuple[np.ndarray, np.ndarray],
+        cs: tuple[np.ndarray, np.ndarray],
+        sizes: np.ndarray,
+    ) -> None:
+        self.shingles.extend(*sh)
+        self.cont_set.extend(*cs)
+        self._sizes.append(sizes)
+
+    def freeze(self) -> None:
+        self.shingles.freeze()
+        self.cont_set.freeze()
+        if self._sizes:
+            self.cont_size = np.concatenate(self._sizes).astype(np.int64)
+        self._sizes = []
+
+
 @dataclass(frozen=True)
 class _Contained:
-    """Unit ``inner`` found inside unit ``outer`` at token positions ``[t0, t1)``."""
+    """Unit ``inner`` found inside unit ``outer`` at ``[start, end)`` of its cleaned document."""
 
     inner: int
     outer: int
-    t0: int
-    t1: int
+    start: int
+    end: int
     score: float
 
 
@@ -204,12 +229,19 @@ def find_duplicates(
     if unit not in UNIT_KINDS:
         raise ValueError(f"unknown unit {unit!r}; choose one of {', '.join(UNIT_KINDS)}")
     items: list[_Item] = []
+    arrays = _Arrays()
     with Workers(pipeline, workers) as pool:
         jobs = [(doc, unit, window, ngram, drop_function_words) for doc in documents]
-        for order, (offsets, prepared) in enumerate(pool.map(_prepare, jobs)):
+        for order, prepared in enumerate(pool.map(_prepare, jobs)):
+            offsets, clean, us, n_tokens, keys, sh, cs, sizes = prepared
             doc = documents[order]
-            items.extend(_Item(order, u, doc, offsets, *rest) for u, *rest in prepared)
+            items.extend(
+                _Item(order, u, doc, offsets, clean, int(n), keys[16 * k : 16 * k + 16])
+                for k, (u, n) in enumerate(zip(us, n_tokens.tolist(), strict=True))
+            )
+            arrays.extend(sh, cs, sizes)
             note("segment", order + 1, len(documents))
+    arrays.freeze()
     seconds["segment"] = lap()
 
     uf = UnionFind(len(items))
@@ -226,29 +258,19 @@ def find_duplicates(
     # 3. minhash, lsh, verify ------------------------------------------------------
     reps = [i for i, it in enumerate(items) if it.n_tokens >= MIN_TOKENS and by_key[it.key] == i]
     # NumPy signatures, bit-identical to datasketch's affine32 MinHash (tests/test_signatures.py)
-    flat = np.concatenate([items[i].shingles for i in reps]) if reps else _EMPTY_U32
-    bounds = np.cumsum([0] + [len(items[i].shingles) for i in reps])
-    sigs = to_lean_minhashes(
-        signatures_from_flat(flat, bounds, num_perm=num_perm, seed=seed), seed=seed
-    )
+    flat, bounds = arrays.shingles.gather(reps)
+    sigs = signatures_from_flat(flat, bounds, num_perm=num_perm, seed=seed)
+    del flat, bounds
     seconds["minhash"] = lap()
     # LSH at a slightly lower threshold than the exact check: it only proposes pairs
     lsh_threshold = round(max(0.3, threshold - 0.1), 4)
-    lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm)
-    params.update(lsh_threshold=lsh_threshold, lsh_bands=lsh.b, lsh_rows=lsh.r)
-    for i, sig in zip(reps, sigs, strict=True):
-        lsh.insert(i, sig, check_duplication=False)
-    candidates: set[tuple[int, int]] = set()
-    for n, (i, sig) in enumerate(zip(reps, sigs, strict=True)):
-        for j in lsh.query(sig):
-            if j != i:
-                candidates.add((min(i, j), max(i, j)))
-        if n % 1000 == 0:
-            note("lsh", n + 1, len(reps))
+    candidates, bands, rows = _lsh_pairs(sigs, reps, lsh_threshold, num_perm, seed, note)
+    params.update(lsh_threshold=lsh_threshold, lsh_bands=bands, lsh_rows=rows)
+    del sigs
     seconds["lsh"] = lap()
     verified = 0
     for i, j in sorted(candidates):
-        if _jaccard(items[i].shingles, items[j].shingles) >= threshold:
+        if _jaccard(arrays.shingles[i], arrays.shingles[j]) >= threshold:
             uf.union(i, j)
             verified += 1
     seconds["verify"] = lap()
@@ -258,12 +280,12 @@ def find_duplicates(
     overlaps = 0
     if containment:
         contained, overlaps = _find_containment(
-            items, uf, containment_threshold, containment_ratio, threshold, note=note
+            items, arrays, uf, containment_threshold, containment_ratio, threshold, note=note
         )
     seconds["containment"] = lap()
 
     # 5. clusters ----------------------------------------------------------------------
-    clusters = _build_clusters(items, uf, contained, keep, threshold)
+    clusters = _build_clusters(items, arrays, uf, contained, keep, threshold)
     seconds["clusters"] = lap()
     stats = {
         "documents": len(documents),
@@ -280,35 +302,140 @@ def find_duplicates(
     return report
 
 
-def _prepare(job: tuple[Document, str, int, int, bool]) -> tuple[ChainMap, list[tuple[Any, ...]]]:
+_FUNCTION_TABLE = np.zeros(0x10000, dtype=bool)
+_FUNCTION_TABLE[FUNCTION_IDS] = True
+
+
+def _content_tokens(clean: str, start: int, end: int) -> tuple[np.ndarray, TokenArray]:
+    """The content tokens (not function characters) of ``clean[start:end]``.
+
+    Returns their indices among all tokens and all tokens, with spans in
+    ``clean`` (not in the slice).  Tokenization is context-free, so the result
+    is the same whether a unit is tokenized alone or with its whole document.
+    """
+    toks = token_array(clean[start:end])
+    if start:
+        toks = TokenArray(toks.ids, toks.start + start, toks.end + start)
+    ids = toks.ids
+    function = (ids < 0x10000) & _FUNCTION_TABLE[np.minimum(ids, 0xFFFF)]
+    return np.flatnonzero(~function), toks
+
+
+_Prepared = tuple[
+    ChainMap,
+    str,
+    list[Unit],
+    np.ndarray,
+    bytes,
+    tuple[np.ndarray, np.ndarray],
+    tuple[np.ndarray, np.ndarray],
+    np.ndarray,
+]
+
+
+def _prepare(job: tuple[Document, str, int, int, bool]) -> _Prepared:
     """Clean, segment, tokenize and shingle one document (runs in a worker process).
 
-    What travels back is compact: a text-free offset map and, per unit, the unit
-    without its text, its token count, key digest and NumPy arrays.
+    The cleaned document is tokenized and hashed once, in NumPy, and each unit
+    takes its slices.  What travels back is compact: a text-free offset map,
+    the cleaned text, the units without their text, and per-unit token counts,
+    key digests and arrays laid end to end.
     """
     doc, unit, window, ngram, drop_function_words = job
     seg = segment(doc, pipeline=current_pipeline())
-    out: list[tuple[Any, ...]] = []
-    for u in units(doc, unit, window=window, segmented=seg):
-        toks = tokenize(u.text)
-        tokens = [t for t, _, _ in toks]
-        content = [k for k, t in enumerate(tokens) if t not in FUNCTION_CHARS]
-        near = [tokens[k] for k in content] if drop_function_words else tokens
-        sh = shingles(near, ngram) if len(tokens) >= MIN_TOKENS else set()
-        cont = shingle_positions([tokens[k] for k in content], _CONTAINMENT_NGRAM)
-        out.append(
-            (
-                replace(u, text=""),
-                len(tokens),
-                hashlib.blake2b(exact_key(tokens).encode("utf-8"), digest_size=16).digest(),
-                np.array(sorted(sh), dtype=np.uint32),
-                np.array([s for _, s, _ in toks], dtype=np.int32),
-                np.array([e for _, _, e in toks], dtype=np.int32),
-                np.array(content, dtype=np.int32),
-                np.array([h for h, _ in cont], dtype=np.uint32),
-            )
-        )
-    return seg.run.offsets.light(), out
+    clean = seg.run.text
+    us = units(doc, unit, window=window, segmented=seg)
+    content, toks = _content_tokens(clean, 0, len(clean))
+    ids = toks.ids
+    content_ids = ids[content]
+    near_ids = content_ids if drop_function_words else ids
+    near_hashes = ngram_hashes(near_ids, ngram, whole=False)
+    cont_hashes = ngram_hashes(content_ids, _CONTAINMENT_NGRAM, whole=False)
+    # each unit's token range [lo, hi) and content-token range [c0, c1)
+    lo = np.searchsorted(toks.start, [u.clean_start for u in us])
+    hi = np.searchsorted(toks.start, [u.clean_end for u in us])
+    c0 = np.searchsorted(content, lo)
+    c1 = np.searchsorted(content, hi)
+    n0, n1 = (c0, c1) if drop_function_words else (lo, hi)
+    shingle_sets: list[np.ndarray] = []
+    cont_sets: list[np.ndarray] = []
+    keys: list[bytes] = []
+    for k in range(len(us)):
+        sh = _EMPTY_U32
+        if hi[k] - lo[k] >= MIN_TOKENS:
+            if n1[k] - n0[k] >= ngram:
+                sh = np.unique(near_hashes[n0[k] : n1[k] - ngram + 1])
+            else:
+                sh = ngram_hashes(near_ids[n0[k] : n1[k]], ngram)
+        shingle_sets.append(sh)
+        cs = _EMPTY_U32
+        if c1[k] - c0[k] >= _CONTAINMENT_NGRAM:
+            cs = np.unique(cont_hashes[c0[k] : c1[k] - _CONTAINMENT_NGRAM + 1])
+        cont_sets.append(cs)
+        keys.append(exact_key(ids[lo[k] : hi[k]]))
+
+    def packed(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        lengths = np.array([r.size for r in rows], dtype=np.int64)
+        return (np.concatenate(rows) if rows else _EMPTY_U32), lengths
+
+    return (
+        seg.run.offsets.light(),
+        clean,
+        [replace(u, text="") for u in us],
+        (hi - lo).astype(np.int32),
+        b"".join(keys),
+        packed(shingle_sets),
+        packed(cont_sets),
+        (c1 - c0).astype(np.int32),
+    )
+
+
+#: How many LSH bands are indexed at a time (at least 2, as datasketch requires).
+_BANDS_PER_PASS = 2
+#: Signatures are wrapped as LeanMinHash objects this many at a time.
+_LSH_BATCH = 20_000
+
+
+def _lsh_pairs(
+    sigs: np.ndarray,
+    keys: list[int],
+    threshold: float,
+    num_perm: int,
+    seed: int,
+    note: ProgressHook,
+) -> tuple[set[tuple[int, int]], int, int]:
+    """Candidate pairs ``(j, i)``, ``j < i``, sharing a bucket in some LSH band.
+
+    datasketch chooses the bands and rows for ``threshold`` and indexes the
+    signatures, but a few bands at a time: each pass is a ``MinHashLSH`` over
+    a slice of the signatures (``params=(bands, rows)``), so the index holds
+    one pass's buckets instead of all of them, and a pair is a candidate when
+    it shares a bucket in any pass, as in one index of all the bands.  Each
+    unit is queried before it is inserted, so each pair is found once.
+    Returns the pairs, the number of bands and the rows per band.
+    """
+    probe = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    bands, rows = probe.b, probe.r
+    del probe
+    passes = [_BANDS_PER_PASS] * max(1, bands // _BANDS_PER_PASS)
+    passes[-1] += bands - sum(passes)
+    pairs: set[tuple[int, int]] = set()
+    first = 0
+    for n, width in enumerate(passes):
+        lsh = MinHashLSH(num_perm=width * rows, params=(width, rows))
+        part = sigs[:, first * rows : (first + width) * rows]
+        first += width
+        for b0 in range(0, len(keys), _LSH_BATCH):
+            batch = keys[b0 : b0 + _LSH_BATCH]
+            for i, mh in zip(
+                batch, to_lean_minhashes(part[b0 : b0 + _LSH_BATCH], seed), strict=True
+            ):
+                for j in lsh.query(mh):
+                    pairs.add((j, i))
+                lsh.insert(i, mh, check_duplication=False)
+            note("lsh", n * len(keys) + b0 + len(batch), len(passes) * len(keys))
+        del lsh
+    return pairs, bands, rows
 
 
 def _common(a: np.ndarray, b: np.ndarray) -> int:
@@ -329,12 +456,109 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
     return _common(a, b) / min(a.size, b.size)
 
 
-_CONTAINMENT_NGRAM = 3
-_MAX_POSTINGS = 64
+#: Query units are taken in chunks holding about this many shingles.
+_QUERY_CHUNK = 1_000_000
+#: Shingles looked up beyond the prefix that guarantees one hit (fewer hits are dropped).
+_PREFIX_EXTRA = 2
+
+
+def _candidate_pairs(
+    sets: Ragged,
+    rows: np.ndarray,
+    sizes: np.ndarray,
+    query: np.ndarray,
+    threshold: float,
+    extra: int = _PREFIX_EXTRA,
+) -> np.ndarray:
+    """Pairs ``(a, b)`` where ``b`` might hold ``threshold`` of ``a``'s shingles.
+
+    Prefix filtering, all in NumPy: order every shingle by how many units hold
+    it (rarest first).  If ``b`` holds at least ``threshold`` of ``a``'s ``m``
+    shingles, it holds at least ``1 + extra`` of ``a``'s
+    ``floor((1 - threshold) * m) + 1 + extra`` rarest ones, so only those need
+    looking up, and pairs with fewer hits there are dropped; no pair above the
+    threshold is missed.  ``sets[i]`` are unit ``i``'s sorted unique shingle
+    hashes, ``rows[i]`` says whether unit ``i`` takes part at all, ``sizes[i]``
+    is its length (``b`` must be at least as long as ``a``) and ``query[i]``
+    whether ``a = i`` is looked for.  Returns an ``(n, 2)`` array sorted by
+    ``a`` then ``b``.
+
+    Memory: the posting lists take 8 bytes per (unit, shingle) entry, and
+    16 while they are sorted; the queries go a chunk of units at a time.
+    """
+    taking_part = np.flatnonzero(rows)
+    lengths = sets.lengths()
+    # the posting lists: (shingle, unit) packed in one uint64, sorted in place
+    total = int(lengths[taking_part].sum())
+    if not total:
+        return np.zeros((0, 2), dtype=np.int64)
+    packed = np.empty(total, dtype=np.uint64)
+    pos = 0
+    for chunk in _chunks(taking_part, lengths, _QUERY_CHUNK):
+        hashes, bounds = sets.gather(chunk)
+        end = pos + hashes.size
+        packed[pos:end] = hashes
+        packed[pos:end] <<= np.uint64(32)
+        packed[pos:end] |= np.repeat(chunk, np.diff(bounds)).astype(np.uint64)
+        pos = end
+    packed.sort()
+    posting_unit = (packed & np.uint64(0xFFFFFFFF)).astype(np.int32)
+    packed >>= np.uint64(32)
+    new_group = np.empty(packed.size + 1, dtype=bool)
+    new_group[0] = new_group[-1] = True
+    np.not_equal(packed[1:], packed[:-1], out=new_group[1:-1])
+    starts = np.flatnonzero(new_group).astype(
+        np.int32
+    )  # shingle k: posting_unit[starts[k]:starts[k+1]]
+    del new_group
+    shingle = packed[starts[:-1]].astype(np.uint32)
+    del packed
+    df_of = np.diff(starts)
+
+    prefix_len = np.floor((1.0 - threshold) * lengths + 1e-9).astype(np.int64) + 1 + extra
+    # a unit whose prefix is all of it needs ceil(threshold * m) hits, at least 1
+    need = np.maximum(1 + extra - np.maximum(prefix_len - lengths, 0), 1)
+    found: list[np.ndarray] = []
+    for chunk in _chunks(np.flatnonzero(rows & query), lengths, _QUERY_CHUNK):
+        hashes, bounds = sets.gather(chunk)
+        unit = np.repeat(chunk, np.diff(bounds))
+        group = np.searchsorted(shingle, hashes)
+        df = df_of[group]
+        # Shingles no other unit holds come first in every prefix and find
+        # nothing: count them per unit, then rank the shared ones by (df, shingle)
+        # (a unit's hashes are sorted already, so a stable sort keeps that order).
+        shared = df > 1
+        single = np.bincount(unit[~shared] - chunk[0], minlength=chunk[-1] - chunk[0] + 1)
+        unit, group, df = unit[shared], group[shared], df[shared]
+        order = np.argsort(unit << 32 | df, kind="stable")
+        unit, group, df = unit[order], group[order], df[order]
+        first = np.searchsorted(unit, unit, side="left")
+        rank = np.arange(unit.size) - first
+        keep = rank < prefix_len[unit] - single[unit - chunk[0]]
+        unit, lo, df = unit[keep], starts[group[keep]].astype(np.int64), df[keep]
+        # every posting of every prefix shingle, as (a, b) pairs with their hits
+        a = np.repeat(unit, df)
+        offset = np.repeat(lo - (np.cumsum(df) - df), df)
+        b = posting_unit[offset + np.arange(a.size)]
+        ok = (a != b) & (sizes[b] >= sizes[a])
+        key, hits = np.unique(a[ok] << 32 | b[ok], return_counts=True)
+        found.append(key[hits >= need[key >> 32]])
+    key = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+    return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
+
+
+def _chunks(units: np.ndarray, lengths: np.ndarray, size: int) -> list[np.ndarray]:
+    """``units`` cut into runs whose ``lengths`` add up to about ``size`` each."""
+    if not units.size:
+        return []
+    ends = np.cumsum(lengths[units])
+    cuts = np.searchsorted(ends, np.arange(size, int(ends[-1]), size), side="left") + 1
+    return [c for c in np.split(units, np.unique(cuts)) if c.size]
 
 
 def _find_containment(
     items: list[_Item],
+    arrays: _Arrays,
     uf: UnionFind,
     threshold: float,
     ratio: float,
@@ -352,52 +576,40 @@ def _find_containment(
     # One unit stands for each group of exact and near copies found so far: its
     # copies would find the same passages, and copies of the longer unit are
     # already reported as copies of it.
-    rep = [uf.find(i) == i for i in range(len(items))]
-    postings: dict[int, list[int]] = {}
-    uniq = [np.unique(it.cont_hashes) if rep[i] else _EMPTY_U32 for i, it in enumerate(items)]
-    for i, hashes in enumerate(uniq):
-        for h in hashes.tolist():
-            postings.setdefault(h, []).append(i)
+    rep = np.fromiter((uf.find(i) == i for i in range(len(items))), dtype=bool, count=len(items))
+    long_enough = np.fromiter(
+        (it.n_tokens >= MIN_CONTAINMENT_TOKENS for it in items), dtype=bool, count=len(items)
+    )
+    sizes = arrays.cont_size
+    candidates = _candidate_pairs(arrays.cont_set, rep, sizes, rep & long_enough, threshold)
     found: list[_Contained] = []
     overlaps = 0
-    for a, it_a in enumerate(items):
-        if not rep[a] or it_a.n_tokens < MIN_CONTAINMENT_TOKENS or not it_a.cont_hashes.size:
+    for k, (a, b) in enumerate(candidates.tolist()):
+        if k % 1000 == 0:
+            note("containment", k + 1, len(candidates))
+        if uf.find(a) == uf.find(b):
             continue
-        sh_a = set(uniq[a].tolist())
-        hits: Counter[int] = Counter()
-        for h in sh_a:
-            plist = postings[h]
-            if len(plist) > _MAX_POSTINGS:
-                continue
-            for b in plist:
-                if b != a:
-                    hits[b] += 1
-        for b, count in sorted(hits.items()):
-            if count / len(sh_a) < threshold:
-                continue
-            if uf.find(a) == uf.find(b):
-                continue
-            len_a, len_b = items[a].content.size, items[b].content.size
-            if len_b < ratio * len_a:
-                if len_a <= len_b and (
-                    _overlap(items[a].shingles, items[b].shingles) >= near_threshold
-                ):
-                    uf.union(a, b)
-                    overlaps += 1
-                continue
-            hashes_b = items[b].cont_hashes
-            where = np.nonzero(np.isin(hashes_b, uniq[a], assume_unique=False))[0]
-            matched = list(zip(where.tolist(), hashes_b[where].tolist(), strict=True))
-            t0, t1, found_here = _best_window(matched, int(1.5 * len_a) + n)
-            score = found_here / len(sh_a)
-            if score >= threshold:
-                # back from content-token positions to token positions in the outer unit
-                cb = items[b].content
-                k0 = int(cb[t0])
-                k1 = int(cb[min(t1 + n - 1, cb.size - 1)]) + 1
-                found.append(_Contained(a, b, k0, k1, round(score, 4)))
-        if a % 500 == 0:
-            note("containment", a + 1, len(items))
+        sh_a = arrays.cont_set[a]
+        if _common(sh_a, arrays.cont_set[b]) < threshold * sh_a.size:
+            continue
+        len_a, len_b = sizes[a], sizes[b]
+        if len_b < ratio * len_a:
+            if _overlap(arrays.shingles[a], arrays.shingles[b]) >= near_threshold:
+                uf.union(a, b)
+                overlaps += 1
+            continue
+        # where in the outer unit: its content tokens again, from the cleaned text
+        outer = items[b]
+        content, toks = _content_tokens(outer.clean, outer.unit.clean_start, outer.unit.clean_end)
+        hashes_b = ngram_hashes(toks.ids[content], n, whole=False)
+        where = np.nonzero(np.isin(hashes_b, sh_a))[0]
+        matched = list(zip(where.tolist(), hashes_b[where].tolist(), strict=True))
+        t0, t1, found_here = _best_window(matched, int(1.5 * len_a) + n)
+        score = found_here / sh_a.size
+        if score >= threshold:
+            last = content[min(t1 + n - 1, content.size - 1)]
+            start, end = int(toks.start[content[t0]]), int(toks.end[last])
+            found.append(_Contained(a, b, start, end, round(score, 4)))
     return found, overlaps
 
 
@@ -461,9 +673,7 @@ def _member(it: _Item, similarity: float, measure: str, kept: bool = False) -> M
 def _contained_member(items: list[_Item], c: _Contained) -> Member:
     outer = items[c.outer]
     u = outer.unit
-    cs = u.clean_start + int(outer.tok_start[c.t0])
-    ce = u.clean_start + int(outer.tok_end[c.t1 - 1])
-    start, end = outer.offsets.to_source(cs, ce)
+    start, end = outer.offsets.to_source(c.start, c.end)
     member = _member(outer, c.score, "containment")
     text = outer.doc.text
     line = u.line + text.count("\n", u.start, start)
@@ -472,7 +682,12 @@ def _contained_member(items: list[_Item], c: _Contained) -> Member:
 
 
 def _build_clusters(
-    items: list[_Item], uf: UnionFind, contained: list[_Contained], keep: str, threshold: float
+    items: list[_Item],
+    arrays: _Arrays,
+    uf: UnionFind,
+    contained: list[_Contained],
+    keep: str,
+    threshold: float,
 ) -> list[Cluster]:
     doc_order = {it.unit.doc_id: it.order for it in items}
     groups = [g for g in uf.groups() if len(g) > 1]
@@ -504,14 +719,14 @@ def _build_clusters(
                 members.append(_member(it, 1.0, "exact"))
                 continue
             all_exact = False
-            jac = _jaccard(ref.shingles, it.shingles)
-            ov = _overlap(ref.shingles, it.shingles)
+            jac = _jaccard(arrays.shingles[kept_i], arrays.shingles[i])
+            ov = _overlap(arrays.shingles[kept_i], arrays.shingles[i])
             if jac < threshold <= ov:  # one inside the other: a sentence added or deleted
                 members.append(_member(it, ov, "containment"))
             else:
                 members.append(_member(it, jac, "jaccard"))
         spans: list[Member] = []
-        for c in sorted(extra.get(gi, []), key=lambda c: (-c.score, c.outer, c.t0)):
+        for c in sorted(extra.get(gi, []), key=lambda c: (-c.score, c.outer, c.start)):
             m = _contained_member(items, c)
             if any(o.doc_id == m.doc_id and o.start < m.end and m.start < o.end for o in spans):
                 continue  # the same passage found for another copy of this cluster

@@ -24,7 +24,7 @@ class Document:
     end: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """A paragraph, sentence window or document body, located in the raw text.
 

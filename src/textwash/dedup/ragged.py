@@ -1,0 +1,73 @@
+"""Ragged arrays: one NumPy array per unit, stored end to end.
+
+A corpus has hundreds of thousands of units, and a NumPy array object costs
+about 100 bytes before its first element, so per-unit arrays are laid end to
+end in one array with an offsets array beside it (the layout of a CSR matrix).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+__all__ = ["Ragged"]
+
+
+class Ragged:
+    """Rows of varying length, appended in batches and read back as views.
+
+    >>> r = Ragged(np.uint32)
+    >>> r.extend(np.array([1, 2, 3, 4], dtype=np.uint32), [3, 0, 1])
+    >>> r.freeze()
+    >>> len(r), r[0].tolist(), r[1].tolist(), r[2].tolist(), r.lengths().tolist()
+    (3, [1, 2, 3], [], [4], [3, 0, 1])
+    >>> flat, bounds = r.gather([2, 0])
+    >>> flat.tolist(), bounds.tolist()
+    ([4, 1, 2, 3], [0, 1, 4])
+    """
+
+    __slots__ = ("_data", "_dtype", "_lengths", "_parts", "at", "data")
+
+    def __init__(self, dtype: DTypeLike) -> None:
+        self._dtype = np.dtype(dtype)
+        self._parts: list[np.ndarray] = []
+        self._lengths: list[np.ndarray] = []
+        self.data: np.ndarray = np.zeros(0, dtype=self._dtype)
+        self.at: np.ndarray = np.zeros(1, dtype=np.int64)
+
+    def extend(self, data: np.ndarray, lengths: Sequence[int] | np.ndarray) -> None:
+        """Append rows: ``data`` holds them end to end, ``lengths`` says where each ends."""
+        lengths = np.asarray(lengths, dtype=np.int64)
+        if int(lengths.sum()) != data.size:
+            raise ValueError(f"row lengths add up to {int(lengths.sum())}, data has {data.size}")
+        self._parts.append(np.asarray(data, dtype=self._dtype))
+        self._lengths.append(lengths)
+
+    def freeze(self) -> None:
+        """Join the appended batches into one array (call once, after the last ``extend``)."""
+        if self._parts:
+            self.data = np.concatenate([self.data, *self._parts])
+            lengths = np.concatenate(self._lengths)
+            start = self.at[-1]
+            self.at = np.concatenate([self.at, start + np.cumsum(lengths)])
+        self._parts, self._lengths = [], []
+
+    def __len__(self) -> int:
+        return self.at.size - 1
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        return self.data[self.at[i] : self.at[i + 1]]
+
+    def lengths(self) -> np.ndarray:
+        """The length of every row."""
+        return np.diff(self.at)
+
+    def gather(self, rows: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The chosen ``rows`` end to end, with their bounds (``len(rows) + 1`` offsets)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        lens = self.at[rows + 1] - self.at[rows]
+        bounds = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        first = np.repeat(self.at[rows] - bounds[:-1], lens)
+        return self.data[first + np.arange(bounds[-1])], bounds
