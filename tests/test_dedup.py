@@ -53,7 +53,15 @@ def test_shingles_are_token_ngrams():
 
 
 def test_token_array_is_tokenize_as_arrays():
-    for para in [P1, LONG, "後來 Windows 10,發布", "", "ＡＢ 12a🙂", "乾隆皇帝 ok 2023年", "𠀀𠀁 x"]:
+    for para in [
+        P1,
+        LONG,
+        "後來 Windows 10,發布",
+        "",
+        "ＡＢ 12a🙂",
+        "乾隆皇帝 ok 2023年",
+        "𠀀𠀁 x",
+    ]:
         toks = tokenize(para)
         arr = token_array(para)
         assert arr.ids.tolist() == [token_id(t) for t, _, _ in toks]

@@ -23,9 +23,25 @@ from .chinese import get_converter
 
 __all__ = ["Boilerplate", "RepeatedLines", "line_key", "load_patterns"]
 
-_TO_FULL = str.maketrans(
-    {",": "，", "(": "（", ")": "）", ":": "：", ";": "；", "!": "！", "?": "？"}
+_TO_FULL = (
+    (",", "，"),
+    ("(", "（"),
+    (")", "）"),
+    (":", "："),
+    (";", "；"),
+    ("!", "！"),
+    ("?", "？"),
 )
+
+
+def _widen(text: str) -> str:
+    # str.replace per character beats str.translate, which looks up every character
+    for ascii_, full in _TO_FULL:
+        if ascii_ in text:
+            text = text.replace(ascii_, full)
+    return text
+
+
 _SPACE = regex.compile(r"[\s\u200b]+")
 _LIST_PREFIX = regex.compile(r"^(?:\d{1,3}[.、．)）]|[①-⑳])+")
 # span patterns, matched on the raw line: a check-mark badge before a title
@@ -50,24 +66,30 @@ def line_key(line: str) -> str:
 
 
 def _loose(line: str) -> str:
-    return _LIST_PREFIX.sub("", _SPACE.sub("", line).translate(_TO_FULL))
+    return _LIST_PREFIX.sub("", _widen(_SPACE.sub("", line)))
+
+
+# _loose for every line of a text at once: spaces other than line breaks
+_SPACE_IN_LINE = regex.compile(r"(?:[^\S\n]|\u200b)+")
+_LIST_PREFIX_LINES = regex.compile(r"(?m)^(?:\d{1,3}[.、．)）]|[①-⑳])+")
 
 
 def _lines_with_keys(text: str, max_chars: int) -> list[tuple[regex.Match[str], str | None]]:
     """Every line of ``text`` with its :func:`line_key`, or None when it is longer
     than ``max_chars`` (long lines are never boilerplate or titles).
 
-    The text is folded to simplified in one OpenCC call rather than line by
-    line; OpenCC leaves line breaks alone, so the lines still pair up.
+    The keys of all lines are made at once, on the whole text: one OpenCC call,
+    one pass of each pattern; OpenCC and these passes leave line breaks alone,
+    so the lines still pair up.
     """
     folded = get_converter("t2s").convert(text) if _NON_ASCII.search(text) else text
-    folded_lines = folded.split("\n")
+    loose = _LIST_PREFIX_LINES.sub("", _widen(_SPACE_IN_LINE.sub("", folded)))
+    keys = loose.split("\n")
     lines = list(_LINE.finditer(text))
-    if len(folded_lines) - (1 if folded.endswith("\n") else 0) != len(lines):
-        folded_lines = [m.group(0) for m in lines]  # pragma: no cover - safety net
+    if len(keys) - (1 if loose.endswith("\n") else 0) != len(lines):  # pragma: no cover
+        keys = [_loose(m.group(0).rstrip("\n")) for m in lines]  # safety net
     return [
-        (m, _loose(folded_lines[i]) if 1 < m.end() - m.start() <= max_chars else None)
-        for i, m in enumerate(lines)
+        (m, keys[i] if 1 < m.end() - m.start() <= max_chars else None) for i, m in enumerate(lines)
     ]
 
 

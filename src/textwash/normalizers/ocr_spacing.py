@@ -45,7 +45,7 @@ _SPACE_SPLIT = regex.compile(rf"{HSPACE}+")
 _SINGLE_HAN = regex.compile(rf"^{HAN}$")
 _HAN_CHAR = regex.compile(HAN)
 _HAN_OR_PUNCT_CHAR = regex.compile(HAN_OR_PUNCT)
-_LINE = regex.compile(r"[^\n]+")
+
 _SENTENCE_PUNCT = regex.compile(r"[，。；、：？！,;:?!]")
 
 
@@ -130,11 +130,13 @@ class OcrSpacing(Normalizer):
 
     def _gap_pass(self, text: str) -> list[Edit]:
         out: list[Edit] = []
-        for line in _LINE.finditer(text):
-            body = line.group(0)
-            if not _HSPACE_RE.search(body):
-                continue
-            base = line.start()
+        pos = 0
+        # jump from one line holding a horizontal space to the next
+        while (space := _HSPACE_RE.search(text, pos)) is not None:
+            base = text.rfind("\n", 0, space.start()) + 1
+            end = text.find("\n", space.end())
+            pos = end = len(text) if end < 0 else end
+            body = text[base:end]
             if is_ocr_spaced(body, self.min_han, self.min_single):
                 gaps = sorted(
                     [g.span() for g in _HAN_GAP.finditer(body)]
