@@ -40,8 +40,17 @@ lint: $(VENV)/.test
 	$(BIN)/mypy
 	$(BIN)/ruff format --check src tests benchmarks
 
+# BENCH_MB: size of the generated corpus the peer comparison runs on (1000 for 1 GB).
+# The peers (rensa, datatrove, text-dedup, data-juicer) are installed from PyPI
+# into their own virtual environments under build/peers on the first run.
+BENCH_MB ?= 100
+
 bench: $(VENV)/.test
+	@mkdir -p build/bench
 	$(BIN)/python benchmarks/bench_clean.py
+	$(BIN)/python benchmarks/bench_minhash.py
+	$(BIN)/python benchmarks/bench_dedup_quality.py
+	$(BIN)/python benchmarks/bench_peers.py --mb $(BENCH_MB) --json build/bench/peers-$(BENCH_MB)mb.json
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

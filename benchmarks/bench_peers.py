@@ -985,7 +985,7 @@ def machine() -> dict[str, Any]:
 def ensure_corpus(args: argparse.Namespace) -> Path:
     """The corpus folder: ``--corpus``, or ``build/bench/corpus-<mb>mb`` (generated if missing)."""
     if args.corpus:
-        root = args.corpus
+        root = Path(args.corpus).resolve()  # the tools run from other folders
     else:
         name = f"corpus-{args.mb:g}mb" + ("" if args.seed == 0 else f"-s{args.seed}")
         root = BENCH_DIR / name

@@ -69,6 +69,18 @@ def test_token_array_is_tokenize_as_arrays():
         assert arr.end.tolist() == [e for _, _, e in toks]
 
 
+def test_the_fold_table_is_opencc_one_character_at_a_time():
+    from textwash.dedup import keys
+
+    table = keys._bmp_fold()
+    han = [c for c in range(0x10000) if not 0xD800 <= c < 0xE000 and keys._HAN.match(chr(c))]
+    assert len(han) > 20000
+    changed = [c for c in han if table[c] != c]
+    assert 2000 < len(changed) < 6000  # the traditional characters, not every character
+    assert [int(table[c]) for c in han] == [ord(keys._fold_char(chr(c))) for c in han]
+    assert keys._fold("後來發佈") == "后来发布"
+
+
 def test_ngram_hashes_of_a_window_do_not_depend_on_its_surroundings():
     ids = token_array("在新形势下如何做好群众工作是公安机关面临的重要课题").ids
     whole = ngram_hashes(ids, 5)

@@ -49,6 +49,12 @@ FUNCTION_CHARS = frozenset(
 FUNCTION_IDS = np.array(sorted(ord(c) for c in FUNCTION_CHARS), dtype=np.uint32)
 
 
+def _fold_char(char: str) -> str:
+    """One Han character through OpenCC ``t2s``, kept when the result is not one Han character."""
+    folded = get_converter("t2s").convert(char)
+    return folded if len(folded) == 1 and _HAN.match(folded) else char
+
+
 class _FoldTable(dict[int, int]):
     """``str.translate`` table: a Han character to its simplified form, filled on demand.
 
@@ -58,13 +64,35 @@ class _FoldTable(dict[int, int]):
 
     def __missing__(self, code: int) -> int:
         char = chr(code)
-        folded = get_converter("t2s").convert(char) if _HAN.match(char) else char
-        value = ord(folded) if len(folded) == 1 else code
+        value = ord(_fold_char(char)) if _HAN.match(char) else code
         self[code] = value
         return value
 
 
 _FOLD = _FoldTable()
+_BMP_FOLD: list[np.ndarray] = []
+
+
+def _bmp_fold() -> np.ndarray:
+    """:data:`_FOLD` for the whole Basic Multilingual Plane as a lookup array.
+
+    Built once per process with one OpenCC call over every BMP Han character,
+    one per line (no phrase spans a line break), and entered into ``_FOLD``.
+    """
+    if not _BMP_FOLD:
+        table = np.arange(0x10000, dtype=np.uint32)
+        bmp = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
+        han = _HAN.findall(bmp)
+        folded = get_converter("t2s").convert("\n".join(han)).split("\n")
+        if len(folded) != len(han):  # pragma: no cover - OpenCC kept the lines apart so far
+            folded = [_fold_char(c) for c in han]
+        for char, new in zip(han, folded, strict=True):
+            if new != char and len(new) == 1 and _HAN.match(new):
+                table[ord(char)] = ord(new)
+        for char in han:
+            _FOLD[ord(char)] = int(table[ord(char)])
+        _BMP_FOLD.append(table)
+    return _BMP_FOLD[0]
 
 
 def _fold(text: str) -> str:
@@ -73,7 +101,10 @@ def _fold(text: str) -> str:
     >>> _fold("後來發佈了乾坤")
     '后来发布了干坤'
     """
-    return text.translate(_FOLD) if _HAN.search(text) else text
+    if not _HAN.search(text):
+        return text
+    _bmp_fold()
+    return text.translate(_FOLD)
 
 
 def tokenize(text: str) -> list[tuple[str, int, int]]:
@@ -130,13 +161,12 @@ def token_array(text: str) -> TokenArray:
     >>> t.start.tolist(), t.end.tolist()
     ([0, 1, 3, 11, 14, 15, 16], [1, 2, 10, 13, 15, 16, 17])
     """
-    folded = _fold(text)
-    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     han = np.zeros(codes.size + 1, dtype=np.int8)
     other_start: list[int] = []
     other_end: list[int] = []
     other_id: list[int] = []
-    for m in _RUN.finditer(folded):
+    for m in _RUN.finditer(text):
         if m.start(1) >= 0:
             han[m.start()] += 1
             han[m.end()] -= 1
@@ -146,13 +176,20 @@ def token_array(text: str) -> TokenArray:
         other_end.append(m.end())
         other_id.append(48 if tok[0].isdigit() else token_id(tok.casefold()))
     han_pos = np.flatnonzero(np.cumsum(han[:-1]))
+    # fold traditional to simplified: a table lookup in the BMP, _FOLD beyond it
+    han_ids = codes[han_pos]
+    astral = han_ids > 0xFFFF
+    han_ids = _bmp_fold()[np.where(astral, 0, han_ids)]
+    if astral.any():
+        for k in np.flatnonzero(astral).tolist():
+            han_ids[k] = _FOLD[int(codes[han_pos[k]])]
     if not other_start:
         start = han_pos.astype(np.int32)
-        return TokenArray(codes[han_pos], start, start + 1)
+        return TokenArray(han_ids, start, start + 1)
     starts = np.concatenate([han_pos, np.array(other_start, dtype=np.int64)])
     order = np.argsort(starts, kind="stable")
     ends = np.concatenate([han_pos + 1, np.array(other_end, dtype=np.int64)])
-    ids = np.concatenate([codes[han_pos], np.array(other_id, dtype=np.uint32)])
+    ids = np.concatenate([han_ids, np.array(other_id, dtype=np.uint32)])
     return TokenArray(ids[order], starts[order].astype(np.int32), ends[order].astype(np.int32))
 
 
