@@ -304,3 +304,53 @@ def test_stage_progress_is_silent_when_disabled(capsys):
     with cli_dedup.StageProgress(enabled=False) as hook:
         hook("segment", 1, 2)
     assert capsys.readouterr().err == ""
+
+
+# -- streaming ----------------------------------------------------------------------------
+
+
+def test_streamed_report_equals_the_in_memory_one(corpus, tmp_path, capsys):
+    dest = tmp_path / "dup.json"
+    code, _, _ = run(capsys, corpus, "--report", dest)
+    assert code == 0
+    streamed = DuplicateReport.from_json(dest.read_text(encoding="utf-8"))
+    docs = []
+    for path in [corpus / "a.txt", corpus / "c.jsonl", corpus / "sub" / "b.txt"]:
+        if path.suffix == ".jsonl":
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if line.strip():
+                    docs.append((f"{path}:{n}", json.loads(line)["text"]))
+        else:
+            docs.append((str(path), path.read_text(encoding="utf-8")))
+    from textwash import find_duplicates
+
+    whole = find_duplicates(docs)
+    assert [
+        [(m.doc_id, m.start, m.end, m.line, m.text) for m in c.members] for c in whole.clusters
+    ] == [
+        [(m.doc_id, m.start, m.end, m.line, m.text) for m in c.members] for c in streamed.clusters
+    ]
+
+
+def test_a_bad_file_in_the_middle_of_a_stream_writes_nothing(corpus, tmp_path, capsys):
+    put(corpus / "b0.jsonl", jsonl({"text": P1}, {"txt": P2}))
+    dest = tmp_path / "dup.json"
+    code, out, err = run(capsys, corpus, "--report", dest)
+    assert (code, out) == (1, "")
+    assert "b0.jsonl:2: no 'text' field" in err
+    assert "1 input file(s) could not be read; nothing written" in err
+    assert not dest.exists()
+
+
+def test_a_file_changed_before_the_report_is_an_error(corpus, tmp_path, capsys, monkeypatch):
+    original = cli_dedup._StreamedCorpus.load_text
+
+    def load_after_an_edit(self, doc):
+        put(corpus / "a.txt", P5 + "\n")  # the file changes after it was segmented
+        return original(self, doc)
+
+    monkeypatch.setattr(cli_dedup._StreamedCorpus, "load_text", load_after_an_edit)
+    code, out, err = run(capsys, corpus, "--report", tmp_path / "dup.json")
+    assert (code, out) == (1, "")
+    assert "a.txt: its text changed while duplicates were looked for" in err
+    assert not (tmp_path / "dup.json").exists()

@@ -293,3 +293,44 @@ def test_workers_give_the_same_report():
     one = find_duplicates(docs, workers=1)
     two = find_duplicates(docs, workers=2)
     assert one.clusters == two.clusters and one.clusters
+
+
+def test_load_text_lets_raw_texts_go_and_quotes_them_again():
+    docs = {
+        "a": P1 + "\n\n" + LONG,
+        "b": "前言。\n\n" + P1.replace("，", ","),
+        "c": P2 + "\n\n" + P3,
+        "d": "这一段独一无二，没有在任何别的地方出现过，也不会被报告引用。",
+    }
+    calls = []
+
+    def load(doc):
+        calls.append(doc.doc_id)
+        return docs[doc.doc_id]
+
+    lazy = ((k, v) for k, v in docs.items())  # a generator: read once, lazily
+    streamed = find_duplicates(lazy, load_text=load)
+    whole = find_duplicates(list(docs.items()))
+    assert streamed.clusters == whole.clusters  # (the timings in stats differ)
+    assert streamed.clusters and streamed.stats["units"] == whole.stats["units"]
+    quoted = {m.doc_id for c in whole.clusters for m in c.members}
+    assert "d" not in quoted
+    assert sorted(calls) == sorted(quoted)  # once each, only documents the report quotes
+
+
+def test_workers_read_their_input_lazily():
+    from textwash.parallel import Workers
+
+    pulled = []
+
+    def source():
+        for i in range(400):
+            pulled.append(i)
+            yield P1 * (i % 3 + 1)
+
+    with Workers(None, workers=2) as pool:
+        results = pool.map(len, source(), chunk=4)
+        first = next(results)
+        assert len(pulled) <= 2 * 2 * 4 + 4  # a bounded window, not the whole input
+        rest = list(results)
+    assert [first, *rest] == [len(P1) * (i % 3 + 1) for i in range(400)]

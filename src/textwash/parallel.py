@@ -13,9 +13,11 @@ back in input order, so ``workers=N`` gives exactly what ``workers=1`` gives.
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from .pipeline import Pipeline
@@ -39,6 +41,10 @@ def default_workers() -> int:
 def _init(pipeline: Pipeline | None) -> None:
     global _pipeline
     _pipeline = pipeline
+
+
+def _run_chunk(fn: Callable[[T], R], batch: list[T]) -> list[R]:
+    return [fn(x) for x in batch]
 
 
 def _clean_one(text: str) -> str:
@@ -68,13 +74,31 @@ class Workers:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
-        """``fn`` over ``items`` in order; ``fn`` must be a module-level function."""
-        if self._pool is None or len(items) < 2:
+    def map(self, fn: Callable[[T], R], items: Iterable[T], chunk: int = 8) -> Iterator[R]:
+        """``fn`` over ``items`` in order; ``fn`` must be a module-level function.
+
+        ``items`` is consumed lazily: at most a few chunks of ``chunk`` items
+        per worker are in flight, so a generator that reads files as it goes
+        never has the whole input in memory.
+        """
+        if self._pool is None:
             _init(self.pipeline)
             return (fn(x) for x in items)
-        chunk = max(1, len(items) // (self.workers * 8))
-        return self._pool.map(fn, items, chunksize=chunk)
+        return self._bounded(fn, iter(items), chunk)
+
+    def _bounded(self, fn: Callable[[T], R], items: Iterator[T], chunk: int) -> Iterator[R]:
+        assert self._pool is not None
+        in_flight: deque[Future[list[R]]] = deque()
+        window = 2 * self.workers
+        while True:
+            while len(in_flight) < window:
+                batch = list(itertools.islice(items, chunk))
+                if not batch:
+                    break
+                in_flight.append(self._pool.submit(_run_chunk, fn, batch))
+            if not in_flight:
+                return
+            yield from in_flight.popleft().result()
 
     def clean(self, texts: Iterable[str]) -> list[str]:
         """Every text through the pipeline, in order."""

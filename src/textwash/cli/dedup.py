@@ -2,12 +2,14 @@
 
 Every document of every input becomes a :class:`~textwash.segment.Document`
 whose ``doc_id`` says where it came from: the file path for plain text,
-``PATH:LINE`` for a JSONL record, ``PATH#ROW`` for a Parquet row.  All inputs
-are read first; if any cannot be read, every error is reported and nothing is
-written (exit 1), because a corpus with a file missing would keep and remove
-different copies.  Then :func:`~textwash.dedup.find_duplicates` (or, with
-``-o``, :func:`~textwash.dedup.deduplicate`) runs over the whole corpus, and the
-results go where the options say:
+``PATH:LINE`` for a JSONL record, ``PATH#ROW`` for a Parquet row.  If any
+input cannot be read, every error is reported and nothing is written (exit 1),
+because a corpus with a file missing would keep and remove different copies.
+:func:`~textwash.dedup.find_duplicates` runs over the whole corpus, streamed:
+files are read one at a time as the workers need them, their text is let go
+once segmented, and the files that hold copies are read again for the report.
+With ``-o``, :func:`~textwash.dedup.deduplicate` needs every text to write it
+back, so all inputs are read first.  The results go where the options say:
 
 * ``--report FILE.json``: the JSON duplicate report;
 * ``--html FILE.html``: the report as a page to read;
@@ -29,13 +31,13 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..dedup import DedupResult, DuplicateReport, Removal, deduplicate, find_duplicates
-from ..io import InputError, SourceFile, atomic_write_text, discover, write_output
+from ..io import InputError, SourceFile, atomic_write_text, discover, read_file, write_output
 from ..segment import UNIT_KINDS, Document
 from .main import (
     PROG,
@@ -200,22 +202,41 @@ def run_dedup(args: argparse.Namespace) -> int:
     _check_targets(jobs, args)
     enabled = not args.no_progress
 
-    started = time.perf_counter()
-    pairs, failed = _read_all(jobs, args, enabled)
-    if failed:
-        print(f"{PROG}: {failed} input file(s) could not be read; nothing written", file=sys.stderr)
-        return 1
     if not jobs:
         print(f"{PROG}: no input files found", file=sys.stderr)
-    read_seconds = time.perf_counter() - started
-    docs = [doc for job, source in pairs for doc in corpus_documents(job, source)]
-
     options = _options(args, pipeline)
     result: DedupResult | None = None
-    with StageProgress(enabled=enabled) as hook:
-        if args.output is None:
-            report = find_duplicates(docs, progress=hook, **options)
-        else:
+    if args.output is None:
+        # streamed: files are read as the workers need them and read again for the report
+        corpus = _StreamedCorpus(jobs, args)
+        try:
+            with StageProgress(enabled=enabled) as hook:
+                report = find_duplicates(
+                    corpus, progress=hook, load_text=corpus.load_text, **options
+                )
+        except (InputError, ValueError) as exc:  # an input changed between two reads
+            _error(str(exc))
+            return 1
+        if corpus.failed:
+            print(
+                f"{PROG}: {corpus.failed} input file(s) could not be read; nothing written",
+                file=sys.stderr,
+            )
+            return 1
+        read_seconds = corpus.seconds
+    else:
+        # -o writes every file back, deduplicated: the whole corpus is held
+        started = time.perf_counter()
+        pairs, failed = _read_all(jobs, args, enabled)
+        if failed:
+            print(
+                f"{PROG}: {failed} input file(s) could not be read; nothing written",
+                file=sys.stderr,
+            )
+            return 1
+        read_seconds = time.perf_counter() - started
+        docs = [doc for job, source in pairs for doc in corpus_documents(job, source)]
+        with StageProgress(enabled=enabled) as hook:
             result = deduplicate(docs, progress=hook, **options)
             report = result.report
     report.stats["seconds"] = {"read": round(read_seconds, 4), **report.stats.get("seconds", {})}
@@ -332,6 +353,58 @@ def _read_all(
     return pairs, failed
 
 
+class _StreamedCorpus:
+    """The documents of every input, read one file at a time as they are consumed.
+
+    A file that cannot be read is reported on stderr and counted in ``failed``
+    (the caller then writes nothing); the rest are still read, so every error
+    is reported.  :meth:`load_text` reads a document's file again for the report.
+    """
+
+    def __init__(self, jobs: list[Job], args: argparse.Namespace) -> None:
+        self.jobs = jobs
+        self.args = args
+        self.failed = 0
+        self.seconds = 0.0
+        self._by_name = {job.name: job for job in jobs}
+        self._cached: tuple[str, dict[str, str]] | None = None
+
+    def _read(self, job: Job) -> SourceFile:
+        source = read_file(job.path, text_field=self.args.text_field, encoding=self.args.encoding)
+        _check_surrogates(source)
+        return source
+
+    def __iter__(self) -> Iterator[Document]:
+        for job in self.jobs:
+            started = time.perf_counter()
+            try:
+                source = self._read(job)
+            except InputError as exc:
+                _error(str(exc))
+                self.failed += 1
+                continue
+            finally:
+                self.seconds += time.perf_counter() - started
+            print(f"{job.name}: {source.encoding}", file=sys.stderr)
+            yield from corpus_documents(job, source)
+
+    def load_text(self, doc: Document) -> str:
+        """The raw text of ``doc``, read again from its file."""
+        name = doc.source or doc.doc_id
+        if self._cached is None or self._cached[0] != name:
+            job = self._by_name[name]
+            try:
+                source = self._read(job)
+            except InputError as exc:
+                raise InputError(job.path, f"changed while it was being read ({exc})") from None
+            texts = {d.doc_id: d.text for d in corpus_documents(job, source)}
+            self._cached = (name, texts)
+        text = self._cached[1].get(doc.doc_id)
+        if text is None:
+            raise InputError(self._by_name[name].path, f"{doc.doc_id} is gone: the file changed")
+        return text
+
+
 def _check_surrogates(source: SourceFile) -> None:
     """Refuse a JSONL text holding a lone surrogate (a legal ``\\ud800`` escape).
 
@@ -408,7 +481,9 @@ class StageProgress:
             self._finish(complete=True)
             self.stage = stage
             label, unit = STAGE_LABELS.get(stage, (stage, "it"))
-            self.bar = tqdm(total=total, desc=label, unit=unit, file=sys.stderr, dynamic_ncols=True)
+            self.bar = tqdm(
+                total=total or None, desc=label, unit=unit, file=sys.stderr, dynamic_ncols=True
+            )
         self.bar.update(max(0, done - self.bar.n))
 
     def _finish(self, *, complete: bool) -> None:

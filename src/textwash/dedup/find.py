@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,13 +34,21 @@ from ..edits import ChainMap
 from ..parallel import Workers, current_pipeline
 from ..pipeline import Pipeline
 from ..segment import UNIT_KINDS, Document, Unit, segment, units
+from ..segment.document import line_of, line_starts
 from .keys import FUNCTION_IDS, TokenArray, exact_key, ngram_hashes, token_array
 from .ragged import Ragged
 from .report import Cluster, DuplicateReport, Member
 from .signatures import signatures_from_flat, to_lean_minhashes
 from .unionfind import UnionFind
 
-__all__ = ["DedupResult", "Removal", "as_documents", "deduplicate", "find_duplicates"]
+__all__ = [
+    "DedupResult",
+    "Removal",
+    "as_documents",
+    "deduplicate",
+    "find_duplicates",
+    "iter_documents",
+]
 
 DocLike = str | tuple[str, str] | Document
 ProgressHook = Callable[[str, int, int], None]
@@ -61,7 +69,11 @@ def as_documents(docs: Iterable[DocLike]) -> list[Document]:
     >>> [d.doc_id for d in as_documents(["甲", ("b", "乙")])]
     ['0', 'b']
     """
-    out: list[Document] = []
+    return list(iter_documents(docs))
+
+
+def iter_documents(docs: Iterable[DocLike]) -> Iterator[Document]:
+    """:func:`as_documents`, one document at a time (``docs`` is read lazily)."""
     seen: set[str] = set()
     for i, d in enumerate(docs):
         if isinstance(d, Document):
@@ -78,8 +90,7 @@ def as_documents(docs: Iterable[DocLike]) -> list[Document]:
         if doc.doc_id in seen:
             raise ValueError(f"document {i}: duplicate doc_id {doc.doc_id!r}")
         seen.add(doc.doc_id)
-        out.append(doc)
-    return out
+        yield doc
 
 
 _EMPTY_U32 = np.zeros(0, dtype=np.uint32)
@@ -176,6 +187,7 @@ def find_duplicates(
     pipeline: Pipeline | None = None,
     progress: ProgressHook | None = None,
     workers: int = 1,
+    load_text: Callable[[Document], str] | None = None,
 ) -> DuplicateReport:
     """Find exact, near-duplicate and contained copies of passages across ``docs``.
 
@@ -194,6 +206,13 @@ def find_duplicates(
     ``progress(stage, done, total)`` is called as the stages advance.
     ``workers`` processes clean and segment the documents (the report is the
     same for any number of workers).
+
+    ``docs`` is consumed lazily, a few documents per worker at a time.  With
+    ``load_text``, the raw text of each document is let go as soon as it is
+    segmented and ``load_text(document)`` fetches it again, one document at a
+    time, when the report quotes it: memory then grows with the number of
+    units, not with the size of the input (the command line reads the files
+    again).
 
     >>> a = "公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统。"
     >>> report = find_duplicates([a, "前言。\\n\\n" + a.replace("，", ",")])
@@ -225,22 +244,32 @@ def find_duplicates(
     note = progress or (lambda stage, done, total: None)
 
     # 1. segment -----------------------------------------------------------------
-    documents = as_documents(docs)
     if unit not in UNIT_KINDS:
         raise ValueError(f"unknown unit {unit!r}; choose one of {', '.join(UNIT_KINDS)}")
+    total = len(docs) if isinstance(docs, Sized) else 0
+    documents: list[Document] = []
+    lengths: dict[int, int] = {}
     items: list[_Item] = []
     arrays = _Arrays()
+
+    def jobs() -> Iterator[tuple[Document, str, int, int, bool]]:
+        for doc in iter_documents(docs):
+            documents.append(doc)
+            yield (doc, unit, window, ngram, drop_function_words)
+
     with Workers(pipeline, workers) as pool:
-        jobs = [(doc, unit, window, ngram, drop_function_words) for doc in documents]
-        for order, prepared in enumerate(pool.map(_prepare, jobs)):
+        for order, prepared in enumerate(pool.map(_prepare, jobs())):
             offsets, clean, us, n_tokens, keys, sh, cs, sizes = prepared
             doc = documents[order]
+            if load_text is not None:  # let the raw text go; fetched again for the report
+                lengths[order] = len(doc.text)
+                doc = documents[order] = replace(doc, text="")
             items.extend(
                 _Item(order, u, doc, offsets, clean, int(n), keys[16 * k : 16 * k + 16])
                 for k, (u, n) in enumerate(zip(us, n_tokens.tolist(), strict=True))
             )
             arrays.extend(sh, cs, sizes)
-            note("segment", order + 1, len(documents))
+            note("segment", order + 1, total)
     arrays.freeze()
     seconds["segment"] = lap()
 
@@ -286,6 +315,8 @@ def find_duplicates(
 
     # 5. clusters ----------------------------------------------------------------------
     clusters = _build_clusters(items, arrays, uf, contained, keep, threshold)
+    if load_text is not None:
+        clusters = _quote(clusters, documents, lengths, load_text)
     seconds["clusters"] = lap()
     stats = {
         "documents": len(documents),
@@ -742,6 +773,41 @@ def _build_clusters(
     built.sort(key=lambda b: b[0])
     width = max(4, len(str(len(built))))
     return [replace(c, id=f"c{n:0{width}d}") for n, (_, c) in enumerate(built, 1)]
+
+
+def _quote(
+    clusters: list[Cluster],
+    documents: list[Document],
+    lengths: dict[int, int],
+    load_text: Callable[[Document], str],
+) -> list[Cluster]:
+    """Fill in the members' text and lines from documents fetched again, one at a time."""
+    order_of = {d.doc_id: k for k, d in enumerate(documents)}
+    wanted = sorted(
+        (order_of[m.doc_id], ci, mi)
+        for ci, c in enumerate(clusters)
+        for mi, m in enumerate(c.members)
+    )
+    members = [list(c.members) for c in clusters]
+    current, text, starts = -1, "", [0]
+    for order, ci, mi in wanted:
+        if order != current:
+            doc = documents[order]
+            text = load_text(doc)
+            if len(text) != lengths[order]:
+                raise ValueError(
+                    f"{doc.doc_id}: its text changed while duplicates were looked for "
+                    f"({lengths[order]} characters read, {len(text)} now)"
+                )
+            starts, current = line_starts(text), order
+        m = members[ci][mi]
+        members[ci][mi] = replace(
+            m,
+            text=text[m.start : m.end],
+            line=line_of(starts, m.start),
+            end_line=line_of(starts, max(m.start, m.end - 1)),
+        )
+    return [replace(c, members=tuple(ms)) for c, ms in zip(clusters, members, strict=True)]
 
 
 # -- deduplicate -----------------------------------------------------------------------
