@@ -45,7 +45,11 @@ lint: $(VENV)/.test
 # into their own virtual environments under build/peers on the first run.
 BENCH_MB ?= 100
 
-bench: $(VENV)/.test
+$(VENV)/.bench: pyproject.toml $(VENV)/.test
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	touch $@
+
+bench: $(VENV)/.bench
 	@mkdir -p build/bench
 	$(BIN)/python benchmarks/bench_clean.py
 	$(BIN)/python benchmarks/bench_minhash.py

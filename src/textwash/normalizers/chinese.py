@@ -145,3 +145,14 @@ class ChineseConvert(Normalizer):
 
             return line_diff_edits(text, convert)
         return line_diff_edits(text, conv.convert)
+
+    def _fast(self, text: str) -> str | None:
+        # One OpenCC call for the whole text: no dictionary phrase spans a line
+        # break, so it equals converting line by line (the property tests check it).
+        if self.skip_traditional_lines and self.config.startswith("s2"):
+            return None
+        if not _HAN.search(text):
+            return text
+        if self._gated() and traditional_ratio(text) < self.min_traditional:
+            return text
+        return str(get_converter(self.config).convert(text))
