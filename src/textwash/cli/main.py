@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..io import (
+    ON_ERROR,
     InputError,
     SourceFile,
+    atomic_write_bytes,
     detect_format,
     discover,
     read_file,
@@ -115,6 +117,14 @@ def _add_clean(sub: Any) -> None:
         "(the cleaned text is then only written with -o)",
     )
     add_input_options(p)
+    p.add_argument(
+        "--on-error",
+        choices=ON_ERROR,
+        default="fail",
+        help="a JSONL line, Parquet row or file that cannot be read: 'fail' leaves that "
+        "file unwritten; 'skip' writes the rest and copies what was skipped, byte for "
+        "byte, into OUTPUT.rejects (exit code 1 either way; default: fail)",
+    )
     p.add_argument(
         "--summary",
         action="store_true",
@@ -257,6 +267,7 @@ def run_clean(args: argparse.Namespace) -> int:
     failed = 0
     total = sum(_size(job.path) for job in jobs)
     summary = Summary() if args.summary else None
+    args.tally = Tally()
     parallel = args.workers > 1 and not args.explain and summary is None
     with (
         Progress(total, enabled=not (args.no_progress or args.explain)) as progress,
@@ -270,7 +281,58 @@ def run_clean(args: argparse.Namespace) -> int:
                 failed += not _clean_job(job, pipeline, args, progress, color, summary)
     if summary is not None:
         print(summary.render(), file=sys.stderr)
-    return 1 if failed else 0
+    if args.on_error == "skip":
+        print(args.tally.render(), file=sys.stderr)
+    return 1 if failed or args.tally.rejected else 0
+
+
+class Tally:
+    """Records read, written and rejected over a run (``--on-error skip``)."""
+
+    def __init__(self) -> None:
+        self.read = 0
+        self.rejected = 0
+
+    def add(self, source: SourceFile) -> None:
+        """Count one file's records and rejects."""
+        self.read += len(source.documents)
+        self.rejected += len(source.rejects)
+
+    def render(self) -> str:
+        """One line for stderr: records in = records out + rejects."""
+        total = self.read + self.rejected
+        return f"{PROG}: {total} record(s) in: {self.read} cleaned, {self.rejected} rejected" + (
+            " (copied into the .rejects files)" if self.rejected else ""
+        )
+
+
+def rejects_path(job: Job) -> Path:
+    """Where the records of ``job`` that could not be read go: ``OUTPUT.rejects``,
+    or ``NAME.rejects`` in the current folder when the output is standard output."""
+    if job.output is not None:
+        return job.output.with_name(job.output.name + ".rejects")
+    return Path(job.path.name + ".rejects")
+
+
+def _write_rejects(job: Job, source: SourceFile, progress: Progress) -> None:
+    """Report every reject of ``source`` and copy them, verbatim, into the rejects file.
+
+    A JSONL line or Parquet row is written as one line; a whole file, as it was.
+    A rejects file left from an earlier run is removed when there are none now.
+    """
+    target = rejects_path(job)
+    if not source.rejects:
+        if target.exists():
+            target.unlink()
+        return
+    for reject in source.rejects:
+        progress.note(f"{PROG}: skipped: {reject}")
+    if source.encoding == "unknown":  # the whole file, as it was
+        data = source.rejects[0].raw
+    else:  # lines (without their line break) and Parquet rows (as JSON), one a line
+        data = b"".join(r.raw + b"\n" for r in source.rejects)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(target, data)
 
 
 class Summary:
@@ -380,6 +442,9 @@ def _clean_job(
             progress.advance(share, documents=1)
             done += share
         _deliver(job, source, texts, args.explain)
+    except _Rejected:
+        progress.advance(size - done)
+        return True  # reported and counted as a reject
     except InputError as exc:
         progress.note(f"{PROG}: error: {exc}")
     except BrokenPipeError:
@@ -425,6 +490,8 @@ def _clean_batch(
     for job in batch:
         try:
             sources.append((job, read_source(job, args, progress)))
+        except _Rejected:
+            progress.advance(_size(job.path))
         except InputError as exc:
             progress.note(f"{PROG}: error: {exc}")
             progress.advance(_size(job.path))
@@ -453,9 +520,27 @@ def read_source(job: Job, args: argparse.Namespace, progress: Progress) -> Sourc
 
     Raises :class:`~textwash.io.InputError` when the file cannot be read.
     """
-    source = read_file(job.path, text_field=args.text_field, encoding=args.encoding)
+    on_error = getattr(args, "on_error", "fail")
+    source = read_file(
+        job.path, text_field=args.text_field, encoding=args.encoding, on_error=on_error
+    )
+    if on_error == "skip":
+        _write_rejects(job, source, progress)
+        tally = getattr(args, "tally", None)
+        if tally is not None:
+            tally.add(source)
+        if not source.documents and source.encoding == "unknown":
+            # the whole file was rejected: there is nothing to write for it
+            raise _Rejected(job.path)
     progress.note(f"{job.name}: {source.encoding}")
     return source
+
+
+class _Rejected(InputError):
+    """A file that ``--on-error skip`` rejected whole (already reported)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "rejected whole")
 
 
 def _clean_document(

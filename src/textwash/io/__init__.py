@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from .encoding import CANDIDATES, decode, detect_encoding, normalize_encoding
 from .errors import InputError
-from .readers import FORMATS, Document, SourceFile, detect_format, discover, parse_jsonl, read_file
+from .readers import (
+    FORMATS,
+    ON_ERROR,
+    Document,
+    Reject,
+    SourceFile,
+    detect_format,
+    discover,
+    parse_jsonl,
+    read_file,
+)
 from .writers import (
     atomic_open,
     atomic_write_bytes,
@@ -22,8 +32,10 @@ from .writers import (
 __all__ = [
     "CANDIDATES",
     "FORMATS",
+    "ON_ERROR",
     "Document",
     "InputError",
+    "Reject",
     "SourceFile",
     "atomic_open",
     "atomic_write_bytes",

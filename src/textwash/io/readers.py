@@ -19,6 +19,7 @@ Nothing is dropped silently: a line or row that cannot be a document is an
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -31,7 +32,9 @@ from .errors import InputError
 
 __all__ = [
     "FORMATS",
+    "ON_ERROR",
     "Document",
+    "Reject",
     "SourceFile",
     "detect_format",
     "discover",
@@ -68,6 +71,29 @@ class Document:
     record: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A record (or a whole file) that could not be read, kept byte for byte.
+
+    Attributes:
+        path: the file.
+        line: 1-based line of the record, or ``None`` (a whole file, a Parquet row).
+        record: 0-based record number (JSONL record or Parquet row), or ``None``.
+        raw: the record's bytes as they were in the file (a Parquet row: its
+            JSON form; a whole file: all of it).
+        cause: what is wrong, as a short phrase.
+    """
+
+    path: Path
+    line: int | None
+    record: int | None
+    raw: bytes
+    cause: str
+
+    def __str__(self) -> str:
+        return str(InputError(self.path, self.cause, line=self.line, record=self.record))
+
+
 @dataclass
 class SourceFile:
     """An input file, read: its documents plus what a writer needs to mirror it.
@@ -81,6 +107,8 @@ class SourceFile:
         line_count: number of lines in a JSONL file, blank ones included.
         size: size of the file in bytes.
         table: the ``pyarrow.Table`` of a Parquet file, else ``None``.
+        rejects: what ``read_file(..., on_error="skip")`` could not read; the
+            records read plus the rejects are every record of the file.
     """
 
     path: Path
@@ -91,6 +119,7 @@ class SourceFile:
     line_count: int = 0
     size: int = 0
     table: Any = None
+    rejects: list[Reject] = field(default_factory=list)
 
     def row(self, index: int) -> dict[str, Any]:
         """The full row ``index`` of a Parquet file (or the JSON object of a JSONL record).
@@ -172,19 +201,35 @@ def _walk(
 # -- reading --------------------------------------------------------------------
 
 
+#: ``on_error`` values of :func:`read_file`.
+ON_ERROR = ("fail", "skip")
+
+
 def read_file(
-    path: str | os.PathLike[str], *, text_field: str = "text", encoding: str | None = None
+    path: str | os.PathLike[str],
+    *,
+    text_field: str = "text",
+    encoding: str | None = None,
+    on_error: str = "fail",
 ) -> SourceFile:
     """Read ``path`` in the format its suffix names (see :func:`detect_format`).
 
     ``encoding`` overrides detection for plain text and JSONL; Parquet strings
-    are always UTF-8.  Every problem is an :class:`InputError`.
+    are always UTF-8.  With ``on_error="fail"`` every problem is an
+    :class:`InputError`.  With ``"skip"``, a JSONL line or Parquet row that
+    cannot be a document, or a whole file that cannot be decoded or parsed,
+    becomes a :class:`Reject` in ``SourceFile.rejects`` (kept byte for byte)
+    and the rest is read; only a file that cannot be read at all still raises.
     """
+    if on_error not in ON_ERROR:
+        raise ValueError(f"on_error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
     path = Path(path)
     fmt = detect_format(path)
     if fmt == "parquet":
-        return _read_parquet(path, text_field)
+        return _read_parquet(path, text_field, skip=on_error == "skip")
     data = _read_bytes(path)
+    if on_error == "skip":
+        return _read_skipping(path, fmt, data, text_field, encoding)
     text, enc = decode(data, path, encoding)
     if fmt == "jsonl":
         source = parse_jsonl(text, path, text_field)
@@ -194,6 +239,86 @@ def read_file(
     return source
 
 
+def _whole_file_rejected(path: Path, fmt: str, data: bytes, exc: InputError) -> SourceFile:
+    reject = Reject(path, exc.line, exc.record, data, exc.cause)
+    return SourceFile(path, fmt, "unknown", [], size=len(data), rejects=[reject])
+
+
+def _read_skipping(
+    path: Path, fmt: str, data: bytes, text_field: str, encoding: str | None
+) -> SourceFile:
+    """:func:`read_file` with ``on_error="skip"`` for plain text and JSONL."""
+    if fmt == "jsonl" and encoding is None and _mostly_utf8_lines(data):
+        # Decode line by line: one corrupt line must not send the whole file to
+        # the encoding detector (which would then read every line as GB18030).
+        return _parse_jsonl_bytes(path, data, "utf-8", text_field)
+    try:
+        text, enc = decode(data, path, encoding)
+    except InputError as exc:
+        return _whole_file_rejected(path, fmt, data, exc)
+    if fmt == "text":
+        return SourceFile(path, "text", enc, [Document(path, 0, 1, text)], size=len(data))
+    if enc.startswith(("utf-16", "utf-32")):  # lines cannot be cut in the bytes
+        source = parse_jsonl(text, path, text_field, skip=True, encoding=enc)
+    else:
+        source = _parse_jsonl_bytes(path, data, enc, text_field)
+    source.encoding, source.size = enc, len(data)
+    return source
+
+
+def _mostly_utf8_lines(data: bytes) -> bool:
+    """Whether at least 90% of the non-blank lines of ``data`` are valid UTF-8."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        return False
+    good = bad = 0
+    for line in data.split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad += 1
+        else:
+            good += 1
+    return good > 0 and bad * 10 <= good + bad
+
+
+def _parse_jsonl_bytes(path: Path, data: bytes, encoding: str, text_field: str) -> SourceFile:
+    """JSONL from raw bytes, each line decoded on its own; bad lines become rejects."""
+    raw_lines = data.split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()
+    documents: list[Document] = []
+    rejects: list[Reject] = []
+    for number, raw in enumerate(raw_lines, 1):
+        body = raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw
+        try:
+            line = body.decode(encoding)
+        except UnicodeDecodeError as exc:
+            cause = f"cannot decode as {encoding} at byte {exc.start} of the line: {exc.reason}"
+            rejects.append(Reject(path, number, len(documents) + len(rejects), raw, cause))
+            continue
+        if not line.strip(_JSON_WS):
+            continue
+        index = len(documents) + len(rejects)
+        try:
+            record = _parse_record(line, path, number, index, text_field)
+        except InputError as exc:
+            rejects.append(Reject(path, number, index, raw, exc.cause))
+            continue
+        documents.append(Document(path, index, number, record[text_field], record))
+    return SourceFile(
+        path,
+        "jsonl",
+        encoding,
+        documents,
+        text_field=text_field,
+        line_count=len(raw_lines),
+        size=len(data),
+        rejects=rejects,
+    )
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -201,13 +326,21 @@ def _read_bytes(path: Path) -> bytes:
         raise InputError(path, f"cannot read ({exc.strerror or exc})") from None
 
 
-def parse_jsonl(text: str, path: str | os.PathLike[str], text_field: str = "text") -> SourceFile:
+def parse_jsonl(
+    text: str,
+    path: str | os.PathLike[str],
+    text_field: str = "text",
+    *,
+    skip: bool = False,
+    encoding: str = "utf-8",
+) -> SourceFile:
     """Parse decoded JSONL ``text`` from ``path`` into a :class:`SourceFile`.
 
     Lines are split on ``"\\n"`` only (a JSON string may hold U+2028 and
     friends).  A line of JSON whitespace is blank and skipped; any other line
     must be an object whose ``text_field`` is a string, or an
-    :class:`InputError` names the line:
+    :class:`InputError` names the line (with ``skip``, the line becomes a
+    :class:`Reject`, re-encoded with ``encoding``):
 
     >>> parse_jsonl('{"text": "a"}\\n[1, 2]\\n', "a.jsonl")
     Traceback (most recent call last):
@@ -219,12 +352,27 @@ def parse_jsonl(text: str, path: str | os.PathLike[str], text_field: str = "text
     if lines and lines[-1] == "":
         lines.pop()  # the final newline ends the last line; it does not start a new one
     documents: list[Document] = []
+    rejects: list[Reject] = []
     for number, line in enumerate(lines, 1):
         if line.strip(_JSON_WS):
-            record = _parse_record(line, path, number, len(documents), text_field)
-            documents.append(Document(path, len(documents), number, record[text_field], record))
+            index = len(documents) + len(rejects)
+            try:
+                record = _parse_record(line, path, number, index, text_field)
+            except InputError as exc:
+                if not skip:
+                    raise
+                raw = line.encode(encoding, "surrogatepass")
+                rejects.append(Reject(path, number, index, raw, exc.cause))
+                continue
+            documents.append(Document(path, index, number, record[text_field], record))
     return SourceFile(
-        path, "jsonl", "utf-8", documents, text_field=text_field, line_count=len(lines)
+        path,
+        "jsonl",
+        "utf-8",
+        documents,
+        text_field=text_field,
+        line_count=len(lines),
+        rejects=rejects,
     )
 
 
@@ -271,19 +419,45 @@ def _field_list(record: dict[str, Any], limit: int = 8) -> str:
     return ", ".join(names[:limit]) + more
 
 
-def _read_parquet(path: Path, text_field: str) -> SourceFile:
+def _read_parquet(path: Path, text_field: str, skip: bool = False) -> SourceFile:
     pa, pq = _import_pyarrow(path)
     try:
         table = pq.read_table(path)
     except FileNotFoundError as exc:
         raise InputError(path, f"cannot read ({exc.strerror})") from None
     except (OSError, pa.ArrowException) as exc:
-        raise InputError(path, f"not a readable Parquet file ({exc})") from None
-    column = _text_column(pa, table, path, text_field)
-    texts = column.to_pylist()
-    documents = [Document(path, i, None, t) for i, t in enumerate(texts)]
+        error = InputError(path, f"not a readable Parquet file ({exc})")
+        if not skip:
+            raise error from None
+        return _whole_file_rejected(path, "parquet", _read_bytes(path), error)
     size = path.stat().st_size
-    return SourceFile(path, "parquet", "utf-8", documents, text_field, 0, size, table)
+    try:
+        column = _text_column(pa, table, path, text_field, allow_nulls=skip)
+    except InputError as exc:
+        if not skip:
+            raise
+        return _whole_file_rejected(path, "parquet", _read_bytes(path), exc)
+    rejects: list[Reject] = []
+    rows = list(range(table.num_rows))
+    if column.null_count:  # only with skip: the rows without text are rejects
+        import pyarrow.compute as pc
+
+        nulls = column.is_null()
+        null_rows = [i for i, n in enumerate(nulls.to_pylist()) if n]
+        for row in null_rows:
+            record = table.slice(row, 1).to_pylist()[0]
+            raw = json.dumps(record, ensure_ascii=False, default=str).encode("utf-8")
+            rejects.append(Reject(path, None, row, raw, f"row {row}: {text_field!r} is null"))
+        table = table.filter(pc.invert(nulls))
+        column = table.column(text_field)
+        dropped = set(null_rows)
+        rows = [i for i in rows if i not in dropped]
+    texts = column.to_pylist()
+    # documents keep their row number in the file
+    documents = [Document(path, row, None, t) for row, t in zip(rows, texts, strict=True)]
+    return SourceFile(
+        path, "parquet", "utf-8", documents, text_field, 0, size, table, rejects=rejects
+    )
 
 
 def _import_pyarrow(path: Path) -> tuple[Any, Any]:
@@ -306,7 +480,9 @@ def _is_text_type(pa: Any, kind: Any) -> bool:
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or view(kind))
 
 
-def _text_column(pa: Any, table: Any, path: Path, text_field: str) -> Any:
+def _text_column(
+    pa: Any, table: Any, path: Path, text_field: str, allow_nulls: bool = False
+) -> Any:
     """The string column ``text_field`` of ``table``, checked for type and nulls."""
     if text_field not in table.column_names:
         names = ", ".join(repr(n) for n in table.column_names) or "none"
@@ -314,7 +490,7 @@ def _text_column(pa: Any, table: Any, path: Path, text_field: str) -> Any:
     column = table.column(text_field)
     if not _is_text_type(pa, column.type):
         raise InputError(path, f"column {text_field!r} has type {column.type}, not string")
-    if column.null_count:
+    if column.null_count and not allow_nulls:
         row = column.is_null().to_pylist().index(True)
         raise InputError(path, f"row {row}: {text_field!r} is null", record=row)
     return column
