@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
+import textwash
 from textwash.normalizers import (
     NORMALIZERS,
     Boilerplate,
     ChineseConvert,
     Confusables,
+    GbkMojibake,
     LineRepair,
     OcrSpacing,
     Punctuation,
@@ -440,3 +445,54 @@ def regex_search(pattern: str, text: str) -> bool:
     import regex
 
     return bool(regex.search(pattern, text))
+
+
+# -- GbkMojibake ---------------------------------------------------------------------------
+
+CLEAN_ZH_LINES = [
+    line
+    for line in (Path(__file__).parent / "data" / "clean_zh.txt").read_text("utf-8").splitlines()
+    if line.strip()
+]
+
+
+def test_gbk_mojibake_repairs_utf8_read_as_gb18030():
+    repaired = 0
+    clauses = [c for line in CLEAN_ZH_LINES for c in re.split("[，。；：、]", line) if len(c) >= 4]
+    for line in clauses:
+        try:
+            mojibake = line.encode("utf-8").decode("gb18030")  # strict: no byte lost
+        except UnicodeDecodeError:
+            continue
+        assert GbkMojibake()(mojibake) == line
+        repaired += 1
+    assert repaired >= 10, repaired
+
+
+def test_gbk_mojibake_with_lost_bytes_keeps_what_it_can():
+    for line in [line for line in CLEAN_ZH_LINES if len(line) >= 20]:  # headings lose too much
+        mojibake = line.encode("utf-8").decode("gbk", "replace")  # bytes dropped as U+FFFD
+        fixed = GbkMojibake()(mojibake)
+        assert fixed != mojibake, line
+        kept = fixed.replace("\ufffd", "")
+        it = iter(line)
+        assert all(c in it for c in kept)  # what is left is the line, in order
+        assert len(kept) >= 0.7 * len(line)  # bytes the decoder dropped take characters along
+
+
+def test_gbk_mojibake_leaves_clean_text_and_mixed_lines_alone():
+    text = "\n".join(CLEAN_ZH_LINES) + "\n床笫之间\n鍥戒汉鐨勫伐浣\n"
+    assert GbkMojibake()(text) == text
+    mojibake = "社会治安综合治理".encode().decode("gb18030")
+    mixed = "近年来，随着社会的发展：" + mojibake
+    assert GbkMojibake()(mixed) == mixed  # half a line is not repaired (and not damaged)
+
+
+def test_gbk_mojibake_leaves_the_seed_unchanged(seed_text):
+    assert GbkMojibake()(seed_text) == seed_text
+
+
+def test_zh_preset_repairs_both_kinds_of_mojibake():
+    line = "公安机关群众工作"
+    assert textwash.clean(line.encode("utf-8").decode("gb18030")) == line
+    assert textwash.clean(line.encode("utf-8").decode("cp1252", "replace")) == line

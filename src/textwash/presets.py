@@ -19,6 +19,7 @@ from .normalizers import (
     Boilerplate,
     ChineseConvert,
     Confusables,
+    GbkMojibake,
     LineRepair,
     OcrSpacing,
     Punctuation,
@@ -36,6 +37,7 @@ def _zh(convert: str) -> Pipeline:
     return Pipeline(
         [
             UnicodeRepair(),
+            GbkMojibake(),
             Whitespace(strip_indent=True),
             Width(),
             Boilerplate(),

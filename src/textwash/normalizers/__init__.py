@@ -11,6 +11,7 @@ from .boilerplate import Boilerplate, RepeatedLines
 from .chinese import ChineseConvert
 from .confusables import Confusables
 from .lines import LineRepair
+from .mojibake import GbkMojibake
 from .ocr_spacing import OcrSpacing
 from .punctuation import Punctuation
 from .unicode import UnicodeRepair
@@ -24,6 +25,7 @@ __all__ = [
     "Confusables",
     "Flag",
     "FunctionStep",
+    "GbkMojibake",
     "LineRepair",
     "Normalizer",
     "OcrSpacing",
@@ -40,6 +42,7 @@ NORMALIZERS: dict[str, type[Normalizer]] = {
     cls.__name__: cls
     for cls in (
         UnicodeRepair,
+        GbkMojibake,
         Whitespace,
         Width,
         Boilerplate,

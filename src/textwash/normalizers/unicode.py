@@ -41,6 +41,10 @@ _RADICALS = regex.compile("[\u2f00-\u2fd5" + "".join(RADICAL_TABLE) + "]")
 
 # Invisible characters that carry nothing in running text.
 _INVISIBLE = regex.compile("[\ufeff\u200b\u2060\u180e\u00ad\ufffe]")
+# The same before ftfy, but for the soft hyphen: U+00AD is byte 0xAD read as
+# Latin-1/cp1252, part of UTF-8 mojibake that ftfy can only undo with it there
+# (中 is E4 B8 AD: "ä¸\xad").
+_INVISIBLE_BUT_SHY = regex.compile("[\ufeff\u200b\u2060\u180e\ufffe]")
 # Zero-width (non-)joiners are kept next to letters that need them (emoji, Indic,
 # Persian) and dropped only next to Han, where they are scraping debris.
 _JOINERS = regex.compile(r"(?<=\p{Han})[\u200c\u200d]+|[\u200c\u200d]+(?=\p{Han})")
@@ -113,6 +117,8 @@ class UnicodeRepair(Normalizer):
     '文本，人民'
     >>> UnicodeRepair()("他说：“你好”，（一）")
     '他说：“你好”，（一）'
+    >>> UnicodeRepair()("中国人民".encode("utf-8").decode("cp1252"))  # UTF-8 read as cp1252
+    '中国人民'
 
     Parameters: ``ftfy`` runs ftfy's repairs (mojibake, controls, terminal escapes,
     HTML entities); ``normalization`` is the Unicode form (``"NFC"`` or ``None``);
@@ -167,7 +173,9 @@ class UnicodeRepair(Normalizer):
     def _passes(self) -> list[Callable[[str], list[Edit]]]:
         passes: list[Callable[[str], list[Edit]]] = [lambda t: sub_edits(_SURROGATES, t, "\ufffd")]
         if self.invisibles:
-            passes.append(lambda t: sub_edits(_INVISIBLE, t, ""))
+            passes.append(
+                lambda t: sub_edits(_INVISIBLE_BUT_SHY if self.ftfy else _INVISIBLE, t, "")
+            )
         if self.ftfy:
             passes.append(self._ftfy_pass)
         if self.invisibles:

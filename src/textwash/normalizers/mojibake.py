@@ -1,0 +1,134 @@
+"""Repair UTF-8 text that was decoded as GBK (``涓浗`` for ``中国``).
+
+A scraper that reads a UTF-8 page with the GBK (or GB18030) codec turns every
+Chinese character's three bytes into one and a half GBK characters, mostly
+rare ones: ``社会治安综合治理`` becomes ``绀句細娌诲畨缁煎悎娌荤悊``.  ftfy repairs UTF-8 read as
+Latin-1 or cp1252 but not this.  The repair is a reverse round trip, line by
+line: encode the line as GB18030 and decode the bytes as UTF-8.  It is kept
+only when it is clearly better: the bytes must be valid UTF-8 (bytes the
+scraper's decoder dropped leave one U+FFFD each, which must stay where they
+were), and the result must be made of common characters where the line was
+not.  Clean Chinese almost never passes: its GBK bytes are rarely valid UTF-8,
+and when a short line happens to be, the result is not more common than the
+line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from ..edits import Edit
+from .base import Flag, Normalizer
+
+__all__ = ["GbkMojibake", "common_share", "repair_gbk_mojibake"]
+
+_LINE = regex.compile(r"[^\n]+")
+_HAN = regex.compile(r"\p{Han}")
+# GBK-decoded UTF-8 has no ASCII-free stretch without a character above U+00FF
+_NON_ASCII = regex.compile(r"[^\x00-\x7f]")
+_REPLACEMENTS = regex.compile("\ufffd+")
+
+
+@lru_cache(maxsize=1)
+def _common_chars() -> frozenset[str]:
+    """GB2312 level 1: the 3,755 most common Chinese characters (rows 16–55)."""
+    chars = set()
+    for lead in range(0xB0, 0xD8):
+        for trail in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes([lead, trail]).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return frozenset(chars)
+
+
+def common_share(text: str) -> float:
+    """The share of ``text``'s Han characters that are among the 3,755 most common.
+
+    >>> common_share("社会治安综合治理"), round(common_share("绀句細娌诲畨缁煎悎娌荤悊"), 2)
+    (1.0, 0.33)
+    """
+    han = _HAN.findall(text)
+    if not han:
+        return 0.0
+    common = _common_chars()
+    return sum(c in common for c in han) / len(han)
+
+
+def repair_gbk_mojibake(line: str, min_han: int = 4, min_share: float = 0.8) -> str | None:
+    """The line as it was before UTF-8 was read as GBK, or ``None`` if it was not.
+
+    >>> mojibake = "中国人民警察的良好形象".encode("utf-8").decode("gbk", "replace")
+    >>> mojibake
+    '涓\\ufffd鍥戒汉姘戣\\ufffd﹀療鐨勮壇濂藉舰璞\\ufffd'
+    >>> repair_gbk_mojibake(mojibake)
+    '\\ufffd国人民\\ufffd察的良好形\\ufffd'
+    >>> repair_gbk_mojibake("中国人民".encode("utf-8").decode("gb18030"))
+    '中国人民'
+    >>> repair_gbk_mojibake("中国人民") is None
+    True
+    """
+    if not _NON_ASCII.search(line):
+        return None
+    parts = line.split("\ufffd")
+    try:
+        data = b"\xff".join(p.encode("gb18030") for p in parts)  # 0xFF: never UTF-8
+    except UnicodeEncodeError:
+        return None
+    fixed = data.decode("utf-8", "replace")
+    if fixed == line:
+        return None
+    # every lost byte may cost one character, no more
+    lost_before = line.count("\ufffd")
+    fixed = _REPLACEMENTS.sub("\ufffd", fixed)
+    if fixed.count("\ufffd") > lost_before:
+        return None
+    han = len(_HAN.findall(fixed))
+    if han < min_han:
+        return None
+    share = common_share(fixed)
+    if share < min_share or share < common_share(line) + 0.3:
+        return None
+    return fixed
+
+
+@dataclass(frozen=True, repr=False)
+class GbkMojibake(Normalizer):
+    """Repair lines of UTF-8 text that were decoded as GBK.
+
+    >>> GbkMojibake()("标题\\n绀句細娌诲畨缁煎悎娌荤悊\\n")
+    '标题\\n社会治安综合治理\\n'
+    >>> GbkMojibake()("床笫之间，鍥戒汉。")   # clean text, even with rare characters, stays
+    '床笫之间，鍥戒汉。'
+
+    ``min_han``: the repaired line needs at least this many Han characters;
+    ``min_share``: and at least this share of them among the 3,755 most common
+    (a line's share must also rise by 0.3).  Characters whose bytes the
+    scraper's decoder dropped stay lost, as U+FFFD.
+    """
+
+    min_han: int = 4
+    min_share: float = 0.8
+
+    def edits(self, text: str) -> list[Edit]:
+        out = []
+        for m in _LINE.finditer(text):
+            fixed = repair_gbk_mojibake(m.group(0), self.min_han, self.min_share)
+            if fixed is not None:
+                out.append(Edit(m.start(), m.end(), fixed))
+        return out
+
+    def _fast(self, text: str) -> str | None:
+        if not _NON_ASCII.search(text):
+            return text
+        return None
+
+    def flags(self, text: str) -> list[Flag]:
+        return [
+            Flag("mojibake", m.start(), m.end(), "UTF-8 read as GBK, repaired")
+            for m in _LINE.finditer(text)
+            if repair_gbk_mojibake(m.group(0), self.min_han, self.min_share) is not None
+        ]
