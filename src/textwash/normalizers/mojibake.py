@@ -15,6 +15,7 @@ line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -27,8 +28,6 @@ __all__ = ["GbkMojibake", "common_share", "repair_gbk_mojibake"]
 
 _LINE = regex.compile(r"[^\n]+")
 _HAN = regex.compile(r"\p{Han}")
-# GBK-decoded UTF-8 has no ASCII-free stretch without a character above U+00FF
-_NON_ASCII = regex.compile(r"[^\x00-\x7f]")
 _REPLACEMENTS = regex.compile("\ufffd+")
 
 
@@ -43,6 +42,22 @@ def _common_chars() -> frozenset[str]:
             except UnicodeDecodeError:
                 continue
     return frozenset(chars)
+
+
+@lru_cache(maxsize=1)
+def _lead_chars() -> re.Pattern[str]:
+    """Characters whose GBK lead byte is E4–E9: the lead bytes of UTF-8 for
+    U+4000–U+9FFF.  In GBK-read UTF-8 Chinese, about every third character is
+    one; in clean text they are rare, so a line without one is passed over."""
+    chars = set()
+    for lead in range(0xE4, 0xEA):
+        for trail in range(0x40, 0xFF):
+            try:
+                chars.add(bytes([lead, trail]).decode("gbk"))
+            except UnicodeDecodeError:
+                continue
+    # the standard library compiles a large class into a bitmap: 60x faster here
+    return re.compile("[" + re.escape("".join(sorted(chars))) + "]")
 
 
 def common_share(text: str) -> float:
@@ -71,14 +86,20 @@ def repair_gbk_mojibake(line: str, min_han: int = 4, min_share: float = 0.8) -> 
     >>> repair_gbk_mojibake("中国人民") is None
     True
     """
-    if not _NON_ASCII.search(line):
+    if not _lead_chars().search(line):
         return None
     parts = line.split("\ufffd")
     try:
         data = b"\xff".join(p.encode("gb18030") for p in parts)  # 0xFF: never UTF-8
     except UnicodeEncodeError:
         return None
-    fixed = data.decode("utf-8", "replace")
+    if len(parts) == 1:  # nothing was lost: the bytes must be UTF-8 as they are
+        try:
+            fixed = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None  # (clean Chinese ends here, usually at its first byte)
+    else:
+        fixed = data.decode("utf-8", "replace")
     if fixed == line:
         return None
     # every lost byte may cost one character, no more
@@ -122,7 +143,7 @@ class GbkMojibake(Normalizer):
         return out
 
     def _fast(self, text: str) -> str | None:
-        if not _NON_ASCII.search(text):
+        if not _lead_chars().search(text):
             return text
         return None
 
