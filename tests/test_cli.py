@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import textwash
+from textwash.cli.journal import JOURNAL_NAME as JOURNAL
 from textwash.cli.main import main
 
 RAW = "近年来,随着社 会 、经 济的发展,群众的需求日益增长.\n"
@@ -106,6 +107,7 @@ def test_folder_is_mirrored_in_every_format(tmp_path, capsys, pipeline_file):
     code, _, err = run(capsys, dump, "-o", out, "--pipeline", pipeline_file)
     assert code == 0
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        ".textwash-journal.jsonl",  # what --resume reads
         "a.txt",
         "d.parquet",
         "sub/b.jsonl",
@@ -136,7 +138,10 @@ def test_rerun_does_not_clean_its_own_output(tmp_path, capsys):
 def test_several_files_go_into_a_folder(tmp_path, capsys):
     a, b = put(tmp_path / "x" / "a.txt", RAW), put(tmp_path / "y" / "b.txt", RAW)
     assert run(capsys, a, b, "-o", tmp_path / "out")[0] == 0
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.txt", "b.txt"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.name != JOURNAL) == [
+        "a.txt",
+        "b.txt",
+    ]
 
 
 # -- errors and exit codes ---------------------------------------------------------------
@@ -160,7 +165,7 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path, capsys):
     assert code == 1
     assert f"textwash: error: {dump / 'a.jsonl'}:1: no 'text' field" in err
     assert f"textwash: error: {dump / 'c.bin'}:1: looks binary" in err
-    assert [p.name for p in out.iterdir()] == ["b.txt"]  # nothing partial for failures
+    assert [p.name for p in out.iterdir() if p.name != JOURNAL] == ["b.txt"]  # nothing partial
 
 
 def test_missing_input_exits_1(tmp_path, capsys):
@@ -370,7 +375,9 @@ def test_workers_give_the_same_output_as_one_process(tmp_path):
         out = tmp_path / f"out{n}"
         assert main(["clean", str(src), "-o", str(out), "--workers", str(n), "--no-progress"]) == 0
         outs[n] = {
-            p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+            p.relative_to(out): p.read_bytes()
+            for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != JOURNAL
         }
     assert len(outs[1]) == 13
     assert outs[1] == outs[2]

@@ -32,7 +32,9 @@ from ..io import (
     render_bytes,
     write_output,
 )
+from ..io.writers import remove_stale_temporaries
 from ..parallel import Workers, default_workers
+from .journal import Journal
 from .render import COLOR_MODES, render_document, use_color
 
 if TYPE_CHECKING:
@@ -124,6 +126,12 @@ def _add_clean(sub: Any) -> None:
         help="a JSONL line, Parquet row or file that cannot be read: 'fail' leaves that "
         "file unwritten; 'skip' writes the rest and copies what was skipped, byte for "
         "byte, into OUTPUT.rejects (exit code 1 either way; default: fail)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run into the same -o FOLDER: files it finished "
+        "(per the folder's .textwash-journal.jsonl) are not cleaned again",
     )
     p.add_argument(
         "--summary",
@@ -263,6 +271,32 @@ def run_clean(args: argparse.Namespace) -> int:
     if not jobs:
         print(f"{PROG}: no input files found", file=sys.stderr)
         return 0
+    args.journal = None
+    folder = _output_folder(args, jobs)
+    if args.resume and folder is None:
+        _error("--resume needs -o FOLDER (a single output file is always rewritten whole)")
+        return 2
+    if folder is not None and not args.explain:
+        journal = Journal(folder, _run_settings(args, pipeline))
+        if args.resume:
+            problem = journal.load()
+            if problem is not None:
+                _error(problem)
+                return 2
+            swept = remove_stale_temporaries(folder) if folder.is_dir() else 0
+            if swept:
+                print(
+                    f"{PROG}: removed {swept} temporary file(s) of the interrupted run",
+                    file=sys.stderr,
+                )
+            todo = [j for j in jobs if not (j.output and journal.is_done(j.name, j.path, j.output))]
+            print(
+                f"{PROG}: resuming: {len(jobs) - len(todo)} of {len(jobs)} file(s) already done",
+                file=sys.stderr,
+            )
+            jobs = todo
+        journal.start()
+        args.journal = journal
     color = use_color(args.color, sys.stdout)
     failed = 0
     total = sum(_size(job.path) for job in jobs)
@@ -284,6 +318,38 @@ def run_clean(args: argparse.Namespace) -> int:
     if args.on_error == "skip":
         print(args.tally.render(), file=sys.stderr)
     return 1 if failed or args.tally.rejected else 0
+
+
+def _output_folder(args: argparse.Namespace, jobs: list[Job]) -> Path | None:
+    """The folder the outputs are mirrored into, or ``None`` (stdout, or one output file)."""
+    if args.output is None:
+        return None
+    if len(jobs) == 1 and jobs[0].output == Path(args.output):
+        return None
+    return Path(args.output)
+
+
+def _run_settings(args: argparse.Namespace, pipeline: Pipeline) -> dict[str, Any]:
+    """What decides the output bytes, for the journal's fingerprint."""
+    from .. import __version__
+
+    try:
+        steps: Any = pipeline.to_config()
+    except ValueError:
+        steps = repr(pipeline)
+    return {
+        "textwash": __version__,
+        "pipeline": steps,
+        "text_field": args.text_field,
+        "encoding": args.encoding,
+        "on_error": args.on_error,
+    }
+
+
+def _journal_done(args: argparse.Namespace, job: Job) -> None:
+    journal = getattr(args, "journal", None)
+    if journal is not None:
+        journal.record(job.name, job.path)
 
 
 class Tally:
@@ -442,6 +508,7 @@ def _clean_job(
             progress.advance(share, documents=1)
             done += share
         _deliver(job, source, texts, args.explain)
+        _journal_done(args, job)
     except _Rejected:
         progress.advance(size - done)
         return True  # reported and counted as a reject
@@ -506,6 +573,7 @@ def _clean_batch(
             progress.advance(share, documents=1)
         try:
             _deliver(job, src, out, explain=False)
+            _journal_done(args, job)
         except BrokenPipeError:
             raise
         except OSError as exc:
