@@ -26,7 +26,22 @@ dumpish = st.text(alphabet=st.sampled_from(ALPHABET), max_size=120)
 anything = st.text(max_size=80)
 # lone surrogates arrive from bad "\ud800" escapes in JSON; they must not crash anything
 with_surrogates = st.text(st.characters(exclude_categories=[]), max_size=40)
-texts = st.one_of(dumpish, anything, with_surrogates, st.lists(dumpish, max_size=4).map("\n".join))
+# Scripts and blocks scraped text brings along: CJK extensions A–G and
+# compatibility ideographs, radicals, combining marks, Hebrew and Arabic
+# (right to left, with bidi controls), emoji with ZWJ and variation selectors.
+EXOTIC_BLOCKS = [
+    (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x2A700, 0x2EBEF), (0x30000, 0x3134F),
+    (0xF900, 0xFAFF), (0x2F800, 0x2FA1F), (0x2E80, 0x2FDF), (0x0300, 0x036F),
+    (0x0590, 0x05FF), (0x0600, 0x06FF), (0x200E, 0x200F), (0x202A, 0x202E),
+    (0x1F300, 0x1FAFF), (0x200D, 0x200D), (0xFE00, 0xFE0F), (0x1100, 0x11FF),
+]  # fmt: skip
+exotic_char = st.one_of(
+    *[st.integers(lo, hi).map(chr) for lo, hi in EXOTIC_BLOCKS], st.sampled_from(ALPHABET)
+)
+exotic = st.lists(exotic_char, max_size=60).map("".join)
+texts = st.one_of(
+    dumpish, anything, with_surrogates, exotic, st.lists(dumpish, max_size=4).map("\n".join)
+)
 
 NORMALIZER_CLASSES = sorted(NORMALIZERS.items())
 
@@ -38,6 +53,7 @@ def test_normalizer_is_idempotent_and_matches_its_edits(name, cls, text):
     edits = n.edits(text)
     once = apply_edits(text, edits)
     assert once == n(text)
+    assert cls()(text) == once and n.edits(text) == edits  # deterministic
     for a, b in itertools.pairwise(edits):
         assert a.end <= b.start
     assert n(once) == once, f"{name} is not idempotent"
@@ -57,6 +73,7 @@ def test_normalizer_is_idempotent_and_matches_its_edits(name, cls, text):
 def test_preset_is_idempotent(preset, text):
     once = textwash.clean(text, preset)
     assert textwash.clean(once, preset) == once
+    assert textwash.get_preset(preset)(text) == once  # deterministic: a fresh pipeline agrees
 
 
 @given(text=texts)
