@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,14 +31,14 @@ demo: $(VENV)/.runtime
 	@echo "Repeated passages: build/sample_dump.dup.html (open in a browser), build/sample_dump.dup.json"
 
 test: $(VENV)/.test
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks fuzz
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks fuzz
 	$(BIN)/mypy
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks fuzz
 
 # BENCH_MB: size of the generated corpus the peer comparison runs on (1000 for 1 GB).
 # The peers (rensa, datatrove, text-dedup, data-juicer) are installed from PyPI
@@ -55,6 +55,19 @@ bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/bench_minhash.py
 	$(BIN)/python benchmarks/bench_dedup_quality.py
 	$(BIN)/python benchmarks/bench_peers.py --mb $(BENCH_MB) --json build/bench/peers-$(BENCH_MB)mb.json
+
+# FUZZ_SECONDS per harness (fuzz/): the readers on arbitrary bytes, the pipeline
+# and find_duplicates on arbitrary text. Optional; not part of make test.
+FUZZ_SECONDS ?= 60
+
+$(VENV)/.fuzz: pyproject.toml $(VENV)/.test
+	$(BIN)/python -m pip install -q -e '.[test,fuzz]'
+	touch $@
+
+fuzz: $(VENV)/.fuzz
+	@mkdir -p build/fuzz/readers build/fuzz/pipeline
+	$(BIN)/python fuzz/fuzz_readers.py build/fuzz/readers -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096
+	$(BIN)/python fuzz/fuzz_pipeline.py build/fuzz/pipeline -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis
