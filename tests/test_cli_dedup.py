@@ -354,3 +354,20 @@ def test_a_file_changed_before_the_report_is_an_error(corpus, tmp_path, capsys, 
     assert (code, out) == (1, "")
     assert "a.txt: its text changed while duplicates were looked for" in err
     assert not (tmp_path / "dup.json").exists()
+
+
+def test_on_error_skip_leaves_bad_records_out_and_exits_1(corpus, tmp_path, capsys):
+    bad = put(corpus / "bad.jsonl", jsonl({"text": P1}, None, {"text": 3}) + "not json\n")
+    dest = tmp_path / "dup.json"
+    code, _, err = run(capsys, corpus, "--report", dest, "--on-error", "skip")
+    assert code == 1
+    assert f"skipped: {bad}:3: field 'text' is a number, not a string" in err
+    assert f"skipped: {bad}:4: invalid JSON" in err
+    report = DuplicateReport.from_json(dest.read_text(encoding="utf-8"))
+    assert any(f"{bad}:1" in ids for ids in doc_ids(report))  # its good record still counts
+
+    out = tmp_path / "out"
+    code, _, err = run(capsys, corpus, "-o", out, "--on-error", "skip")
+    assert code == 1
+    assert (out / "bad.jsonl.rejects").read_bytes() == b'{"text": 3}\nnot json\n'
+    assert (out / "a.txt").exists()

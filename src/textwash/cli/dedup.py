@@ -37,12 +37,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..dedup import DedupResult, DuplicateReport, Removal, deduplicate, find_duplicates
-from ..io import InputError, SourceFile, atomic_write_text, discover, read_file, write_output
+from ..io import (
+    ON_ERROR,
+    InputError,
+    SourceFile,
+    atomic_write_text,
+    discover,
+    read_file,
+    write_output,
+)
 from ..segment import UNIT_KINDS, Document
 from .main import (
     PROG,
     Job,
     Progress,
+    Rejected,
+    Tally,
     UsageError,
     _error,
     _size,
@@ -168,6 +178,14 @@ def add_dedup(sub: Any) -> None:
         "(default: the zh preset without RepeatedLines)",
     )
     add_input_options(p)
+    p.add_argument(
+        "--on-error",
+        choices=ON_ERROR,
+        default="fail",
+        help="a JSONL line, Parquet row or file that cannot be read: 'fail' (default) "
+        "writes nothing; 'skip' leaves it out, reports it and exits 1 (with -o, it is "
+        "copied into OUTPUT.rejects)",
+    )
     p.add_argument("--report", type=Path, metavar="FILE.json", help="write the JSON report")
     p.add_argument("--html", type=Path, metavar="FILE.html", help="write the report as HTML")
     p.add_argument(
@@ -224,10 +242,13 @@ def run_dedup(args: argparse.Namespace) -> int:
             )
             return 1
         read_seconds = corpus.seconds
+        rejected = corpus.rejected
     else:
         # -o writes every file back, deduplicated: the whole corpus is held
         started = time.perf_counter()
+        args.tally = Tally()
         pairs, failed = _read_all(jobs, args, enabled)
+        rejected = args.tally.rejected
         if failed:
             print(
                 f"{PROG}: {failed} input file(s) could not be read; nothing written",
@@ -251,7 +272,9 @@ def run_dedup(args: argparse.Namespace) -> int:
     if args.output is None and args.report is None and args.html is None:
         _write_stdout((report.to_json() + "\n").encode("utf-8"))
     print(report.summary(), file=sys.stderr)
-    return 0 if ok else 1
+    if rejected:
+        print(f"{PROG}: {rejected} record(s) skipped (--on-error skip)", file=sys.stderr)
+    return 0 if ok and not rejected else 1
 
 
 def _options(args: argparse.Namespace, pipeline: Pipeline | None) -> dict[str, Any]:
@@ -343,6 +366,8 @@ def _read_all(
             try:
                 source = read_source(job, args, progress)
                 _check_surrogates(source)
+            except Rejected:  # --on-error skip: reported, copied into its .rejects file
+                progress.advance(size)
             except InputError as exc:
                 progress.note(f"{PROG}: error: {exc}")
                 failed += 1
@@ -365,12 +390,18 @@ class _StreamedCorpus:
         self.jobs = jobs
         self.args = args
         self.failed = 0
+        self.rejected = 0
         self.seconds = 0.0
         self._by_name = {job.name: job for job in jobs}
         self._cached: tuple[str, dict[str, str]] | None = None
 
     def _read(self, job: Job) -> SourceFile:
-        source = read_file(job.path, text_field=self.args.text_field, encoding=self.args.encoding)
+        source = read_file(
+            job.path,
+            text_field=self.args.text_field,
+            encoding=self.args.encoding,
+            on_error=self.args.on_error,
+        )
         _check_surrogates(source)
         return source
 
@@ -385,6 +416,11 @@ class _StreamedCorpus:
                 continue
             finally:
                 self.seconds += time.perf_counter() - started
+            for reject in source.rejects:  # only with --on-error skip
+                print(f"{PROG}: skipped: {reject}", file=sys.stderr)
+            self.rejected += len(source.rejects)
+            if source.encoding == "unknown":
+                continue  # rejected whole
             print(f"{job.name}: {source.encoding}", file=sys.stderr)
             yield from corpus_documents(job, source)
 

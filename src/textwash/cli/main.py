@@ -509,7 +509,7 @@ def _clean_job(
             done += share
         _deliver(job, source, texts, args.explain)
         _journal_done(args, job)
-    except _Rejected:
+    except Rejected:
         progress.advance(size - done)
         return True  # reported and counted as a reject
     except InputError as exc:
@@ -557,7 +557,7 @@ def _clean_batch(
     for job in batch:
         try:
             sources.append((job, read_source(job, args, progress)))
-        except _Rejected:
+        except Rejected:
             progress.advance(_size(job.path))
         except InputError as exc:
             progress.note(f"{PROG}: error: {exc}")
@@ -599,12 +599,12 @@ def read_source(job: Job, args: argparse.Namespace, progress: Progress) -> Sourc
             tally.add(source)
         if not source.documents and source.encoding == "unknown":
             # the whole file was rejected: there is nothing to write for it
-            raise _Rejected(job.path)
+            raise Rejected(job.path)
     progress.note(f"{job.name}: {source.encoding}")
     return source
 
 
-class _Rejected(InputError):
+class Rejected(InputError):
     """A file that ``--on-error skip`` rejected whole (already reported)."""
 
     def __init__(self, path: Path) -> None:
