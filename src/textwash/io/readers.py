@@ -298,15 +298,8 @@ def _parse_jsonl_bytes(path: Path, data: bytes, encoding: str, text_field: str) 
             cause = f"cannot decode as {encoding} at byte {exc.start} of the line: {exc.reason}"
             rejects.append(Reject(path, number, len(documents) + len(rejects), raw, cause))
             continue
-        if not line.strip(_JSON_WS):
-            continue
-        index = len(documents) + len(rejects)
-        try:
-            record = _parse_record(line, path, number, index, text_field)
-        except InputError as exc:
-            rejects.append(Reject(path, number, index, raw, exc.cause))
-            continue
-        documents.append(Document(path, index, number, record[text_field], record))
+        if line.strip(_JSON_WS):
+            _take_line(line, raw, number, path, text_field, documents, rejects)
     return SourceFile(
         path,
         "jsonl",
@@ -355,16 +348,8 @@ def parse_jsonl(
     rejects: list[Reject] = []
     for number, line in enumerate(lines, 1):
         if line.strip(_JSON_WS):
-            index = len(documents) + len(rejects)
-            try:
-                record = _parse_record(line, path, number, index, text_field)
-            except InputError as exc:
-                if not skip:
-                    raise
-                raw = line.encode(encoding, "surrogatepass")
-                rejects.append(Reject(path, number, index, raw, exc.cause))
-                continue
-            documents.append(Document(path, index, number, record[text_field], record))
+            raw = None if skip else b""  # None: re-encode the line if it is rejected
+            _take_line(line, raw, number, path, text_field, documents, rejects, encoding)
     return SourceFile(
         path,
         "jsonl",
@@ -374,6 +359,33 @@ def parse_jsonl(
         line_count=len(lines),
         rejects=rejects,
     )
+
+
+def _take_line(
+    line: str,
+    raw: bytes | None,
+    number: int,
+    path: Path,
+    text_field: str,
+    documents: list[Document],
+    rejects: list[Reject],
+    encoding: str = "utf-8",
+) -> None:
+    """Add the non-blank JSONL ``line`` to ``documents``, or, if it cannot be one,
+    to ``rejects`` as ``raw`` (``None``: the line re-encoded with ``encoding``).
+
+    ``raw=b""`` means rejects are not wanted: the :class:`InputError` is raised.
+    """
+    index = len(documents) + len(rejects)
+    try:
+        record = _parse_record(line, path, number, index, text_field)
+    except InputError as exc:
+        if raw == b"":
+            raise
+        data = line.encode(encoding, "surrogatepass") if raw is None else raw
+        rejects.append(Reject(path, number, index, data, exc.cause))
+        return
+    documents.append(Document(path, index, number, record[text_field], record))
 
 
 def _parse_record(

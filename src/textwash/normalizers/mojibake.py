@@ -31,17 +31,22 @@ _HAN = regex.compile(r"\p{Han}")
 _REPLACEMENTS = regex.compile("\ufffd+")
 
 
+def _double_byte_chars(leads: range, trails: range, codec: str) -> set[str]:
+    """Every character ``codec`` decodes from a lead byte in ``leads`` and a trail in ``trails``."""
+    chars = set()
+    for lead in leads:
+        for trail in trails:
+            try:
+                chars.add(bytes([lead, trail]).decode(codec))
+            except UnicodeDecodeError:
+                continue
+    return chars
+
+
 @lru_cache(maxsize=1)
 def _common_chars() -> frozenset[str]:
     """GB2312 level 1: the 3,755 most common Chinese characters (rows 16–55)."""
-    chars = set()
-    for lead in range(0xB0, 0xD8):
-        for trail in range(0xA1, 0xFF):
-            try:
-                chars.add(bytes([lead, trail]).decode("gb2312"))
-            except UnicodeDecodeError:
-                continue
-    return frozenset(chars)
+    return frozenset(_double_byte_chars(range(0xB0, 0xD8), range(0xA1, 0xFF), "gb2312"))
 
 
 @lru_cache(maxsize=1)
@@ -49,13 +54,7 @@ def _lead_chars() -> re.Pattern[str]:
     """Characters whose GBK lead byte is E4–E9: the lead bytes of UTF-8 for
     U+4000–U+9FFF.  In GBK-read UTF-8 Chinese, about every third character is
     one; in clean text they are rare, so a line without one is passed over."""
-    chars = set()
-    for lead in range(0xE4, 0xEA):
-        for trail in range(0x40, 0xFF):
-            try:
-                chars.add(bytes([lead, trail]).decode("gbk"))
-            except UnicodeDecodeError:
-                continue
+    chars = _double_byte_chars(range(0xE4, 0xEA), range(0x40, 0xFF), "gbk")
     # the standard library compiles a large class into a bitmap: 60x faster here
     return re.compile("[" + re.escape("".join(sorted(chars))) + "]")
 
