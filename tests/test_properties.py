@@ -70,6 +70,7 @@ def test_normalizer_is_idempotent_and_matches_its_edits(name, cls, text):
 @example(text="床笫0")
 @example(text="(\r— ,")
 @example(text="一. …")
+@example(text="\xadÀ\x86")
 def test_preset_is_idempotent(preset, text):
     once = textwash.clean(text, preset)
     assert textwash.clean(once, preset) == once

@@ -133,10 +133,13 @@ class UnicodeRepair(Normalizer):
 
     def _ftfy_line(self, line: str) -> str:
         cfg = _ftfy_config(self.normalization)
-        out = ftfy.fix_text(line, cfg)
-        # ftfy is not always idempotent on mixed mojibake; settle on a fixed point.
-        for _ in range(3):
-            again = ftfy.fix_text(out, cfg)
+        out = ftfy.fix_text(line, cfg)  # sees the soft hyphens (see _INVISIBLE_BUT_SHY)
+        # ftfy is not always idempotent on mixed mojibake, and a soft hyphen the
+        # next pass removes can leave text ftfy would change again: settle on a
+        # fixed point of both.
+        shy = self.invisibles
+        for _ in range(4):
+            again = ftfy.fix_text(out.replace("\u00ad", "") if shy else out, cfg)
             if again == out:
                 break
             out = again
