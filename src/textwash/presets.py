@@ -46,7 +46,8 @@ def _zh(convert: str) -> Pipeline:
             OcrSpacing(),
             Confusables(),
             ChineseConvert(convert),
-            RepeatedLines(),
+            # after t2s every line is simplified: no need to fold them again
+            RepeatedLines(fold=convert != "t2s"),
             Whitespace(strip_indent=True),
         ]
     )

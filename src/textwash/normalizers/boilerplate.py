@@ -74,7 +74,9 @@ _SPACE_IN_LINE = regex.compile(r"(?:[^\S\n]|\u200b)+")
 _LIST_PREFIX_LINES = regex.compile(r"(?m)^(?:\d{1,3}[.、．)）]|[①-⑳])+")
 
 
-def _lines_with_keys(text: str, max_chars: int) -> list[tuple[regex.Match[str], str | None]]:
+def _lines_with_keys(
+    text: str, max_chars: int, fold: bool = True
+) -> list[tuple[regex.Match[str], str | None]]:
     """Every line of ``text`` with its :func:`line_key`, or None when it is longer
     than ``max_chars`` (long lines are never boilerplate or titles).
 
@@ -82,7 +84,7 @@ def _lines_with_keys(text: str, max_chars: int) -> list[tuple[regex.Match[str], 
     one pass of each pattern; OpenCC and these passes leave line breaks alone,
     so the lines still pair up.
     """
-    folded = get_converter("t2s").convert(text) if _NON_ASCII.search(text) else text
+    folded = get_converter("t2s").convert(text) if fold and _NON_ASCII.search(text) else text
     loose = _LIST_PREFIX_LINES.sub("", _widen(_SPACE_IN_LINE.sub("", folded)))
     keys = loose.split("\n")
     lines = list(_LINE.finditer(text))
@@ -181,9 +183,13 @@ class RepeatedLines(Normalizer):
     it is at most ``max_chars`` long; a title repeated two or more times at the
     start of the next line (``TT正文`` after a line ``T``) is cut to one copy.
     Blank lines are left for :class:`Whitespace` to fold.
+    ``fold=False`` compares lines without folding traditional to simplified
+    first: right when the text is simplified already (the ``zh`` preset runs
+    this step after ``ChineseConvert("t2s")``), and one OpenCC pass cheaper.
     """
 
     max_chars: int = 100
+    fold: bool = True
 
     @staticmethod
     def _repeated_prefix(title: str, body: str) -> tuple[int, int] | None:
@@ -203,7 +209,7 @@ class RepeatedLines(Normalizer):
         out: list[Edit] = []
         prev_key = ""
         prev_body = ""
-        for m, line_key_ in _lines_with_keys(text, self.max_chars + 1):
+        for m, line_key_ in _lines_with_keys(text, self.max_chars + 1, self.fold):
             body = m.group(0).rstrip("\n")
             if not body.strip():
                 continue
@@ -216,6 +222,6 @@ class RepeatedLines(Normalizer):
                 if cut:
                     out.append(Edit(m.start() + cut[0], m.start() + cut[1], ""))
                     body = body[: cut[0]] + body[cut[1] :]
-                    key = line_key(body)
+                    key = line_key(body) if self.fold else _loose(body)
             prev_key, prev_body = key, body
         return out
