@@ -269,3 +269,28 @@ def test_an_unreadable_file(tmp_path, capsys):
     code, err = _clean(capsys, src, "-o", tmp_path / "out.txt")
     assert code == 1
     assert "secret.txt: cannot read (Permission denied)" in err
+
+
+def test_a_file_that_becomes_unreadable_mid_run(tmp_path, capsys, monkeypatch):
+    import textwash.cli.main as cli
+
+    root = tmp_path / "in"
+    root.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (root / name).write_text(GOOD, encoding="utf-8")
+    real = cli.read_file
+
+    def read_after_a_became_a_folder(path, **kw):
+        if Path(path).name == "a.txt":  # replaced by something that cannot be read as a file
+            Path(path).unlink()
+            Path(path).mkdir()
+        return real(path, **kw)
+
+    monkeypatch.setattr(cli, "read_file", read_after_a_became_a_folder)
+    for mode in ("fail", "skip"):
+        code, err = _clean(capsys, root, "-o", tmp_path / f"out-{mode}", "--on-error", mode)
+        assert code == 1
+        assert "a.txt: cannot read (Is a directory)" in err
+        assert (tmp_path / f"out-{mode}" / "b.txt").read_text(encoding="utf-8") == CLEAN
+        (root / "a.txt").rmdir()
+        (root / "a.txt").write_text(GOOD, encoding="utf-8")
