@@ -491,6 +491,10 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
 _QUERY_CHUNK = 1_000_000
 #: Shingles looked up beyond the prefix that guarantees one hit (fewer hits are dropped).
 _PREFIX_EXTRA = 2
+#: Prefix shingles held by more units than this are assumed to hit, not looked up:
+#: the expansion of such posting lists grows with the square of the corpus (1 GB: 1,481 s
+#: of containment without this bound, against 22 s for 100 MB).
+_FREQUENT = 200
 
 
 def _candidate_pairs(
@@ -500,6 +504,7 @@ def _candidate_pairs(
     query: np.ndarray,
     threshold: float,
     extra: int = _PREFIX_EXTRA,
+    frequent: int = _FREQUENT,
 ) -> np.ndarray:
     """Pairs ``(a, b)`` where ``b`` might hold ``threshold`` of ``a``'s shingles.
 
@@ -516,6 +521,10 @@ def _candidate_pairs(
 
     Memory: the posting lists take 8 bytes per (unit, shingle) entry, and
     16 while they are sorted; the queries go a chunk of units at a time.
+    Prefix shingles held by more than ``frequent`` units are counted as hits
+    rather than looked up, which keeps the expansion from growing with the
+    square of the corpus; a pair is then missed only when every prefix shingle
+    its two units share is that common.
     """
     taking_part = np.flatnonzero(rows)
     lengths = sets.lengths()
@@ -567,13 +576,19 @@ def _candidate_pairs(
         rank = np.arange(unit.size) - first
         keep = rank < prefix_len[unit] - single[unit - chunk[0]]
         unit, lo, df = unit[keep], starts[group[keep]].astype(np.int64), df[keep]
+        # A prefix shingle held by more than `frequent` units is not looked up:
+        # it is counted as a hit for every candidate the other shingles find.
+        common = df > frequent
+        assumed = np.bincount(unit[common] - chunk[0], minlength=chunk[-1] - chunk[0] + 1)
+        unit, lo, df = unit[~common], lo[~common], df[~common]
         # every posting of every prefix shingle, as (a, b) pairs with their hits
         a = np.repeat(unit, df)
         offset = np.repeat(lo - (np.cumsum(df) - df), df)
         b = posting_unit[offset + np.arange(a.size)]
         ok = (a != b) & (sizes[b] >= sizes[a])
         key, hits = np.unique(a[ok] << 32 | b[ok], return_counts=True)
-        found.append(key[hits >= need[key >> 32]])
+        a = key >> 32
+        found.append(key[hits + assumed[a - chunk[0]] >= need[a]])
     key = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
     return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
 
