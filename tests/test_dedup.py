@@ -334,3 +334,21 @@ def test_workers_read_their_input_lazily():
         assert len(pulled) <= 2 * 2 * 4 + 4  # a bounded window, not the whole input
         rest = list(results)
     assert [first, *rest] == [len(P1) * (i % 3 + 1) for i in range(400)]
+
+
+def test_candidate_pairs_are_the_same_when_expanded_in_small_pieces(monkeypatch):
+    import textwash.dedup.find as find
+
+    rng = np.random.default_rng(11)
+    sets = [np.unique(rng.choice(np.arange(120, dtype=np.uint32), size=40)) for _ in range(80)]
+    ragged = Ragged(np.uint32)
+    ragged.extend(np.concatenate(sets), [s.size for s in sets])
+    ragged.freeze()
+    sizes = np.array([s.size for s in sets])
+    everyone = np.ones(len(sets), dtype=bool)
+    whole = find._candidate_pairs(ragged, everyone, sizes, everyone, 0.6)
+    monkeypatch.setattr(find, "_EXPAND_LIMIT", 7)
+    monkeypatch.setattr(find, "_QUERY_CHUNK", 50)
+    assert whole.size and np.array_equal(
+        find._candidate_pairs(ragged, everyone, sizes, everyone, 0.6), whole
+    )

@@ -489,6 +489,9 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
 
 #: Query units are taken in chunks holding about this many shingles.
 _QUERY_CHUNK = 1_000_000
+#: Candidate pairs are expanded from the posting lists at most this many at a time
+#: (about 40 bytes each while they are counted).
+_EXPAND_LIMIT = 8_000_000
 #: Shingles looked up beyond the prefix that guarantees one hit (fewer hits are dropped).
 _PREFIX_EXTRA = 2
 #: Prefix shingles held by more units than this are assumed to hit, not looked up:
@@ -581,14 +584,26 @@ def _candidate_pairs(
         common = df > frequent
         assumed = np.bincount(unit[common] - chunk[0], minlength=chunk[-1] - chunk[0] + 1)
         unit, lo, df = unit[~common], lo[~common], df[~common]
-        # every posting of every prefix shingle, as (a, b) pairs with their hits
-        a = np.repeat(unit, df)
-        offset = np.repeat(lo - (np.cumsum(df) - df), df)
-        b = posting_unit[offset + np.arange(a.size)]
-        ok = (a != b) & (sizes[b] >= sizes[a])
-        key, hits = np.unique(a[ok] << 32 | b[ok], return_counts=True)
-        a = key >> 32
-        found.append(key[hits + assumed[a - chunk[0]] >= need[a]])
+        # Every posting of every prefix shingle, as (a, b) pairs with their hits,
+        # in pieces of at most _EXPAND_LIMIT pairs that end at a unit boundary
+        # (all of a unit's hits in one piece): memory stays bounded at any size.
+        ends = np.flatnonzero(np.diff(unit)) + 1
+        total = np.cumsum(df)
+        begin = 0
+        while begin < unit.size:
+            base = total[begin - 1] if begin else 0
+            cut = int(np.searchsorted(total, base + _EXPAND_LIMIT, side="right"))
+            k = int(np.searchsorted(ends, max(cut, begin + 1)))
+            end = int(ends[k]) if k < ends.size else unit.size
+            u, d = unit[begin:end], df[begin:end]
+            a = np.repeat(u, d)
+            offset = np.repeat(lo[begin:end] - (np.cumsum(d) - d), d)
+            b = posting_unit[offset + np.arange(a.size)]
+            ok = (a != b) & (sizes[b] >= sizes[a])
+            key, hits = np.unique(a[ok] << 32 | b[ok], return_counts=True)
+            a = key >> 32
+            found.append(key[hits + assumed[a - chunk[0]] >= need[a]])
+            begin = end
     key = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
     return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
 
