@@ -588,11 +588,11 @@ def _candidate_pairs(
         # in pieces of at most _EXPAND_LIMIT pairs that end at a unit boundary
         # (all of a unit's hits in one piece): memory stays bounded at any size.
         ends = np.flatnonzero(np.diff(unit)) + 1
-        total = np.cumsum(df)
+        reach = np.cumsum(df)
         begin = 0
         while begin < unit.size:
-            base = total[begin - 1] if begin else 0
-            cut = int(np.searchsorted(total, base + _EXPAND_LIMIT, side="right"))
+            base = reach[begin - 1] if begin else 0
+            cut = int(np.searchsorted(reach, base + _EXPAND_LIMIT, side="right"))
             k = int(np.searchsorted(ends, max(cut, begin + 1)))
             end = int(ends[k]) if k < ends.size else unit.size
             u, d = unit[begin:end], df[begin:end]
