@@ -374,7 +374,13 @@ class Tally:
 
 def rejects_path(job: Job) -> Path:
     """Where the records of ``job`` that could not be read go: ``OUTPUT.rejects``,
-    or ``NAME.rejects`` in the current folder when the output is standard output."""
+    or ``NAME.rejects`` in the current folder when the output is standard output.
+
+    >>> rejects_path(Job(Path("in/a.jsonl"), Path("out/a.jsonl"))).as_posix()
+    'out/a.jsonl.rejects'
+    >>> rejects_path(Job(Path("in/a.jsonl"), None)).as_posix()
+    'a.jsonl.rejects'
+    """
     if job.output is not None:
         return job.output.with_name(job.output.name + ".rejects")
     return Path(job.path.name + ".rejects")

@@ -36,7 +36,7 @@ from ..pipeline import Pipeline
 from ..segment import UNIT_KINDS, Document, Unit, segment, units
 from ..segment.document import line_of, line_starts
 from .keys import FUNCTION_IDS, TokenArray, exact_key, ngram_hashes, token_array
-from .ragged import Ragged
+from .ragged import Ragged, gather_rows
 from .report import Cluster, DuplicateReport, Member
 from .signatures import signatures_from_flat, to_lean_minhashes
 from .unionfind import UnionFind
@@ -73,7 +73,12 @@ def as_documents(docs: Iterable[DocLike]) -> list[Document]:
 
 
 def iter_documents(docs: Iterable[DocLike]) -> Iterator[Document]:
-    """:func:`as_documents`, one document at a time (``docs`` is read lazily)."""
+    """:func:`as_documents`, one document at a time (``docs`` is read lazily).
+
+    >>> docs = iter_documents(x for x in ["甲", ("b", "乙")])
+    >>> next(docs).doc_id
+    '0'
+    """
     seen: set[str] = set()
     for i, d in enumerate(docs):
         if isinstance(d, Document):
@@ -94,7 +99,6 @@ def iter_documents(docs: Iterable[DocLike]) -> Iterator[Document]:
 
 
 _EMPTY_U32 = np.zeros(0, dtype=np.uint32)
-_EMPTY_I32 = np.zeros(0, dtype=np.int32)
 
 
 @dataclass(slots=True)
@@ -489,8 +493,8 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
 
 #: Query units are taken in chunks holding about this many shingles.
 _QUERY_CHUNK = 1_000_000
-#: Candidate pairs are expanded from the posting lists at most this many at a time
-#: (about 40 bytes each while they are counted).
+#: Candidate pairs are expanded from the posting lists about this many at a time
+#: (about 40 bytes each while they are counted; a run ends at a unit boundary).
 _EXPAND_LIMIT = 8_000_000
 #: Shingles looked up beyond the prefix that guarantees one hit (fewer hits are dropped).
 _PREFIX_EXTRA = 2
@@ -550,9 +554,8 @@ def _candidate_pairs(
     new_group = np.empty(packed.size + 1, dtype=bool)
     new_group[0] = new_group[-1] = True
     np.not_equal(packed[1:], packed[:-1], out=new_group[1:-1])
-    starts = np.flatnonzero(new_group).astype(
-        np.int32
-    )  # shingle k: posting_unit[starts[k]:starts[k+1]]
+    # shingle k is held by posting_unit[starts[k]:starts[k + 1]]
+    starts = np.flatnonzero(new_group).astype(np.int32)
     del new_group
     shingle = packed[starts[:-1]].astype(np.uint32)
     del packed
@@ -578,32 +581,26 @@ def _candidate_pairs(
         first = np.searchsorted(unit, unit, side="left")
         rank = np.arange(unit.size) - first
         keep = rank < prefix_len[unit] - single[unit - chunk[0]]
-        unit, lo, df = unit[keep], starts[group[keep]].astype(np.int64), df[keep]
+        unit, group, df = unit[keep], group[keep], df[keep]
         # A prefix shingle held by more than `frequent` units is not looked up:
         # it is counted as a hit for every candidate the other shingles find.
         common = df > frequent
-        assumed = np.bincount(unit[common] - chunk[0], minlength=chunk[-1] - chunk[0] + 1)
-        unit, lo, df = unit[~common], lo[~common], df[~common]
+        span = chunk[-1] - chunk[0] + 1
+        assumed = np.bincount(unit[common] - chunk[0], minlength=span)
+        unit, group, df = unit[~common], group[~common], df[~common]
         # Every posting of every prefix shingle, as (a, b) pairs with their hits,
-        # in pieces of at most _EXPAND_LIMIT pairs that end at a unit boundary
-        # (all of a unit's hits in one piece): memory stays bounded at any size.
-        ends = np.flatnonzero(np.diff(unit)) + 1
-        reach = np.cumsum(df)
-        begin = 0
-        while begin < unit.size:
-            base = reach[begin - 1] if begin else 0
-            cut = int(np.searchsorted(reach, base + _EXPAND_LIMIT, side="right"))
-            k = int(np.searchsorted(ends, max(cut, begin + 1)))
-            end = int(ends[k]) if k < ends.size else unit.size
-            u, d = unit[begin:end], df[begin:end]
-            a = np.repeat(u, d)
-            offset = np.repeat(lo[begin:end] - (np.cumsum(d) - d), d)
-            b = posting_unit[offset + np.arange(a.size)]
+        # for runs of units expanding to about _EXPAND_LIMIT pairs (all of a
+        # unit's hits in one run): memory stays bounded at any corpus size.
+        expansion = np.bincount(unit - chunk[0], weights=df, minlength=span)
+        for run in _chunks(np.unique(unit) - chunk[0], expansion, _EXPAND_LIMIT):
+            i0 = int(np.searchsorted(unit, run[0] + chunk[0], side="left"))
+            i1 = int(np.searchsorted(unit, run[-1] + chunk[0], side="right"))
+            b, bounds = gather_rows(posting_unit, starts, group[i0:i1])
+            a = np.repeat(unit[i0:i1], np.diff(bounds))
             ok = (a != b) & (sizes[b] >= sizes[a])
             key, hits = np.unique(a[ok] << 32 | b[ok], return_counts=True)
             a = key >> 32
             found.append(key[hits + assumed[a - chunk[0]] >= need[a]])
-            begin = end
     key = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
     return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
 

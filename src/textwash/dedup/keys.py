@@ -140,7 +140,12 @@ def token_id(token: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class TokenArray:
-    """Token ids of a text with their character spans, as NumPy arrays."""
+    """Token ids of a text with their character spans, as NumPy arrays.
+
+    >>> t = token_array("社会 ok")
+    >>> len(t), t.start.tolist(), t.end.tolist()
+    (3, [0, 1, 3], [1, 2, 5])
+    """
 
     ids: np.ndarray  # uint32
     start: np.ndarray  # int32

@@ -12,7 +12,24 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import DTypeLike
 
-__all__ = ["Ragged"]
+__all__ = ["Ragged", "gather_rows"]
+
+
+def gather_rows(
+    data: np.ndarray, at: np.ndarray, rows: Sequence[int] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``data[at[r]:at[r + 1]]`` for each ``r`` in ``rows``, end to end, with their bounds.
+
+    >>> data, at = np.array([5, 6, 7, 8]), np.array([0, 2, 2, 4])
+    >>> flat, bounds = gather_rows(data, at, [2, 1, 0])
+    >>> flat.tolist(), bounds.tolist()
+    ([7, 8, 5, 6], [0, 2, 2, 4])
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    lens = at[rows + 1] - at[rows]
+    bounds = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    first = np.repeat(at[rows] - bounds[:-1], lens)
+    return data[first + np.arange(bounds[-1])], bounds
 
 
 class Ragged:
@@ -66,8 +83,4 @@ class Ragged:
 
     def gather(self, rows: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The chosen ``rows`` end to end, with their bounds (``len(rows) + 1`` offsets)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        lens = self.at[rows + 1] - self.at[rows]
-        bounds = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
-        first = np.repeat(self.at[rows] - bounds[:-1], lens)
-        return self.data[first + np.arange(bounds[-1])], bounds
+        return gather_rows(self.data, self.at, rows)

@@ -75,6 +75,10 @@ class Document:
 class Reject:
     """A record (or a whole file) that could not be read, kept byte for byte.
 
+    >>> src = parse_jsonl('{"text": 1}\\n', "a.jsonl", skip=True)
+    >>> str(src.rejects[0]), src.rejects[0].raw
+    ("a.jsonl:1: field 'text' is a number, not a string", b'{"text": 1}')
+
     Attributes:
         path: the file.
         line: 1-based line of the record, or ``None`` (a whole file, a Parquet row).
@@ -299,7 +303,7 @@ def _parse_jsonl_bytes(path: Path, data: bytes, encoding: str, text_field: str) 
             rejects.append(Reject(path, number, len(documents) + len(rejects), raw, cause))
             continue
         if line.strip(_JSON_WS):
-            _take_line(line, raw, number, path, text_field, documents, rejects)
+            _take_line(line, number, path, text_field, documents, rejects, raw=raw)
     return SourceFile(
         path,
         "jsonl",
@@ -348,8 +352,9 @@ def parse_jsonl(
     rejects: list[Reject] = []
     for number, line in enumerate(lines, 1):
         if line.strip(_JSON_WS):
-            raw = None if skip else b""  # None: re-encode the line if it is rejected
-            _take_line(line, raw, number, path, text_field, documents, rejects, encoding)
+            _take_line(
+                line, number, path, text_field, documents, rejects, skip=skip, encoding=encoding
+            )
     return SourceFile(
         path,
         "jsonl",
@@ -363,24 +368,25 @@ def parse_jsonl(
 
 def _take_line(
     line: str,
-    raw: bytes | None,
     number: int,
     path: Path,
     text_field: str,
     documents: list[Document],
     rejects: list[Reject],
+    *,
+    skip: bool = True,
+    raw: bytes | None = None,
     encoding: str = "utf-8",
 ) -> None:
-    """Add the non-blank JSONL ``line`` to ``documents``, or, if it cannot be one,
-    to ``rejects`` as ``raw`` (``None``: the line re-encoded with ``encoding``).
-
-    ``raw=b""`` means rejects are not wanted: the :class:`InputError` is raised.
+    """Add the non-blank JSONL ``line`` to ``documents``; if it cannot be one,
+    raise the :class:`InputError`, or with ``skip`` add it to ``rejects`` as
+    ``raw`` (the line's bytes; ``None``: the line re-encoded with ``encoding``).
     """
     index = len(documents) + len(rejects)
     try:
         record = _parse_record(line, path, number, index, text_field)
     except InputError as exc:
-        if raw == b"":
+        if not skip:
             raise
         data = line.encode(encoding, "surrogatepass") if raw is None else raw
         rejects.append(Reject(path, number, index, data, exc.cause))

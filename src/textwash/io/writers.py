@@ -79,6 +79,13 @@ def remove_stale_temporaries(folder: str | os.PathLike[str]) -> int:
     """Delete the temporary files a killed run left below ``folder``; return how many.
 
     Only names :func:`atomic_open` makes (``.NAME.xxxxxxxx.tmp``) are touched.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in (".a.txt.0123abcd.tmp", "a.txt", ".keep.tmp"):
+    ...     _ = (folder / name).write_text("x")
+    >>> remove_stale_temporaries(folder), sorted(p.name for p in folder.iterdir())
+    (1, ['.keep.tmp', 'a.txt'])
     """
     removed = 0
     for root, _dirs, files in os.walk(folder):
