@@ -179,6 +179,21 @@ def test_line_repair_joins_an_unclosed_bracket():
     )
 
 
+def test_line_repair_joins_a_paragraph_of_thousands_of_wrapped_lines():
+    # An OCR'd page can be one paragraph hard-wrapped into thousands of lines.
+    # Each decision used to rescan the whole line joined so far (quadratic: this
+    # input took minutes); the joined line is one line either way.
+    line = "，要树立人民警察的良好形象让他们对人民警察存在信任之感情的最重要方面在于坚持群众路线"
+    text = "\n".join([line] * 5000) + "。\n\n二、下一节"
+    assert LineRepair()(text) == line * 5000 + "。\n\n二、下一节"
+
+
+def test_line_repair_tracks_brackets_across_joined_lines():
+    # the bracket opened on the first line is still open two lines later
+    text = "〔浅谈公安机关在新\n形势下如何做好群\n众工作〕\n正文开始"
+    assert LineRepair()(text) == "〔浅谈公安机关在新形势下如何做好群众工作〕\n正文开始"
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -50,6 +50,7 @@ _SENTENCE_PUNCT = regex.compile(r"[，。、；：,;:！？!?.]")
 _OPENERS = "（(〔【《「『〈"
 _CLOSERS = "）)〕】》」』〉"
 _NONSPACE = regex.compile(r"\S")
+_BRACKET = regex.compile(f"[{regex.escape(_OPENERS + _CLOSERS)}]")
 
 
 def is_heading(line: str) -> bool:
@@ -61,14 +62,46 @@ def is_heading(line: str) -> bool:
     return bool(_HEADING.match(line))
 
 
-def _unclosed(line: str) -> bool:
-    depth = 0
+def _depth(line: str, depth: int = 0) -> int:
+    """Brackets left open after ``line``, starting with ``depth`` open."""
+    if not _BRACKET.search(line):
+        return depth
     for ch in line:
         if ch in _OPENERS:
             depth += 1
         elif ch in _CLOSERS and depth > 0:
             depth -= 1
-    return depth > 0
+    return depth
+
+
+class _Joined:
+    """A line as joined so far, kept as the few facts :class:`LineRepair` asks of it.
+
+    Recomputing them on the joined string at every line made a long wrapped
+    paragraph quadratic; each joined line now updates them in its own length.
+    """
+
+    __slots__ = ("chars", "depth", "final", "head", "last", "punct")
+
+    #: How much of the joined line's start decides :func:`is_heading`.
+    HEAD = 256
+
+    def __init__(self, line: str) -> None:
+        self.head = ""
+        self.chars = self.depth = 0
+        self.final = self.punct = False
+        self.last = ""
+        self.extend(line)
+
+    def extend(self, line: str) -> None:
+        """Append ``line`` (not blank, or the first line) to the joined line."""
+        if len(self.head) < self.HEAD:
+            self.head = (self.head + line)[: self.HEAD]
+        self.last = line.rstrip()
+        self.chars += len(_NONSPACE.findall(line))
+        self.final = self.final or bool(_FINAL.search(line))
+        self.punct = self.punct or bool(_SENTENCE_PUNCT.search(line))
+        self.depth = _depth(line, self.depth)
 
 
 @dataclass(frozen=True, repr=False)
@@ -86,37 +119,31 @@ class LineRepair(Normalizer):
     min_chars: int = 20
     long_chars: int = 60
 
-    def _joinable(self, current: str, nxt: str) -> bool:
+    def _joinable(self, current: _Joined, nxt: str) -> bool:
         if not nxt.strip() or is_heading(nxt):
             return False
-        stripped = current.rstrip()
-        if not _ENDS_OPEN.search(stripped):
+        if not _ENDS_OPEN.match(current.last[-1:]):
             return False
-        if _unclosed(stripped):
+        if current.depth > 0:
             return True
-        if is_heading(stripped) and not _FINAL.search(stripped):
+        if is_heading(current.head.rstrip()) and not current.final:
             return False
-        n = len(_NONSPACE.findall(stripped))
-        if n >= self.long_chars:
+        if current.chars >= self.long_chars:
             return True
-        return n >= self.min_chars and bool(_SENTENCE_PUNCT.search(stripped))
+        return current.chars >= self.min_chars and current.punct
 
     def edits(self, text: str) -> list[Edit]:
         if "\n" not in text:
             return []
         out: list[Edit] = []
         lines = text.split("\n")
-        pos = 0
-        current = ""  # the line as joined so far
-        for i, line in enumerate(lines):
-            if i > 0:
-                newline_at = pos - 1
-                if current and self._joinable(current, line):
-                    out.append(Edit(newline_at, newline_at + 1, ""))
-                    current += line
-                else:
-                    current = line
+        current = _Joined(lines[0])
+        pos = len(lines[0]) + 1  # where the line after the next line break starts
+        for line in lines[1:]:
+            if self._joinable(current, line):
+                out.append(Edit(pos - 1, pos, ""))
+                current.extend(line)
             else:
-                current = line
+                current = _Joined(line)
             pos += len(line) + 1
         return out
