@@ -157,12 +157,24 @@ def bad_corpus(tmp_path: Path) -> tuple[Path, list[Case]]:
     return root, cases
 
 
+@pytest.fixture(params=["whole", "windows"])
+def reading(request, monkeypatch) -> str:
+    """Run a test twice: plain-text files read whole, and read and cleaned in windows."""
+    if request.param == "windows":
+        import textwash.cli.main as cli
+
+        monkeypatch.setattr(cli, "STREAM_BYTES", -1)
+    return str(request.param)
+
+
 def _clean(capsys, *argv: object) -> tuple[int, str]:
     code = main(["clean", *map(str, argv), "--no-progress", "--workers", "1"])
     return code, capsys.readouterr().err
 
 
-def test_fail_gives_one_clear_line_per_file_and_writes_none_of_them(bad_corpus, tmp_path, capsys):
+def test_fail_gives_one_clear_line_per_file_and_writes_none_of_them(
+    bad_corpus, tmp_path, capsys, reading
+):
     root, cases = bad_corpus
     out = tmp_path / "out"
     code, err = _clean(capsys, root, "-o", out)
@@ -175,7 +187,9 @@ def test_fail_gives_one_clear_line_per_file_and_writes_none_of_them(bad_corpus, 
     assert "Traceback" not in err
 
 
-def test_skip_keeps_every_record_and_copies_the_rest_verbatim(bad_corpus, tmp_path, capsys):
+def test_skip_keeps_every_record_and_copies_the_rest_verbatim(
+    bad_corpus, tmp_path, capsys, reading
+):
     root, cases = bad_corpus
     out = tmp_path / "out"
     code, err = _clean(capsys, root, "-o", out, "--on-error", "skip")
@@ -210,7 +224,7 @@ def test_skip_leaves_no_stale_rejects_file(tmp_path, capsys):
     assert not (tmp_path / "out.jsonl.rejects").exists()
 
 
-def test_empty_file_is_cleaned_to_an_empty_file(tmp_path, capsys):
+def test_empty_file_is_cleaned_to_an_empty_file(tmp_path, capsys, reading):
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "empty.jsonl").write_bytes(b"")
     code, err = _clean(capsys, tmp_path, "-o", tmp_path / "out")
@@ -219,7 +233,7 @@ def test_empty_file_is_cleaned_to_an_empty_file(tmp_path, capsys):
     assert (tmp_path / "out" / "empty.jsonl").read_bytes() == b""
 
 
-def test_a_long_line_without_breaks(tmp_path, capsys):
+def test_a_long_line_without_breaks(tmp_path, capsys, reading):
     big = tmp_path / "one-line.txt"
     big.write_text(GOOD * 40_000, encoding="utf-8")  # 960,000 characters, 2.8 MB, no line break
     code, err = _clean(capsys, big, "-o", tmp_path / "out.txt")

@@ -32,8 +32,10 @@ from ..io import (
     render_bytes,
     write_output,
 )
-from ..io.writers import remove_stale_temporaries
+from ..io.stream import open_text
+from ..io.writers import atomic_open, remove_stale_temporaries
 from ..parallel import Workers, default_workers
+from ..windows import Windowed, clean_window_in_worker
 from .journal import Journal
 from .render import COLOR_MODES, render_document, use_color
 
@@ -303,16 +305,20 @@ def run_clean(args: argparse.Namespace) -> int:
     summary = Summary() if args.summary else None
     args.tally = Tally()
     parallel = args.workers > 1 and not args.explain and summary is None
+    streamed = [job for job in jobs if _streams(job, args)]
+    whole = [job for job in jobs if job not in streamed]
     with (
         Progress(total, enabled=not (args.no_progress or args.explain)) as progress,
         Workers(pipeline, args.workers if parallel else 1) as pool,
     ):
         if parallel:
-            for batch in _batches(jobs):
+            for batch in _batches(whole):
                 failed += _clean_batch(batch, pool, args, progress)
         else:
-            for job in jobs:
+            for job in whole:
                 failed += not _clean_job(job, pipeline, args, progress, color, summary)
+        for job in streamed:
+            failed += not _clean_streamed(job, pool, args, progress, summary)
     if summary is not None:
         print(summary.render(), file=sys.stderr)
     if args.on_error == "skip":
@@ -408,7 +414,10 @@ def _write_rejects(job: Job, source: SourceFile, progress: Progress) -> None:
 
 
 class Summary:
-    """Edit counts per step and flag counts per kind, summed over a whole run."""
+    """Edit counts per step and flag counts per kind, summed over a whole run.
+
+    Files cleaned in windows add their edit counts only (:meth:`add_counts`).
+    """
 
     def __init__(self) -> None:
         self.documents = 0
@@ -422,6 +431,13 @@ class Summary:
             self.steps[name] = self.steps.get(name, 0) + n
         for f in result.flags:
             self.flags[f.kind] = self.flags.get(f.kind, 0) + 1
+
+    def add_counts(self, pipeline: Pipeline, counts: Sequence[int]) -> None:
+        """Count one document cleaned in windows: edits per step, no flags."""
+        self.documents += 1
+        for step, n in zip(pipeline, counts, strict=True):
+            name = str(getattr(step, "name", None) or type(step).__name__)
+            self.steps[name] = self.steps.get(name, 0) + n
 
     def render(self) -> str:
         """A small table for stderr."""
@@ -533,6 +549,89 @@ def _clean_job(
 
 _BATCH_BYTES = 8 << 20
 _BATCH_FILES = 256
+
+#: Plain-text files larger than this are read, cleaned and written a window at
+#: a time (see :mod:`textwash.windows`), so memory does not grow with the file.
+STREAM_BYTES = 16 << 20
+
+
+def _streams(job: Job, args: argparse.Namespace) -> bool:
+    """Whether ``job`` is cleaned in windows: a large plain-text file, no ``--explain``."""
+    return not args.explain and detect_format(job.path) == "text" and _size(job.path) > STREAM_BYTES
+
+
+def _clean_streamed(
+    job: Job,
+    pool: Workers,
+    args: argparse.Namespace,
+    progress: Progress,
+    summary: Summary | None,
+) -> bool:
+    """Clean a large plain-text file window by window, straight to its output.
+
+    The output is written as the windows come back (to a temporary file renamed
+    into place at the end); a problem part-way leaves the old output alone.
+    """
+    size, done = _size(job.path), 0
+    skip = getattr(args, "on_error", "fail") == "skip"
+    assert pool.pipeline is not None
+    windowed = Windowed(pool.pipeline)
+    try:
+        stream = open_text(job.path, args.encoding)
+        progress.note(f"{job.name}: {stream.encoding} (cleaned in windows)")
+
+        def pieces() -> Iterator[str]:
+            nonlocal done
+            for piece in stream:
+                progress.advance(stream.done - done)
+                done = stream.done
+                yield piece
+
+        cleaned = windowed.clean(
+            pieces(), lambda jobs: pool.map(clean_window_in_worker, jobs, chunk=1)
+        )
+        if job.output is None:
+            for text in cleaned:
+                _write_stdout(text.encode("utf-8"))
+        else:
+            job.output.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_open(job.output) as f:
+                for text in cleaned:
+                    f.write(text.encode("utf-8"))
+    except InputError as exc:
+        progress.advance(size - done)
+        if not skip:
+            progress.note(f"{PROG}: error: {exc}")
+            return False
+        progress.note(f"{PROG}: skipped: {exc}")
+        _copy_rejected_file(job)
+        args.tally.rejected += 1
+        return True
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        progress.advance(size - done)
+        target = job.output or "standard output"
+        progress.note(f"{PROG}: error: {target}: cannot write ({exc.strerror or exc})")
+        return False
+    progress.advance(size - done)
+    if skip:
+        args.tally.read += 1
+        rejects_path(job).unlink(missing_ok=True)
+    if summary is not None:
+        summary.add_counts(windowed.pipeline, windowed.step_counts)
+    _journal_done(args, job)
+    return True
+
+
+def _copy_rejected_file(job: Job) -> None:
+    """Copy a whole input file, as it is, into its rejects file (atomically)."""
+    import shutil
+
+    target = rejects_path(job)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(target) as out, open(job.path, "rb") as f:
+        shutil.copyfileobj(f, out, 1 << 20)
 
 
 def _batches(jobs: list[Job]) -> Iterator[list[Job]]:

@@ -54,8 +54,13 @@ def normalize_encoding(name: str) -> str:
     return codecs.lookup(name).name
 
 
-def detect_encoding(data: bytes, path: str | os.PathLike[str] = "<bytes>") -> str:
+def detect_encoding(
+    data: bytes, path: str | os.PathLike[str] = "<bytes>", *, partial: bool = False
+) -> str:
     """Guess the encoding of ``data``; raise :class:`InputError` naming ``path`` if none fits.
+
+    ``partial`` says ``data`` is the start of a longer file, so it may end
+    inside a character (see :func:`textwash.io.stream.open_text`).
 
     >>> detect_encoding("近年來，隨著城市人口不斷增加，垃圾產生量逐年攀升。".encode("big5"))
     'big5'
@@ -68,10 +73,12 @@ def detect_encoding(data: bytes, path: str | os.PathLike[str] = "<bytes>") -> st
         if data.startswith(bom):
             return name
     if b"\x00" in data:
-        return _utf16_without_bom(data, path)
+        return _utf16_without_bom(data[: len(data) & ~1] if partial else data, path)
     try:
-        data.decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=not partial)
     except UnicodeDecodeError as exc:
+        if partial and exc.start < data.rfind(b"\n"):
+            data = data[: data.rindex(b"\n") + 1]  # leave out the line the cut may split
         return _guess(data, path, exc)
     return "utf-8"
 
