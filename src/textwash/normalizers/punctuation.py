@@ -40,6 +40,8 @@ _PARENS = regex.compile(r"(?P<o>[(（])(?P<c>[^()（）\n]{1,120})(?P<cl>[)）])
 _DQUOTES = regex.compile(r'(?P<o>["“])(?P<c>[^"“”\n]{1,200})(?P<cl>["”])')
 _SQUOTES = regex.compile(r"(?P<o>')(?P<c>[^'‘’\n]{1,100})(?P<cl>')")
 _ELLIPSIS = regex.compile(rf"(?<={HAN}{HSPACE}*)[.。…](?:{HSPACE}*[.。…])+")
+# what _ELLIPSIS needs when there is no "." or "…": two 。, maybe with spaces between
+_PERIOD_RUN = regex.compile(rf"。{HSPACE}*。")
 _MARKS = regex.compile(
     rf"(?<={_LEFT}{HSPACE}*)[,;:?!]+"
     # a comma or semicolon after a number that goes on in Chinese: "20:30,其他"
@@ -146,7 +148,7 @@ class Punctuation(Normalizer):
             text = _SQUOTES.sub(lambda m: self._requote(m, "‘’"), text)
         if self.brackets and ("(" in text or ")" in text):
             text = _PARENS.sub(self._rebracket, text)
-        if self.periods and ("." in text or "。。" in text or "…" in text):
+        if self.periods and ("." in text or "…" in text or _PERIOD_RUN.search(text)):
             text = _PERIOD.sub("。", _ELLIPSIS.sub("……", text))
         if self.marks:
             text = _MARKS.sub(lambda m: "".join(_FULL[c] for c in m[0]), text)
