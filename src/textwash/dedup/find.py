@@ -36,6 +36,7 @@ from ..pipeline import Pipeline
 from ..segment import UNIT_KINDS, Document, Unit, segment, units
 from ..segment.document import line_of, line_starts
 from .keys import FUNCTION_IDS, TokenArray, exact_key, ngram_hashes, token_array
+from .parts import PART_CHARS, Parts
 from .ragged import Ragged, gather_rows
 from .report import Cluster, DuplicateReport, Member
 from .signatures import signatures_from_flat, to_lean_minhashes
@@ -192,6 +193,7 @@ def find_duplicates(
     progress: ProgressHook | None = None,
     workers: int = 1,
     load_text: Callable[[Document], str] | None = None,
+    part_chars: int = PART_CHARS,
 ) -> DuplicateReport:
     """Find exact, near-duplicate and contained copies of passages across ``docs``.
 
@@ -216,7 +218,9 @@ def find_duplicates(
     segmented and ``load_text(document)`` fetches it again, one document at a
     time, when the report quotes it: memory then grows with the number of
     units, not with the size of the input (the command line reads the files
-    again).
+    again).  A document longer than ``part_chars`` characters is cleaned and
+    segmented in parts cut at paragraph breaks (see :mod:`textwash.dedup.parts`);
+    the report locates its copies in the whole document all the same.
 
     >>> a = "公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统。"
     >>> report = find_duplicates([a, "前言。\\n\\n" + a.replace("，", ",")])
@@ -242,6 +246,7 @@ def find_duplicates(
         "drop_function_words": drop_function_words,
         "window": window,
         "minhash_scheme": "affine32",
+        "part_chars": part_chars,
     }
     seconds: dict[str, float] = {}
     lap = _timer()
@@ -251,20 +256,26 @@ def find_duplicates(
     if unit not in UNIT_KINDS:
         raise ValueError(f"unknown unit {unit!r}; choose one of {', '.join(UNIT_KINDS)}")
     total = len(docs) if isinstance(docs, Sized) else 0
-    documents: list[Document] = []
+    documents: list[Document] = []  # long documents are here as their parts
+    whole: list[int] = []  # for each of them, the number of the input document
     lengths: dict[int, int] = {}
     items: list[_Item] = []
     arrays = _Arrays()
+    parts = Parts(size=part_chars if unit != "document" else 1 << 62)
 
     def jobs() -> Iterator[tuple[Document, str, int, int, bool]]:
-        for doc in iter_documents(docs):
-            documents.append(doc)
-            yield (doc, unit, window, ngram, drop_function_words)
+        for n, doc in enumerate(iter_documents(docs)):
+            for part in parts.split(doc):
+                documents.append(part)
+                whole.append(n)
+                yield (part, unit, window, ngram, drop_function_words)
 
     with Workers(pipeline, workers) as pool:
         for order, prepared in enumerate(pool.map(_prepare, jobs())):
-            offsets, clean, us, n_tokens, keys, sh, cs, sizes = prepared
+            offsets, clean, us, titles, n_tokens, keys, sh, cs, sizes = prepared
             doc = documents[order]
+            if parts:
+                parts.count(doc.doc_id, len(us), titles)
             if load_text is not None:  # let the raw text go; fetched again for the report
                 lengths[order] = len(doc.text)
                 doc = documents[order] = replace(doc, text="")
@@ -273,7 +284,7 @@ def find_duplicates(
                 for k, (u, n) in enumerate(zip(us, n_tokens.tolist(), strict=True))
             )
             arrays.extend(sh, cs, sizes)
-            note("segment", order + 1, total)
+            note("segment", whole[order] + 1, total)
     arrays.freeze()
     seconds["segment"] = lap()
 
@@ -320,10 +331,11 @@ def find_duplicates(
     # 5. clusters ----------------------------------------------------------------------
     clusters = _build_clusters(items, arrays, uf, contained, keep, threshold)
     if load_text is not None:
-        clusters = _quote(clusters, documents, lengths, load_text)
+        clusters = _quote(clusters, documents, lengths, parts.loader(load_text))
+    clusters = parts.restore(clusters)
     seconds["clusters"] = lap()
     stats = {
-        "documents": len(documents),
+        "documents": whole[-1] + 1 if whole else 0,
         "units": len(items),
         "lsh_candidates": len(candidates),
         "verified_pairs": verified,
@@ -360,6 +372,7 @@ _Prepared = tuple[
     ChainMap,
     str,
     list[Unit],
+    list[str | None],  # the section titles
     np.ndarray,
     bytes,
     tuple[np.ndarray, np.ndarray],
@@ -373,8 +386,8 @@ def _prepare(job: tuple[Document, str, int, int, bool]) -> _Prepared:
 
     The cleaned document is tokenized and hashed once, in NumPy, and each unit
     takes its slices.  What travels back is compact: a text-free offset map,
-    the cleaned text, the units without their text, and per-unit token counts,
-    key digests and arrays laid end to end.
+    the cleaned text, the units without their text, the section titles, and
+    per-unit token counts, key digests and arrays laid end to end.
     """
     doc, unit, window, ngram, drop_function_words = job
     seg = segment(doc, pipeline=current_pipeline())
@@ -417,6 +430,7 @@ def _prepare(job: tuple[Document, str, int, int, bool]) -> _Prepared:
         seg.run.offsets.light(),
         clean,
         [replace(u, text="") for u in us],
+        [sec.title for sec in seg.sections],
         (hi - lo).astype(np.int32),
         b"".join(keys),
         packed(shingle_sets),
