@@ -75,33 +75,46 @@ def _depth(line: str, depth: int = 0) -> int:
 
 
 class _Joined:
-    """A line as joined so far, kept as the few facts :class:`LineRepair` asks of it.
+    """A line as joined so far, and the few facts :class:`LineRepair` asks of it.
 
     Recomputing them on the joined string at every line made a long wrapped
-    paragraph quadratic; each joined line now updates them in its own length.
+    paragraph quadratic.  The facts are now brought up to date only when a
+    decision needs them, each line read once: linear, and lines that end a
+    sentence (most of them) cost nothing.
     """
 
-    __slots__ = ("chars", "depth", "final", "head", "last", "punct")
+    __slots__ = ("_done", "_head", "chars", "depth", "final", "lines", "punct")
 
     #: How much of the joined line's start decides :func:`is_heading`.
     HEAD = 256
 
     def __init__(self, line: str) -> None:
-        self.head = ""
+        self.lines = [line]
+        self._done = 0  # lines already counted into the facts
+        self._head = ""
         self.chars = self.depth = 0
         self.final = self.punct = False
-        self.last = ""
-        self.extend(line)
 
-    def extend(self, line: str) -> None:
-        """Append ``line`` (not blank, or the first line) to the joined line."""
-        if len(self.head) < self.HEAD:
-            self.head = (self.head + line)[: self.HEAD]
-        self.last = line.rstrip()
-        self.chars += len(_NONSPACE.findall(line))
-        self.final = self.final or bool(_FINAL.search(line))
-        self.punct = self.punct or bool(_SENTENCE_PUNCT.search(line))
-        self.depth = _depth(line, self.depth)
+    @property
+    def last(self) -> str:
+        """The joined line's end: its last line without trailing space."""
+        return self.lines[-1].rstrip()
+
+    @property
+    def head(self) -> str:
+        """The first :attr:`HEAD` characters of the joined line."""
+        if len(self._head) < self.HEAD:
+            self._head = "".join(self.lines[: self.HEAD])[: self.HEAD]
+        return self._head
+
+    def update(self) -> None:
+        """Count the lines joined since the last update into the facts."""
+        for line in self.lines[self._done :]:
+            self.chars += len(_NONSPACE.findall(line))
+            self.final = self.final or bool(_FINAL.search(line))
+            self.punct = self.punct or bool(_SENTENCE_PUNCT.search(line))
+            self.depth = _depth(line, self.depth)
+        self._done = len(self.lines)
 
 
 @dataclass(frozen=True, repr=False)
@@ -124,6 +137,7 @@ class LineRepair(Normalizer):
             return False
         if not _ENDS_OPEN.match(current.last[-1:]):
             return False
+        current.update()
         if current.depth > 0:
             return True
         if is_heading(current.head.rstrip()) and not current.final:
@@ -142,7 +156,7 @@ class LineRepair(Normalizer):
         for line in lines[1:]:
             if self._joinable(current, line):
                 out.append(Edit(pos - 1, pos, ""))
-                current.extend(line)
+                current.lines.append(line)
             else:
                 current = _Joined(line)
             pos += len(line) + 1
