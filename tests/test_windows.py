@@ -133,3 +133,28 @@ def test_map_positions_puts_an_insertion_after_the_position():
 def test_windowed_rejects_a_window_smaller_than_its_context():
     with pytest.raises(ValueError, match="window >= 4 \\* context"):
         Windowed(Pipeline([]), window=100, context=50)
+
+
+def test_a_long_jsonl_record_is_cleaned_in_windows(tmp_path, monkeypatch, capsys):
+    import json
+
+    import textwash.windows as windows
+    from textwash.cli.main import main
+
+    monkeypatch.setattr(windows, "LONG_TEXT", 10_000)
+    cleaned = []
+    real = windows.Windowed.clean
+
+    def spy(self, pieces, mapper=None):
+        out = "".join(real(self, pieces, mapper))
+        cleaned.append(len(out))
+        yield out
+
+    monkeypatch.setattr(windows.Windowed, "clean", spy)
+    text = SAMPLE.read_text(encoding="utf-8") * 3
+    src = tmp_path / "a.jsonl"
+    src.write_text(json.dumps({"text": text}, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(src), "-o", str(out), "--workers", "1", "--no-progress"]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["text"] == get_preset("zh")(text)
+    assert len(cleaned) == 1  # the record went through the windows

@@ -48,8 +48,10 @@ def _run_chunk(fn: Callable[[T], R], batch: list[T]) -> list[R]:
 
 
 def _clean_one(text: str) -> str:
+    from .windows import clean_long
+
     assert _pipeline is not None
-    return _pipeline(text)
+    return clean_long(_pipeline, text)
 
 
 class Workers:
@@ -105,7 +107,10 @@ class Workers:
         return list(self.clean_iter(list(texts)))
 
     def clean_iter(self, texts: Sequence[str]) -> Iterator[str]:
-        """Every text through the pipeline, yielded in order as results arrive."""
+        """Every text through the pipeline, yielded in order as results arrive.
+
+        A very long text is cleaned in windows (:func:`textwash.windows.clean_long`).
+        """
         return self.map(_clean_one, texts)
 
 

@@ -40,7 +40,18 @@ import regex
 from .edits import Edit, apply_edits
 from .pipeline import Pipeline
 
-__all__ = ["WindowJob", "WindowResult", "Windowed", "clean_window", "map_positions"]
+__all__ = [
+    "LONG_TEXT",
+    "WindowJob",
+    "WindowResult",
+    "Windowed",
+    "clean_long",
+    "clean_window",
+    "map_positions",
+]
+
+#: Texts longer than this many characters are cleaned in windows by :func:`clean_long`.
+LONG_TEXT = 1 << 22
 
 _SENTENCE_END = regex.compile(r"[。！？!?]")
 
@@ -113,6 +124,22 @@ def clean_window(pipeline: Pipeline, job: WindowJob) -> WindowResult:
             text = apply_edits(text, edits)
     located, counts = map_positions(steps, job.positions)
     return WindowResult(text, tuple(located), tuple(counts))
+
+
+def clean_long(pipeline: Pipeline, text: str) -> str:
+    """``pipeline(text)``, in windows when ``text`` is longer than :data:`LONG_TEXT`.
+
+    Cleaning a text whole takes up to some 30 bytes of memory per byte of a
+    long line; in windows, a few windows' worth.  The result is the same (see
+    the module docs for the one exception).
+
+    >>> from textwash.presets import get_preset
+    >>> clean_long(get_preset("zh"), "社 会 、实 现")
+    '社会、实现'
+    """
+    if len(text) <= LONG_TEXT:
+        return pipeline(text)
+    return "".join(Windowed(pipeline).clean([text]))
 
 
 def clean_window_in_worker(job: WindowJob) -> WindowResult:

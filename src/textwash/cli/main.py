@@ -35,7 +35,7 @@ from ..io import (
 from ..io.stream import open_text
 from ..io.writers import atomic_open, remove_stale_temporaries
 from ..parallel import Workers, default_workers
-from ..windows import Windowed, clean_window_in_worker
+from ..windows import Windowed, clean_long, clean_window_in_worker
 from .journal import Journal
 from .render import COLOR_MODES, render_document, use_color
 
@@ -726,7 +726,7 @@ def _clean_document(
 ) -> str:
     """The cleaned text of ``doc``; with ``explain``, also print what each step did."""
     if not explain and summary is None:
-        return pipeline(doc.text)
+        return clean_long(pipeline, doc.text)
     result = pipeline.run(doc.text)
     if summary is not None:
         summary.add(result)
