@@ -28,7 +28,7 @@ import os
 
 from .errors import InputError
 
-__all__ = ["CANDIDATES", "decode", "detect_encoding", "normalize_encoding"]
+__all__ = ["CANDIDATES", "choose_encoding", "decode", "detect_encoding", "normalize_encoding"]
 
 #: Encodings charset-normalizer may choose from once a file is not UTF-8.
 CANDIDATES: tuple[str, ...] = ("gb18030", "big5", "utf_16_le", "utf_16_be")
@@ -100,15 +100,7 @@ def decode(
     ...
     textwash.io.errors.InputError: f:2: cannot decode as utf-8 at byte 3 (0xff): invalid start byte
     """
-    if encoding is None:
-        name = detect_encoding(data, path)
-    else:
-        try:
-            name = normalize_encoding(encoding)
-        except LookupError:
-            raise InputError(path, f"unknown encoding {encoding!r}") from None
-        if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
-            name = "utf-8-sig"
+    name = choose_encoding(data, path, encoding)
     try:
         text = data.decode(name)
     except UnicodeDecodeError as exc:
@@ -118,6 +110,32 @@ def decode(
             line=_line_at(data, exc.start, name),
         ) from None
     return text, name
+
+
+def choose_encoding(
+    data: bytes,
+    path: str | os.PathLike[str],
+    encoding: str | None = None,
+    *,
+    partial: bool = False,
+) -> str:
+    """The codec to decode ``data`` (the file, or with ``partial`` its start) with.
+
+    Detected when ``encoding`` is ``None``; else ``encoding`` itself, with
+    ``"utf-8"`` turned into ``"utf-8-sig"`` when there is a BOM to drop.
+
+    >>> choose_encoding(b"\\xef\\xbb\\xbfok", "a.txt", "UTF8")
+    'utf-8-sig'
+    """
+    if encoding is None:
+        return detect_encoding(data, path, partial=partial)
+    try:
+        name = normalize_encoding(encoding)
+    except LookupError:
+        raise InputError(path, f"unknown encoding {encoding!r}") from None
+    if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        name = "utf-8-sig"
+    return name
 
 
 def _line_at(data: bytes, offset: int, encoding: str) -> int:

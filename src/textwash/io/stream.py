@@ -21,7 +21,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from .encoding import detect_encoding, normalize_encoding
+from .encoding import choose_encoding
 from .errors import InputError
 
 __all__ = ["TextStream", "open_text"]
@@ -106,13 +106,5 @@ def open_text(
             size = os.fstat(f.fileno()).st_size
     except OSError as exc:
         raise InputError(path, f"cannot read ({exc.strerror or exc})") from None
-    if encoding is None:
-        name = detect_encoding(head, path, partial=len(head) < size)
-    else:
-        try:
-            name = normalize_encoding(encoding)
-        except LookupError:
-            raise InputError(path, f"unknown encoding {encoding!r}") from None
-        if name == "utf-8" and head.startswith(codecs.BOM_UTF8):
-            name = "utf-8-sig"
+    name = choose_encoding(head, path, encoding, partial=len(head) < size)
     return TextStream(path, name, size, chunk)
