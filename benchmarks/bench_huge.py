@@ -36,11 +36,18 @@ WHOLE = (
 )
 
 
-def make_file(path: Path, mb: int, wrapped: bool) -> str:
-    """Write ``mb`` MB of dump text, no line breaks (or wrapped at 70); return the unit."""
+def make_file(path: Path, mb: int, kind: str) -> str:
+    """Write ``mb`` MB of dump text, no line breaks (or wrapped at 70, or as JSONL
+    records of the dump); return the unit repeated."""
     source = SEED if SEED.exists() else SAMPLE
-    flat = source.read_text(encoding="utf-8").replace("\n", "")
-    unit = "\n".join(flat[i : i + 70] for i in range(0, len(flat), 70)) + "\n" if wrapped else flat
+    raw = source.read_text(encoding="utf-8")
+    flat = raw.replace("\n", "")
+    if kind == "wrapped":
+        unit = "\n".join(flat[i : i + 70] for i in range(0, len(flat), 70)) + "\n"
+    elif kind == "jsonl":
+        unit = json.dumps({"id": 1, "text": raw}, ensure_ascii=False) + "\n"
+    else:
+        unit = flat
     data = unit.encode("utf-8")
     repeat = max(1, mb * 1_000_000 // len(data))
     if not path.exists() or path.stat().st_size != len(data) * repeat:
@@ -84,14 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mb", type=int, default=200)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--wrapped", action="store_true", help="wrap lines at 70 characters")
+    ap.add_argument("--jsonl", action="store_true", help="JSONL records of the dump instead")
     ap.add_argument("--whole", action="store_true", help="also run with windows switched off")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
-    kind = "wrapped" if args.wrapped else "one-line"
-    src = OUT / f"{kind}-{args.mb}mb.txt"
+    kind = "jsonl" if args.jsonl else "wrapped" if args.wrapped else "one-line"
+    src = OUT / f"{kind}-{args.mb}mb.{'jsonl' if args.jsonl else 'txt'}"
     t = time.perf_counter()
-    unit = make_file(src, args.mb, args.wrapped)
+    unit = make_file(src, args.mb, kind)
     size = src.stat().st_size
     breaks = src.read_bytes().count(b"\n")
     print(
@@ -125,7 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     import textwash
 
     zh = textwash.get_preset("zh")
-    head = zh(unit * 3)
+    if kind == "jsonl":
+        record = json.loads(unit)
+        head = json.dumps({**record, "text": zh(record["text"])}, ensure_ascii=False) + "\n"
+        head *= 3
+    else:
+        head = zh(unit * 3)
     with (OUT / f"{kind}-{args.mb}mb.windows.out").open("rb") as f:
         got = f.read(len(head) * 2).decode("utf-8", errors="ignore")[: len(head) // 2]
     same = head.startswith(got)

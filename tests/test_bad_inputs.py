@@ -159,11 +159,12 @@ def bad_corpus(tmp_path: Path) -> tuple[Path, list[Case]]:
 
 @pytest.fixture(params=["whole", "windows"])
 def reading(request, monkeypatch) -> str:
-    """Run a test twice: plain-text files read whole, and read and cleaned in windows."""
+    """Run a test twice: files read whole, and read as a stream (plain text in
+    windows, JSONL in batches of records)."""
     if request.param == "windows":
-        import textwash.cli.main as cli
+        import textwash.cli.streamed as streamed
 
-        monkeypatch.setattr(cli, "STREAM_BYTES", -1)
+        monkeypatch.setattr(streamed, "STREAM_BYTES", -1)
     return str(request.param)
 
 

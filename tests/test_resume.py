@@ -101,11 +101,11 @@ def test_resume_redoes_changed_inputs_and_refuses_other_options(corpus, tmp_path
     assert "the earlier run used another pipeline or other options" in capsys.readouterr().err
 
 
-def test_resume_needs_an_output_folder(tmp_path, capsys):
+def test_resume_needs_an_output(tmp_path, capsys):
     src = tmp_path / "a.txt"
     src.write_text("好", encoding="utf-8")
-    assert main(["clean", str(src), "-o", str(tmp_path / "b.txt"), "--resume"]) == 2
-    assert "--resume needs -o FOLDER" in capsys.readouterr().err
+    assert main(["clean", str(src), "--resume"]) == 2
+    assert "--resume needs -o" in capsys.readouterr().err
 
 
 def test_a_torn_journal_line_is_not_taken_as_done(corpus, tmp_path, capsys):
@@ -126,3 +126,58 @@ def test_main_module_runs(tmp_path):
     done = subprocess.run(_command(src, tmp_path / "o.txt"), capture_output=True)
     assert done.returncode == 0
     assert (tmp_path / "o.txt").read_text(encoding="utf-8") == "近年来，随着"
+
+
+# A large file is cleaned as a stream with a checkpoint per window or batch.
+# Here "large" starts at 0 bytes and windows and batches are small, so the
+# 2 MB file below gets dozens of checkpoints.
+_SMALL_STREAMS = (
+    "import sys, textwash.cli.main as m, textwash.cli.streamed as s, textwash.windows as w; "
+    "s.STREAM_BYTES = 0; s.JSONL_BATCH_BYTES = 1 << 15; "
+    "w.Windowed.__init__.__kwdefaults__.update(window=1 << 14, context=1 << 11); "
+    "sys.exit(m.main(sys.argv[1:]))"
+)
+
+
+def _stream_command(src: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-c", _SMALL_STREAMS, "clean", str(src), "-o", str(out),
+            "--workers", "1", "--no-progress", *extra]  # fmt: skip
+
+
+def _checkpoints(journal: Path) -> int:
+    try:
+        return journal.read_text(encoding="utf-8").count('"checkpoint"')
+    except FileNotFoundError:
+        return 0
+
+
+@pytest.mark.parametrize("name", ["big.txt", "big.jsonl"])
+def test_a_large_file_killed_mid_way_goes_on_from_its_last_checkpoint(tmp_path, name):
+    src = tmp_path / name
+    if name.endswith(".jsonl"):
+        records = [json.dumps({"id": k, "text": _dirty(k)}, ensure_ascii=False) for k in range(60)]
+        src.write_text("\n".join(records) + "\n\n", encoding="utf-8")
+    else:
+        src.write_text("".join(_dirty(k) for k in range(60)), encoding="utf-8")
+    whole = tmp_path / f"whole-{name}"
+    subprocess.run(_stream_command(src, whole), check=True, capture_output=True)
+    assert not (tmp_path / f".whole-{name}.textwash-journal.jsonl").exists()  # finished: gone
+
+    out = tmp_path / f"out-{name}"
+    journal = tmp_path / f".out-{name}.textwash-journal.jsonl"
+    proc = subprocess.Popen(_stream_command(src, out), stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while _checkpoints(journal) < 5:
+        assert proc.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not out.exists()  # only the hidden partial file: no half-written output
+    assert (tmp_path / f".out-{name}.partial").exists()
+
+    resumed = subprocess.run(_stream_command(src, out, "--resume"), capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "going on from byte" in resumed.stderr
+    assert out.read_bytes() == whole.read_bytes()  # byte for byte
+    assert not (tmp_path / f".out-{name}.partial").exists()

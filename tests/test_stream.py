@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import textwash.cli.main as cli
+import textwash.cli.streamed as streamed
 import textwash.io.stream as stream_module
 from textwash import get_preset
 from textwash.io import InputError, decode
@@ -90,7 +91,7 @@ def small_windows(monkeypatch):
     """Every plain-text file is cleaned in windows, and the windows are small."""
     import textwash.windows as windows
 
-    monkeypatch.setattr(cli, "STREAM_BYTES", -1)
+    monkeypatch.setattr(streamed, "STREAM_BYTES", -1)
     real = windows.Windowed.__init__
 
     def small(self, pipeline, **kw):
@@ -129,7 +130,7 @@ def test_summary_counts_the_same_edits_in_windows(tmp_path, capsys, monkeypatch)
     src = tmp_path / "big.txt"
     src.write_text(RAW, encoding="utf-8")
     _, _, whole = _clean(capsys, src, "-o", tmp_path / "a.txt", "--summary")
-    monkeypatch.setattr(cli, "STREAM_BYTES", -1)
+    monkeypatch.setattr(streamed, "STREAM_BYTES", -1)
     _, _, windowed = _clean(capsys, src, "-o", tmp_path / "b.txt", "--summary")
 
     def edits(err: str) -> list[str]:
@@ -180,4 +181,28 @@ def test_windows_resume_like_any_file(tmp_path, capsys, small_windows):
 
 def test_bundled_sample_is_small_enough_to_be_read_whole():
     sample = Path(__file__).resolve().parents[1] / "examples" / "sample_dump.txt"
-    assert sample.stat().st_size < cli.STREAM_BYTES
+    assert sample.stat().st_size < streamed.STREAM_BYTES
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_large_jsonl_file_is_cleaned_in_batches_to_the_same_bytes(
+    tmp_path, capsys, monkeypatch, workers
+):
+    import json
+
+    lines = []
+    for k in range(300):
+        lines.append(json.dumps({"id": k, "text": RAW[k:] * 2, "n": None}, ensure_ascii=False))
+        if k % 7 == 0:
+            lines.append("")  # blank lines stay, as empty lines
+    data = ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+    src = tmp_path / "big.jsonl"
+    src.write_bytes(data)
+    code, _, err = _clean(capsys, src, "-o", tmp_path / "whole.jsonl")
+    assert code == 0, err
+    monkeypatch.setattr(streamed, "STREAM_BYTES", -1)
+    monkeypatch.setattr(streamed, "JSONL_BATCH_BYTES", 20_000)
+    code, _, err = _clean(capsys, src, "-o", tmp_path / "batched.jsonl", "--workers", workers)
+    assert code == 0, err
+    assert "big.jsonl: utf-8-sig (cleaned in batches)" in err
+    assert (tmp_path / "batched.jsonl").read_bytes() == (tmp_path / "whole.jsonl").read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from textwash import Edit, Pipeline, apply_edits, get_preset
 from textwash.normalizers import OcrSpacing, Whitespace
 from textwash.parallel import Workers
-from textwash.windows import Windowed, clean_window_in_worker, map_positions
+from textwash.windows import Resume, Windowed, clean_window_in_worker, map_positions
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sample_dump.txt"
 
@@ -158,3 +159,21 @@ def test_a_long_jsonl_record_is_cleaned_in_windows(tmp_path, monkeypatch, capsys
     assert main(["clean", str(src), "-o", str(out), "--workers", "1", "--no-progress"]) == 0
     assert json.loads(out.read_text(encoding="utf-8"))["text"] == get_preset("zh")(text)
     assert len(cleaned) == 1  # the record went through the windows
+
+
+def test_a_run_resumed_from_any_state_goes_on_with_the_same_text():
+    zh = get_preset("zh")
+    text = SAMPLE.read_text(encoding="utf-8") * 5
+    w = Windowed(zh, window=4096, context=512)
+    pieces, states = [], []
+    for piece in w.clean(_pieces(text, 3000)):
+        pieces.append(piece)
+        states.append(w.state)
+    whole = "".join(pieces)
+    assert whole == zh(text) and len(states) > 5
+    for k in (0, len(states) // 2, len(states) - 2):
+        state = Resume.from_dict(json.loads(json.dumps(states[k].to_dict())))
+        rest = "".join(
+            Windowed(zh, window=4096, context=512).clean(_pieces(text, 2000), None, state)
+        )
+        assert "".join(pieces[: k + 1]) + rest == whole

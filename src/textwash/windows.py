@@ -42,6 +42,7 @@ from .pipeline import Pipeline
 
 __all__ = [
     "LONG_TEXT",
+    "Resume",
     "WindowJob",
     "WindowResult",
     "Windowed",
@@ -157,6 +158,43 @@ class _Plan:
     job: WindowJob
     starts: int  # positions[:starts] are the start seams, then as many probes
     ends: int  # then the end seams, then as many probes
+    base: int  # raw position of the job's text
+    target: int  # where its end seam was aimed
+    seams: tuple[int, ...]  # its start seam candidates, raw positions
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Where a :meth:`Windowed.clean` stopped: enough to go on with the same output.
+
+    After a piece is yielded, :attr:`Windowed.state` says how to continue right
+    after it: the next window's raw start (``base``), the raw position its end
+    seam aims at (``target``), its start seam candidates and the one chosen
+    (``seam``).  Plain data (see :meth:`to_dict`), for a journal.
+    """
+
+    base: int
+    target: int
+    seams: tuple[int, ...]
+    seam: int
+
+    def to_dict(self) -> dict[str, object]:
+        """The state as JSON-ready data."""
+        return {
+            "base": self.base,
+            "target": self.target,
+            "seams": list(self.seams),
+            "seam": self.seam,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Resume:
+        """The state :meth:`to_dict` wrote."""
+        seams = data["seams"]
+        assert isinstance(seams, list)
+        return cls(
+            int(str(data["base"])), int(str(data["target"])), tuple(seams), int(str(data["seam"]))
+        )
 
 
 class Windowed:
@@ -191,6 +229,8 @@ class Windowed:
         self.windows = self.conflicts = self.disagreements = 0
         #: edits per step in the emitted text, summed over the run
         self.step_counts = [0] * len(pipeline)
+        #: after each piece :meth:`clean` yields, how to continue right after it
+        self.state: Resume | None = None
 
     def __repr__(self) -> str:
         return (
@@ -201,19 +241,24 @@ class Windowed:
         self,
         pieces: Iterable[str],
         mapper: Callable[[Iterable[WindowJob]], Iterable[WindowResult]] | None = None,
+        resume: Resume | None = None,
     ) -> Iterator[str]:
         """Yield the cleaned text of the concatenated ``pieces``, window by window.
 
         ``mapper`` runs the jobs, in order (e.g. ``lambda jobs: pool.map(
         clean_window_in_worker, jobs, chunk=1)`` for a
         :class:`~textwash.parallel.Workers` pool); default: here, one by one.
+        With ``resume`` (an earlier run's :attr:`state`) the output starts where
+        that run's output stopped, and goes on exactly as it would have;
+        ``pieces`` are still the whole text, from its start.
         """
         self.windows = self.conflicts = self.disagreements = 0
         self.step_counts = [0] * len(self.pipeline)
+        self.state = None
         plans: list[_Plan] = []
 
         def jobs() -> Iterator[WindowJob]:
-            for plan in self._plan(pieces):
+            for plan in self._plan(pieces, resume):
                 plans.append(plan)
                 yield plan.job
 
@@ -227,11 +272,15 @@ class Windowed:
         for result in results:
             plan = plans.pop(0)
             self.windows += 1
+            if previous is None and resume is not None:
+                begin, _ = result.positions[resume.seam]
+                begin_counts = result.counts[resume.seam]
             if previous is not None:
                 seam = self._join(previous, (plan, result))
                 left_plan, left = previous
                 end, _ = left.positions[left_plan.starts * 2 + seam]
                 self._count(begin_counts, left.counts[left_plan.starts * 2 + seam])
+                self.state = Resume(plan.base, plan.target, plan.seams, seam)
                 yield left.text[begin:end]
                 begin, _ = result.positions[seam]
                 begin_counts = result.counts[seam]
@@ -268,7 +317,7 @@ class Windowed:
                 self.disagreements += 1
         return seam
 
-    def _plan(self, pieces: Iterable[str]) -> Iterator[_Plan]:
+    def _plan(self, pieces: Iterable[str], resume: Resume | None = None) -> Iterator[_Plan]:
         """Cut the stream into window jobs; each holds at most a window and its context."""
         window, context = self.window, self.context
         buf = ""
@@ -277,6 +326,16 @@ class Windowed:
         starts: list[int] = []  # the previous join's candidates, raw positions
         it = iter(pieces)
         exhausted = False
+        if resume is not None:
+            base, target, starts = resume.base, resume.target, list(resume.seams)
+            skip = base
+            for first in it:  # the text before the resumed window
+                if len(first) > skip:
+                    buf = first[skip:]
+                    break
+                skip -= len(first)
+            else:
+                exhausted = True
         while True:
             while not exhausted and base + len(buf) < target + 2 * context:
                 piece = next(it, None)
@@ -285,12 +344,12 @@ class Windowed:
                 else:
                     buf += piece
             if base + len(buf) < target + 2 * context:  # the rest fits: last window
-                yield self._make(buf, base, starts, [])
+                yield self._make(buf, base, target, starts, [])
                 return
             ends = self._candidates(buf, target - window // 4 - base, target - base)
             ends = [base + c for c in ends]
             stop = max(ends) + context
-            yield self._make(buf[: stop - base], base, starts, ends)
+            yield self._make(buf[: stop - base], base, target, starts, ends)
             # the next window starts with context before the earliest candidate
             cut = min(ends) - context - base
             line = buf.rfind("\n", max(0, cut - context), cut)
@@ -299,14 +358,15 @@ class Windowed:
             starts = ends
             target += window
 
-    def _make(self, text: str, base: int, starts: list[int], ends: list[int]) -> _Plan:
+    def _make(self, text: str, base: int, target: int, starts: list[int], ends: list[int]) -> _Plan:
         half = self.context // 2
         rel_s = [s - base for s in starts]
         rel_e = [e - base for e in ends]
         positions = (*rel_s, *(p - half for p in rel_s), *rel_e, *(p - half for p in rel_e))
         if not ends:
             positions = (*positions, len(text))  # the end, for the edit counts
-        return _Plan(WindowJob(text, positions), len(starts), len(ends))
+        plan = WindowJob(text, positions)
+        return _Plan(plan, len(starts), len(ends), base, target, tuple(starts))
 
     def _candidates(self, buf: str, lo: int, hi: int) -> list[int]:
         """Seam candidates spread over ``buf[lo:hi]``, the one nearest ``hi`` first.

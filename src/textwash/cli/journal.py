@@ -9,6 +9,12 @@ only finished files, and ``--resume`` skips exactly those whose input has not
 changed since, so the resumed run ends with the same bytes as an uninterrupted
 one.  A torn last line (the kill came mid-append) is ignored.  The file is
 hidden, so a later run that reads the output folder does not take it as input.
+
+A large file is written over a long time (in windows, or in batches of JSONL
+records), so it also gets *checkpoint* lines: how far its input was read and
+how many bytes of its output (kept in a hidden ``.NAME.partial`` file) and
+rejects were then synced, with whatever the cleaner needs to go on from
+there.  ``--resume`` continues such a file from its last checkpoint.
 """
 
 from __future__ import annotations
@@ -43,10 +49,12 @@ def _stamp(path: Path) -> list[int]:
 class Journal:
     """Which inputs of a run into ``folder`` are done (see the module docs)."""
 
-    def __init__(self, folder: Path, settings: dict[str, Any]) -> None:
-        self.path = folder / JOURNAL_NAME
+    def __init__(self, folder: Path, settings: dict[str, Any], for_file: str | None = None) -> None:
+        # a run writing one file keeps its journal beside it: .NAME.textwash-journal.jsonl
+        self.path = folder / (JOURNAL_NAME if for_file is None else f".{for_file}{JOURNAL_NAME}")
         self.fingerprint = fingerprint(settings)
         self.done: dict[str, list[int]] = {}
+        self.partial: dict[str, tuple[list[int], dict[str, Any]]] = {}
 
     def load(self) -> str | None:
         """Read an earlier run's journal; return why it cannot be resumed, or ``None``."""
@@ -70,8 +78,31 @@ class Journal:
                 "run without --resume to start again"
             )
         for entry in entries[1:]:
-            self.done[entry["input"]] = entry["stamp"]
+            if "checkpoint" in entry:
+                self.partial[entry["input"]] = (entry["stamp"], entry["checkpoint"])
+            else:
+                self.done[entry["input"]] = entry["stamp"]
+                self.partial.pop(entry["input"], None)
         return None
+
+    def resume_point(self, name: str, path: Path) -> dict[str, Any] | None:
+        """The last checkpoint of ``name`` if it was taken on this very input, else ``None``."""
+        found = self.partial.get(name)
+        if found is None:
+            return None
+        try:
+            return found[1] if _stamp(path) == found[0] else None
+        except OSError:
+            return None
+
+    def checkpoint(self, name: str, path: Path, state: dict[str, Any]) -> None:
+        """Note how far ``name`` got: ``state`` after its output was synced (append, sync)."""
+        try:
+            stamp = _stamp(path)
+        except OSError:
+            return
+        self.partial[name] = (stamp, state)
+        self._append({"input": name, "stamp": stamp, "checkpoint": state})
 
     def is_done(self, name: str, path: Path, output: Path) -> bool:
         """Whether ``name`` was finished earlier, from this very input, and its output is there."""
@@ -89,6 +120,10 @@ class Journal:
         head = {"journal": _VERSION, "fingerprint": self.fingerprint}
         lines = [json.dumps(head)]
         lines += [json.dumps({"input": k, "stamp": v}) for k, v in self.done.items()]
+        lines += [
+            json.dumps({"input": k, "stamp": stamp, "checkpoint": state})
+            for k, (stamp, state) in self.partial.items()
+        ]
         tmp = self.path.with_name(self.path.name + ".tmp")
         with open(tmp, "w", encoding="utf-8") as f:
             f.write("".join(line + "\n" for line in lines))
@@ -103,7 +138,11 @@ class Journal:
         except OSError:
             return  # the input vanished: it will simply be done again
         self.done[name] = stamp
+        self.partial.pop(name, None)
+        self._append({"input": name, "stamp": stamp})
+
+    def _append(self, entry: dict[str, Any]) -> None:
         with open(self.path, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"input": name, "stamp": stamp}) + "\n")
+            f.write(json.dumps(entry) + "\n")
             f.flush()
             os.fsync(f.fileno())

@@ -32,10 +32,9 @@ from ..io import (
     render_bytes,
     write_output,
 )
-from ..io.stream import open_text
-from ..io.writers import atomic_open, remove_stale_temporaries
+from ..io.writers import remove_stale_temporaries
 from ..parallel import Workers, default_workers
-from ..windows import Windowed, clean_long, clean_window_in_worker
+from ..windows import clean_long
 from .journal import Journal
 from .render import COLOR_MODES, render_document, use_color
 
@@ -275,17 +274,22 @@ def run_clean(args: argparse.Namespace) -> int:
         return 0
     args.journal = None
     folder = _output_folder(args, jobs)
-    if args.resume and folder is None:
-        _error("--resume needs -o FOLDER (a single output file is always rewritten whole)")
+    if args.resume and args.output is None:
+        _error("--resume needs -o (standard output cannot be taken back)")
         return 2
-    if folder is not None and not args.explain:
-        journal = Journal(folder, _run_settings(args, pipeline))
+    if args.output is not None and not args.explain:
+        if folder is not None:
+            journal = Journal(folder, _run_settings(args, pipeline))
+        else:  # one output file: its journal sits beside it
+            target = jobs[0].output
+            assert target is not None
+            journal = Journal(target.parent, _run_settings(args, pipeline), for_file=target.name)
         if args.resume:
             problem = journal.load()
             if problem is not None:
                 _error(problem)
                 return 2
-            swept = remove_stale_temporaries(folder) if folder.is_dir() else 0
+            swept = _sweep(folder, jobs)
             if swept:
                 print(
                     f"{PROG}: removed {swept} temporary file(s) of the interrupted run",
@@ -297,15 +301,23 @@ def run_clean(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             jobs = todo
-        journal.start()
-        args.journal = journal
+        try:
+            journal.start()
+            args.journal = journal
+        except OSError as exc:
+            if args.resume or folder is not None:
+                _error(f"{journal.path}: cannot write ({exc.strerror or exc})")
+                return 1
+            # one output file: the write itself will say why it cannot be done
     color = use_color(args.color, sys.stdout)
     failed = 0
     total = sum(_size(job.path) for job in jobs)
     summary = Summary() if args.summary else None
     args.tally = Tally()
     parallel = args.workers > 1 and not args.explain and summary is None
-    streamed = [job for job in jobs if _streams(job, args)]
+    from .streamed import clean_streamed, streams
+
+    streamed = [job for job in jobs if streams(job, args)]
     whole = [job for job in jobs if job not in streamed]
     with (
         Progress(total, enabled=not (args.no_progress or args.explain)) as progress,
@@ -318,12 +330,25 @@ def run_clean(args: argparse.Namespace) -> int:
             for job in whole:
                 failed += not _clean_job(job, pipeline, args, progress, color, summary)
         for job in streamed:
-            failed += not _clean_streamed(job, pool, args, progress, summary)
+            failed += not clean_streamed(job, pool, args, progress, summary)
     if summary is not None:
         print(summary.render(), file=sys.stderr)
     if args.on_error == "skip":
         print(args.tally.render(), file=sys.stderr)
+    if args.journal is not None and folder is None and not failed:
+        args.journal.path.unlink(missing_ok=True)  # one file, finished: nothing to resume
     return 1 if failed or args.tally.rejected else 0
+
+
+def _sweep(folder: Path | None, jobs: list[Job]) -> int:
+    """Remove the temporary files an interrupted run left (below ``folder``, or of
+    the one output file)."""
+    if folder is not None:
+        return remove_stale_temporaries(folder) if folder.is_dir() else 0
+    target = jobs[0].output
+    if target is None or not target.parent.is_dir():
+        return 0
+    return remove_stale_temporaries(target.parent, name=target.name)
 
 
 def _output_folder(args: argparse.Namespace, jobs: list[Job]) -> Path | None:
@@ -549,89 +574,6 @@ def _clean_job(
 
 _BATCH_BYTES = 8 << 20
 _BATCH_FILES = 256
-
-#: Plain-text files larger than this are read, cleaned and written a window at
-#: a time (see :mod:`textwash.windows`), so memory does not grow with the file.
-STREAM_BYTES = 16 << 20
-
-
-def _streams(job: Job, args: argparse.Namespace) -> bool:
-    """Whether ``job`` is cleaned in windows: a large plain-text file, no ``--explain``."""
-    return not args.explain and detect_format(job.path) == "text" and _size(job.path) > STREAM_BYTES
-
-
-def _clean_streamed(
-    job: Job,
-    pool: Workers,
-    args: argparse.Namespace,
-    progress: Progress,
-    summary: Summary | None,
-) -> bool:
-    """Clean a large plain-text file window by window, straight to its output.
-
-    The output is written as the windows come back (to a temporary file renamed
-    into place at the end); a problem part-way leaves the old output alone.
-    """
-    size, done = _size(job.path), 0
-    skip = getattr(args, "on_error", "fail") == "skip"
-    assert pool.pipeline is not None
-    windowed = Windowed(pool.pipeline)
-    try:
-        stream = open_text(job.path, args.encoding)
-        progress.note(f"{job.name}: {stream.encoding} (cleaned in windows)")
-
-        def pieces() -> Iterator[str]:
-            nonlocal done
-            for piece in stream:
-                progress.advance(stream.done - done)
-                done = stream.done
-                yield piece
-
-        cleaned = windowed.clean(
-            pieces(), lambda jobs: pool.map(clean_window_in_worker, jobs, chunk=1)
-        )
-        if job.output is None:
-            for text in cleaned:
-                _write_stdout(text.encode("utf-8"))
-        else:
-            job.output.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_open(job.output) as f:
-                for text in cleaned:
-                    f.write(text.encode("utf-8"))
-    except InputError as exc:
-        progress.advance(size - done)
-        if not skip:
-            progress.note(f"{PROG}: error: {exc}")
-            return False
-        progress.note(f"{PROG}: skipped: {exc}")
-        _copy_rejected_file(job)
-        args.tally.rejected += 1
-        return True
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        progress.advance(size - done)
-        target = job.output or "standard output"
-        progress.note(f"{PROG}: error: {target}: cannot write ({exc.strerror or exc})")
-        return False
-    progress.advance(size - done)
-    if skip:
-        args.tally.read += 1
-        rejects_path(job).unlink(missing_ok=True)
-    if summary is not None:
-        summary.add_counts(windowed.pipeline, windowed.step_counts)
-    _journal_done(args, job)
-    return True
-
-
-def _copy_rejected_file(job: Job) -> None:
-    """Copy a whole input file, as it is, into its rejects file (atomically)."""
-    import shutil
-
-    target = rejects_path(job)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_open(target) as out, open(job.path, "rb") as f:
-        shutil.copyfileobj(f, out, 1 << 20)
 
 
 def _batches(jobs: list[Job]) -> Iterator[list[Job]]:

@@ -40,6 +40,7 @@ __all__ = [
     "discover",
     "parse_jsonl",
     "read_file",
+    "take_jsonl_line",
 ]
 
 #: File-name suffixes of the structured formats; everything else is plain text.
@@ -287,6 +288,46 @@ def _mostly_utf8_lines(data: bytes) -> bool:
     return good > 0 and bad * 10 <= good + bad
 
 
+def take_jsonl_line(
+    raw: bytes,
+    number: int,
+    index: int,
+    path: Path,
+    encoding: str,
+    text_field: str,
+    skip: bool,
+) -> Document | Reject | None:
+    """One line of a JSONL file, from its bytes: a document, a reject (with
+    ``skip``), or ``None`` for a blank line; without ``skip`` a bad line raises
+    the :class:`InputError` naming it.  ``number`` is the 1-based line number,
+    ``index`` the record number.  A BOM is dropped from line 1.
+
+    >>> take_jsonl_line(b'{"text": "a"}', 1, 0, Path("a.jsonl"), "utf-8", "text", False).text
+    'a'
+    """
+    body = raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw
+    try:
+        line = body.decode("utf-8" if encoding == "utf-8-sig" else encoding)
+    except UnicodeDecodeError as exc:
+        if not skip:
+            bad = body[exc.start] if exc.start < len(body) else 0
+            raise InputError(
+                path,
+                f"cannot decode as {encoding} at byte {exc.start} of the line "
+                f"(0x{bad:02x}): {exc.reason}",
+                line=number,
+                record=index,
+            ) from None
+        cause = f"cannot decode as {encoding} at byte {exc.start} of the line: {exc.reason}"
+        return Reject(path, number, index, raw, cause)
+    if not line.strip(_JSON_WS):
+        return None
+    documents: list[Document] = []
+    rejects: list[Reject] = []
+    _take_line(line, number, path, text_field, documents, rejects, skip=skip, raw=raw, index=index)
+    return documents[0] if documents else rejects[0]
+
+
 def _parse_jsonl_bytes(path: Path, data: bytes, encoding: str, text_field: str) -> SourceFile:
     """JSONL from raw bytes, each line decoded on its own; bad lines become rejects."""
     raw_lines = data.split(b"\n")
@@ -295,15 +336,13 @@ def _parse_jsonl_bytes(path: Path, data: bytes, encoding: str, text_field: str) 
     documents: list[Document] = []
     rejects: list[Reject] = []
     for number, raw in enumerate(raw_lines, 1):
-        body = raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw
-        try:
-            line = body.decode(encoding)
-        except UnicodeDecodeError as exc:
-            cause = f"cannot decode as {encoding} at byte {exc.start} of the line: {exc.reason}"
-            rejects.append(Reject(path, number, len(documents) + len(rejects), raw, cause))
-            continue
-        if line.strip(_JSON_WS):
-            _take_line(line, number, path, text_field, documents, rejects, raw=raw)
+        taken = take_jsonl_line(
+            raw, number, len(documents) + len(rejects), path, encoding, text_field, True
+        )
+        if isinstance(taken, Document):
+            documents.append(taken)
+        elif taken is not None:
+            rejects.append(taken)
     return SourceFile(
         path,
         "jsonl",
@@ -377,12 +416,15 @@ def _take_line(
     skip: bool = True,
     raw: bytes | None = None,
     encoding: str = "utf-8",
+    index: int | None = None,
 ) -> None:
     """Add the non-blank JSONL ``line`` to ``documents``; if it cannot be one,
     raise the :class:`InputError`, or with ``skip`` add it to ``rejects`` as
     ``raw`` (the line's bytes; ``None``: the line re-encoded with ``encoding``).
+    ``index`` is the record's number (default: the records taken so far).
     """
-    index = len(documents) + len(rejects)
+    if index is None:
+        index = len(documents) + len(rejects)
     try:
         record = _parse_record(line, path, number, index, text_field)
     except InputError as exc:

@@ -30,6 +30,7 @@ from typing import BinaryIO
 from .readers import SourceFile
 
 __all__ = [
+    "PartialFile",
     "atomic_open",
     "atomic_write_bytes",
     "atomic_write_text",
@@ -72,13 +73,76 @@ def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     _fsync_dir(path.parent)
 
 
+class PartialFile:
+    """An output written over a long run, that a killed run can go on with.
+
+    Bytes go to the hidden ``.NAME.partial`` beside ``path``.  :meth:`checkpoint`
+    makes what was written so far durable and returns its size; a later run
+    opens the file again with ``resume_at`` that size (what came after the last
+    checkpoint is cut off) and goes on.  :meth:`commit` moves the finished file
+    over ``path``; :meth:`discard` removes it.  Until then ``path`` keeps its
+    old content, whatever happens.
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out.txt"
+    >>> f = PartialFile(target)
+    >>> f.write(b"one "); at = f.checkpoint(); f.write(b"lost"); f.close()
+    >>> f = PartialFile(target, resume_at=at)
+    >>> f.write(b"two"); f.commit()
+    >>> target.read_bytes()
+    b'one two'
+    """
+
+    def __init__(self, path: str | os.PathLike[str], resume_at: int | None = None) -> None:
+        self.path = Path(path)
+        self.partial = self.path.with_name(f".{self.path.name}.partial")
+        if resume_at is None:
+            self._file: BinaryIO = open(self.partial, "wb")  # noqa: SIM115 - closed by commit
+        else:
+            self._file = open(self.partial, "r+b")  # noqa: SIM115
+            if os.fstat(self._file.fileno()).st_size < resume_at:
+                self._file.close()
+                raise ValueError(f"{self.partial} is shorter than its last checkpoint")
+            self._file.truncate(resume_at)
+            self._file.seek(resume_at)
+
+    def write(self, data: bytes) -> None:
+        """Append ``data``."""
+        self._file.write(data)
+
+    def checkpoint(self) -> int:
+        """Flush and sync what was written; return its size."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        return self._file.tell()
+
+    def close(self) -> None:
+        """Close the file, keeping it for a later run to go on with."""
+        self._file.close()
+
+    def commit(self) -> None:
+        """Sync the finished file and move it over ``path``."""
+        self.checkpoint()
+        self._file.close()
+        _keep_mode(self.path, self.partial)
+        os.replace(self.partial, self.path)
+        _fsync_dir(self.path.parent)
+
+    def discard(self) -> None:
+        """Close and remove the partial file."""
+        self._file.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.partial)
+
+
 _TEMPORARY = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
 
 
-def remove_stale_temporaries(folder: str | os.PathLike[str]) -> int:
+def remove_stale_temporaries(folder: str | os.PathLike[str], name: str | None = None) -> int:
     """Delete the temporary files a killed run left below ``folder``; return how many.
 
-    Only names :func:`atomic_open` makes (``.NAME.xxxxxxxx.tmp``) are touched.
+    Only names :func:`atomic_open` makes (``.NAME.xxxxxxxx.tmp``) are touched;
+    with ``name``, only those of that one file, in ``folder`` itself.
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
@@ -88,12 +152,14 @@ def remove_stale_temporaries(folder: str | os.PathLike[str]) -> int:
     (1, ['.keep.tmp', 'a.txt'])
     """
     removed = 0
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            if _TEMPORARY.fullmatch(name):
+    for root, dirs, files in os.walk(folder):
+        for file in files:
+            if _TEMPORARY.fullmatch(file) and (name is None or file[1:-13] == name):
                 with contextlib.suppress(OSError):
-                    os.unlink(os.path.join(root, name))
+                    os.unlink(os.path.join(root, file))
                     removed += 1
+        if name is not None:
+            dirs.clear()
     return removed
 
 

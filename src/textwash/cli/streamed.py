@@ -1,0 +1,256 @@
+"""``textwash clean`` on one large file: read, cleaned and written as a stream.
+
+A plain-text file over :data:`STREAM_BYTES` is read a megabyte at a time and
+cleaned in windows (:mod:`textwash.windows`); a JSONL file over it is read a
+line at a time and cleaned in batches of records.  Either way memory does not
+grow with the file, the output goes to a hidden ``.NAME.partial`` file that is
+renamed into place at the end, and after every window or batch the run
+journal gets a checkpoint: ``--resume`` after a kill goes on from the last
+one and ends with the bytes an uninterrupted run writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+from ..io import InputError, detect_format
+from ..io.readers import Document, _mostly_utf8_lines, take_jsonl_line
+from ..io.stream import HEAD, open_text
+from ..io.writers import PartialFile, _dump_record, atomic_open
+from ..parallel import Workers
+from ..windows import Resume, Windowed, clean_window_in_worker
+from .main import PROG, Job, Progress, Summary, _size, _write_stdout, rejects_path
+
+__all__ = ["STREAM_BYTES", "clean_streamed", "streams"]
+
+#: Plain-text and JSONL files larger than this are cleaned as a stream.
+STREAM_BYTES = 16 << 20
+
+#: Input bytes of JSONL records cleaned and written together.
+JSONL_BATCH_BYTES = 4 << 20
+
+#: One step of a stream: output bytes, rejected bytes, and the state to go on from.
+_Step = tuple[bytes, bytes, dict[str, Any]]
+
+
+def streams(job: Job, args: argparse.Namespace) -> bool:
+    """Whether ``job`` is cleaned as a stream: a large plain-text or JSONL file.
+
+    Not with ``--explain`` (which prints every edit anyway), nor for JSONL with
+    ``--summary`` or in UTF-16/32 (whose lines cannot be cut in the bytes).
+    """
+    if args.explain or _size(job.path) <= STREAM_BYTES:
+        return False
+    fmt = detect_format(job.path)
+    if fmt == "text":
+        return True
+    if fmt != "jsonl" or args.summary:
+        return False
+    try:
+        with open(job.path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False  # reported when it is read
+    return not (head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head)
+
+
+def clean_streamed(
+    job: Job,
+    pool: Workers,
+    args: argparse.Namespace,
+    progress: Progress,
+    summary: Summary | None,
+) -> bool:
+    """Clean one large file as a stream; report and return ``False`` if it fails."""
+    assert pool.pipeline is not None
+    journal = getattr(args, "journal", None)
+    skip = getattr(args, "on_error", "fail") == "skip"
+    resume = None
+    if journal is not None and job.output is not None and args.resume:
+        resume = journal.resume_point(job.name, job.path)
+    size, done = _size(job.path), 0
+    windowed = Windowed(pool.pipeline)
+    out = rejects = None
+    try:
+        if detect_format(job.path) == "jsonl":
+            steps = _jsonl_steps(job, pool, args, progress, resume)
+        else:
+            steps = _text_steps(job, pool, windowed, args, progress, resume)
+        if job.output is not None:
+            job.output.parent.mkdir(parents=True, exist_ok=True)
+            out = PartialFile(job.output, resume["out"] if resume else None)
+            if skip and resume and resume.get("rejects"):
+                rejects = PartialFile(rejects_path(job), resume["rejects"])
+        if resume:
+            progress.note(f"{job.name}: going on from byte {resume['in']} of the input")
+        for data, rejected, state in steps:
+            if rejected and rejects is None:
+                rejects = PartialFile(rejects_path(job))
+            if rejects is not None:
+                rejects.write(rejected)
+            if out is None:
+                _write_stdout(data)
+            else:
+                out.write(data)
+                if journal is not None:
+                    state["out"] = out.checkpoint()
+                    state["rejects"] = rejects.checkpoint() if rejects is not None else 0
+                    journal.checkpoint(job.name, job.path, state)
+            progress.advance(state["in"] - done)
+            done = state["in"]
+        if out is not None:
+            out.commit()
+        if rejects is not None:
+            rejects.commit()
+        elif skip:
+            rejects_path(job).unlink(missing_ok=True)
+    except InputError as exc:
+        _discard(out, rejects)
+        progress.advance(size - done)
+        if not skip:
+            progress.note(f"{PROG}: error: {exc}")
+            return False
+        progress.note(f"{PROG}: skipped: {exc}")
+        _copy_rejected_file(job)
+        args.tally.rejected += 1
+        return True
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _discard(out, rejects)
+        progress.advance(size - done)
+        target = job.output or "standard output"
+        progress.note(f"{PROG}: error: {target}: cannot write ({exc.strerror or exc})")
+        return False
+    except BaseException:  # Ctrl-C, a kill: keep the partial files for --resume
+        for f in (out, rejects):
+            if f is not None:
+                f.close()
+        raise
+    progress.advance(size - done)
+    if summary is not None:
+        summary.add_counts(windowed.pipeline, windowed.step_counts)
+    if journal is not None:
+        journal.record(job.name, job.path)
+    return True
+
+
+def _discard(*files: PartialFile | None) -> None:
+    for f in files:
+        if f is not None:
+            f.discard()
+
+
+def _copy_rejected_file(job: Job) -> None:
+    """Copy a whole input file, as it is, into its rejects file (atomically)."""
+    target = rejects_path(job)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(target) as out, open(job.path, "rb") as f:
+        shutil.copyfileobj(f, out, 1 << 20)
+
+
+# -- plain text, in windows -----------------------------------------------------------
+
+
+def _text_steps(
+    job: Job,
+    pool: Workers,
+    windowed: Windowed,
+    args: argparse.Namespace,
+    progress: Progress,
+    resume: dict[str, Any] | None,
+) -> Iterator[_Step]:
+    """The cleaned text of a plain-text file, a window at a time."""
+    stream = open_text(job.path, args.encoding)
+    progress.note(f"{job.name}: {stream.encoding} (cleaned in windows)")
+    state = Resume.from_dict(resume["windows"]) if resume else None
+    cleaned = windowed.clean(
+        stream, lambda jobs: pool.map(clean_window_in_worker, jobs, chunk=1), state
+    )
+    for text in cleaned:
+        after = windowed.state
+        checkpoint = {"in": stream.done, "windows": after.to_dict() if after else None}
+        yield text.encode("utf-8"), b"", checkpoint
+    if getattr(args, "on_error", "fail") == "skip":
+        args.tally.read += 1
+
+
+# -- JSONL, in batches of records -------------------------------------------------------
+
+
+def _jsonl_steps(
+    job: Job,
+    pool: Workers,
+    args: argparse.Namespace,
+    progress: Progress,
+    resume: dict[str, Any] | None,
+) -> Iterator[_Step]:
+    """The cleaned lines of a JSONL file, a batch of records at a time.
+
+    Line for line what the whole-file reader and writer give: blank lines and
+    (with ``--on-error skip``) rejected lines come out as empty lines, rejected
+    lines go verbatim to the rejects file.  The encoding is decided on the first
+    megabyte.
+    """
+    from ..io.encoding import choose_encoding
+
+    skip = getattr(args, "on_error", "fail") == "skip"
+    path = job.path
+    try:
+        f = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise InputError(path, f"cannot read ({exc.strerror or exc})") from None
+    with f:
+        head = f.read(HEAD)
+        partial = len(head) == HEAD
+        if skip and args.encoding is None and _mostly_utf8_lines(head):
+            encoding = "utf-8"
+        else:
+            encoding = choose_encoding(head, path, args.encoding, partial=partial)
+        progress.note(f"{job.name}: {encoding} (cleaned in batches)")
+        offset = number = index = 0
+        if resume:
+            offset, number, index = resume["in"], resume["line"], resume["record"]
+        f.seek(offset)
+        while True:
+            lines: list[Document | None] = []  # None: an empty output line
+            rejected: list[bytes] = []
+            size = 0
+            for raw in f:
+                size += len(raw)
+                number += 1
+                body = raw[:-1] if raw.endswith(b"\n") else raw
+                taken = take_jsonl_line(body, number, index, path, encoding, args.text_field, skip)
+                if taken is not None:
+                    index += 1
+                if isinstance(taken, Document):
+                    lines.append(taken)
+                else:
+                    lines.append(None)
+                    if taken is not None:
+                        rejected.append(taken.raw + b"\n")
+                        progress.note(f"{PROG}: skipped: {taken}")
+                if size >= JSONL_BATCH_BYTES:
+                    break
+            if not lines:
+                return
+            offset += size
+            docs = [d for d in lines if d is not None]
+            if skip:
+                args.tally.read += len(docs)
+                args.tally.rejected += len(rejected)
+            cleaned = iter(pool.clean_iter([d.text for d in docs]))
+            out = []
+            for d in lines:
+                if d is None:
+                    out.append("\n")
+                else:
+                    record = dict(d.record or {})
+                    record[args.text_field] = next(cleaned)
+                    out.append(_dump_record(record) + "\n")
+            state = {"in": offset, "line": number, "record": index}
+            yield "".join(out).encode("utf-8"), b"".join(rejected), state
