@@ -32,7 +32,8 @@ OUT = ROOT / "build" / "bench" / "huge"
 
 # runs the command line with the windowed path switched off
 WHOLE = (
-    "import sys, textwash.cli.main as m; m.STREAM_BYTES = 1 << 62; sys.exit(m.main(sys.argv[1:]))"
+    "import sys, textwash.cli.main as m, textwash.cli.streamed as s; "
+    "s.STREAM_BYTES = 1 << 62; sys.exit(m.main(sys.argv[1:]))"
 )
 
 

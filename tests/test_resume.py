@@ -178,6 +178,6 @@ def test_a_large_file_killed_mid_way_goes_on_from_its_last_checkpoint(tmp_path, 
 
     resumed = subprocess.run(_stream_command(src, out, "--resume"), capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
-    assert "going on from byte" in resumed.stderr
+    assert "going on from its last checkpoint" in resumed.stderr
     assert out.read_bytes() == whole.read_bytes()  # byte for byte
     assert not (tmp_path / f".out-{name}.partial").exists()

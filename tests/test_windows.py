@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from textwash import Edit, Pipeline, apply_edits, get_preset
-from textwash.normalizers import OcrSpacing, Whitespace
+from textwash.normalizers import LineRepair, OcrSpacing, Whitespace
 from textwash.parallel import Workers
 from textwash.windows import Resume, Windowed, clean_window_in_worker, map_positions
 
@@ -82,11 +82,28 @@ texts = st.lists(
 ).map("\n".join)
 
 
+# Every step of zh but LineRepair decides from a bounded neighbourhood (a line,
+# the line before); LineRepair's decision rests on the whole line joined so far,
+# which can reach back arbitrarily far (see the test after this one).
+LOCAL_ZH = Pipeline([s for s in get_preset("zh") if not isinstance(s, LineRepair)])
+
+
 @given(texts, st.integers(64, 400), st.integers(1, 500))
 def test_any_text_in_any_pieces_comes_out_as_cleaned_whole(text, window, piece):
+    w = _windowed(LOCAL_ZH, text, window, 16, piece)
+    assert w.output == LOCAL_ZH(text)  # type: ignore[attr-defined]
+
+
+def test_a_join_decided_from_far_back_is_counted_as_a_disagreement():
+    # The first line has punctuation, so in the whole text every short wrapped
+    # line after it is joined on; a window starting further down sees only
+    # short lines without punctuation (titles, by LineRepair's rules), does not
+    # join them, and then drops one as a repeated title.
+    text = "11111111111111111111111111:1\n" + "1111111111111111111\n" * 2 + "1" * 27
     zh = get_preset("zh")
-    w = _windowed(zh, text, window, 16, piece)
-    assert w.output == zh(text)  # type: ignore[attr-defined]
+    w = _windowed(zh, text, 64, 16, 1)
+    assert w.output != zh(text)  # type: ignore[attr-defined]
+    assert w.disagreements == 1
 
 
 @given(st.text(max_size=3000), st.integers(1, 700))

@@ -170,7 +170,8 @@ class Resume:
     After a piece is yielded, :attr:`Windowed.state` says how to continue right
     after it: the next window's raw start (``base``), the raw position its end
     seam aims at (``target``), its start seam candidates and the one chosen
-    (``seam``).  Plain data (see :meth:`to_dict`), for a journal.
+    (``seam``); it is ``None`` after the last piece.  Plain data (see
+    :meth:`to_dict`), for a journal.
     """
 
     base: int
@@ -288,6 +289,7 @@ class Windowed:
         if previous is not None:
             _, last = previous
             self._count(begin_counts, last.counts[-1])  # the last position is the end
+            self.state = None  # nothing after this piece to go on with
             yield last.text[begin:]
 
     def _count(self, begin: tuple[int, ...], end: tuple[int, ...]) -> None:

@@ -131,8 +131,9 @@ def _add_clean(sub: Any) -> None:
     p.add_argument(
         "--resume",
         action="store_true",
-        help="continue an interrupted run into the same -o FOLDER: files it finished "
-        "(per the folder's .textwash-journal.jsonl) are not cleaned again",
+        help="continue an interrupted run into the same -o folder or file: files it "
+        "finished (per the run's .textwash-journal.jsonl) are not cleaned again, and a "
+        "large file goes on from its last checkpoint",
     )
     p.add_argument(
         "--summary",

@@ -33,8 +33,9 @@ STREAM_BYTES = 16 << 20
 #: Input bytes of JSONL records cleaned and written together.
 JSONL_BATCH_BYTES = 4 << 20
 
-#: One step of a stream: output bytes, rejected bytes, and the state to go on from.
-_Step = tuple[bytes, bytes, dict[str, Any]]
+#: One step of a stream: output bytes, rejected bytes, and the state to go on
+#: from after them (``None``: nothing after them, the stream is done).
+_Step = tuple[bytes, bytes, dict[str, Any] | None]
 
 
 def streams(job: Job, args: argparse.Namespace) -> bool:
@@ -71,7 +72,7 @@ def clean_streamed(
     skip = getattr(args, "on_error", "fail") == "skip"
     resume = None
     if journal is not None and job.output is not None and args.resume:
-        resume = journal.resume_point(job.name, job.path)
+        resume = _usable(journal.resume_point(job.name, job.path), job, progress)
     size, done = _size(job.path), 0
     windowed = Windowed(pool.pipeline)
     out = rejects = None
@@ -86,7 +87,10 @@ def clean_streamed(
             if skip and resume and resume.get("rejects"):
                 rejects = PartialFile(rejects_path(job), resume["rejects"])
         if resume:
-            progress.note(f"{job.name}: going on from byte {resume['in']} of the input")
+            progress.note(
+                f"{job.name}: going on from its last checkpoint "
+                f"({resume['out']} bytes of output kept)"
+            )
         for data, rejected, state in steps:
             if rejected and rejects is None:
                 rejects = PartialFile(rejects_path(job))
@@ -96,12 +100,13 @@ def clean_streamed(
                 _write_stdout(data)
             else:
                 out.write(data)
-                if journal is not None:
+                if journal is not None and state is not None:
                     state["out"] = out.checkpoint()
                     state["rejects"] = rejects.checkpoint() if rejects is not None else 0
                     journal.checkpoint(job.name, job.path, state)
-            progress.advance(state["in"] - done)
-            done = state["in"]
+            if state is not None:
+                progress.advance(state["in"] - done)
+                done = state["in"]
         if out is not None:
             out.commit()
         if rejects is not None:
@@ -132,11 +137,32 @@ def clean_streamed(
                 f.close()
         raise
     progress.advance(size - done)
+    if windowed.disagreements or windowed.conflicts:
+        progress.note(
+            f"{PROG}: note: {job.name}: at {windowed.disagreements + windowed.conflicts} of "
+            f"{windowed.windows - 1} window seam(s) the windows cleaned the text differently; "
+            "cleaning the file whole may give other bytes there"
+        )
     if summary is not None:
         summary.add_counts(windowed.pipeline, windowed.step_counts)
     if journal is not None:
         journal.record(job.name, job.path)
     return True
+
+
+def _usable(
+    resume: dict[str, Any] | None, job: Job, progress: Progress
+) -> dict[str, Any] | None:
+    """``resume`` if the partial files it counts on are there and long enough."""
+    if resume is None or job.output is None:
+        return None
+    wanted = [(job.output, resume.get("out", 0)), (rejects_path(job), resume.get("rejects", 0))]
+    for path, size in wanted:
+        partial = PartialFile.partial_path(path)
+        if size and (not partial.exists() or partial.stat().st_size < size):
+            progress.note(f"{job.name}: {partial} is missing or short; starting the file again")
+            return None
+    return resume
 
 
 def _discard(*files: PartialFile | None) -> None:
@@ -173,7 +199,7 @@ def _text_steps(
     )
     for text in cleaned:
         after = windowed.state
-        checkpoint = {"in": stream.done, "windows": after.to_dict() if after else None}
+        checkpoint = {"in": stream.done, "windows": after.to_dict()} if after else None
         yield text.encode("utf-8"), b"", checkpoint
     if getattr(args, "on_error", "fail") == "skip":
         args.tally.read += 1

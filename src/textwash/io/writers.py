@@ -95,7 +95,7 @@ class PartialFile:
 
     def __init__(self, path: str | os.PathLike[str], resume_at: int | None = None) -> None:
         self.path = Path(path)
-        self.partial = self.path.with_name(f".{self.path.name}.partial")
+        self.partial = self.partial_path(self.path)
         if resume_at is None:
             self._file: BinaryIO = open(self.partial, "wb")  # noqa: SIM115 - closed by commit
         else:
@@ -105,6 +105,12 @@ class PartialFile:
                 raise ValueError(f"{self.partial} is shorter than its last checkpoint")
             self._file.truncate(resume_at)
             self._file.seek(resume_at)
+
+    @staticmethod
+    def partial_path(path: str | os.PathLike[str]) -> Path:
+        """Where the partial file of ``path`` is kept: ``.NAME.partial`` beside it."""
+        path = Path(path)
+        return path.with_name(f".{path.name}.partial")
 
     def write(self, data: bytes) -> None:
         """Append ``data``."""
