@@ -192,7 +192,8 @@ def test_a_large_jsonl_file_is_cleaned_in_batches_to_the_same_bytes(
 
     lines = []
     for k in range(300):
-        lines.append(json.dumps({"id": k, "text": RAW[k:] * 2, "n": None}, ensure_ascii=False))
+        record = {"id": k, "text": RAW[k * 7 : k * 7 + 3000], "n": None}
+        lines.append(json.dumps(record, ensure_ascii=False))
         if k % 7 == 0:
             lines.append("")  # blank lines stay, as empty lines
     data = ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
