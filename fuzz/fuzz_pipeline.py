@@ -5,8 +5,10 @@ Run with ``make fuzz`` (installs atheris) or::
     .venv/bin/python fuzz/fuzz_pipeline.py -max_total_time=60
 
 The properties: no preset raises, each is idempotent and its offset map stays
-inside the raw text; find_duplicates never raises and every span it reports
-slices the raw input to the text it claims.
+inside the raw text; cleaning in small windows with the steps that decide
+from a bounded neighbourhood gives what cleaning whole gives; find_duplicates
+never raises and every span it reports slices the raw input to the text it
+claims.
 """
 
 from __future__ import annotations
@@ -17,8 +19,16 @@ import atheris
 
 with atheris.instrument_imports(include=["textwash"]):
     import textwash
+    from textwash.windows import Windowed
 
 PRESETS = textwash.PRESET_NAMES
+# LineRepair can decide from arbitrarily far back (docs/cli.md#large-files)
+LOCAL = {
+    name: textwash.Pipeline(
+        [s for s in textwash.get_preset(name) if not isinstance(s, textwash.LineRepair)]
+    )
+    for name in PRESETS
+}
 
 
 def check(data: bytes) -> None:
@@ -31,6 +41,10 @@ def check(data: bytes) -> None:
     assert run.text == once
     start, end = run.to_source(0, len(once))
     assert 0 <= start <= end <= len(text)
+    local = LOCAL[preset]
+    pieces = [text[i : i + 37] for i in range(0, len(text), 37)]
+    windowed = "".join(Windowed(local, window=64, context=16).clean(pieces))
+    assert windowed == local(text), (preset, text)
     docs = text.split("\x1e") if "\x1e" in text else [text, text[::-1]]
     report = textwash.find_duplicates(docs)
     for cluster in report.clusters:

@@ -7,6 +7,8 @@ Run with ``make fuzz`` (installs atheris) or::
 The property: whatever the bytes, reading either succeeds or raises
 :class:`textwash.io.InputError` (never another exception), and with
 ``on_error="skip"`` every non-blank JSONL line is either a document or a reject.
+Reading a plain-text file as a stream (in chunks of 1 to 8 bytes, the head
+being the whole file) gives the text reading it whole gives, or the same error.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import atheris
 with atheris.instrument_imports(include=["textwash"]):
     from textwash.io import InputError, read_file
     from textwash.io.encoding import decode
+    from textwash.io.stream import open_text
 
 SUFFIXES = (".txt", ".jsonl", ".parquet")
 _DIR = Path(tempfile.mkdtemp(prefix="textwash-fuzz-"))
@@ -31,10 +34,18 @@ def check(data: bytes) -> None:
         return
     suffix = SUFFIXES[data[0] % len(SUFFIXES)]
     body = data[1:]
-    with contextlib.suppress(InputError):
-        decode(body, "fuzz.txt")
+    try:
+        whole: str | None = decode(body, "fuzz.txt")[0]
+    except InputError as exc:
+        whole, error = None, exc.cause
     path = _DIR / f"input{suffix}"
     path.write_bytes(body)
+    try:
+        streamed: str | None = "".join(open_text(path, chunk=1 + data[0] % 8))
+    except InputError as exc:
+        streamed = None
+        assert whole is None and exc.cause == error, (body, exc.cause, error)
+    assert streamed == whole, (body, streamed, whole)
     with contextlib.suppress(InputError):
         read_file(path)
     try:
