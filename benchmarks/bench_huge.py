@@ -30,10 +30,10 @@ SEED = ROOT.parent / "shared" / "seeds" / "000_743cec15d1e63d61.txt"
 SAMPLE = ROOT / "examples" / "sample_dump.txt"
 OUT = ROOT / "build" / "bench" / "huge"
 
-# runs the command line with the windowed path switched off
+# runs the command line with streams and windows switched off: read whole, cleaned whole
 WHOLE = (
-    "import sys, textwash.cli.main as m, textwash.cli.streamed as s; "
-    "s.STREAM_BYTES = 1 << 62; sys.exit(m.main(sys.argv[1:]))"
+    "import sys, textwash.cli.main as m, textwash.cli.streamed as s, textwash.windows as w; "
+    "s.STREAM_BYTES = w.LONG_TEXT = 1 << 62; sys.exit(m.main(sys.argv[1:]))"
 )
 
 
