@@ -72,6 +72,7 @@ def test_normalizer_is_idempotent_and_matches_its_edits(name, cls, text):
 @example(text="(\r— ,")
 @example(text="一. …")
 @example(text="\xadÀ\x86")
+@example(text="\x1f\xa0Ü¯")  # ftfy removed the control, exposing a blank it then judged by
 def test_preset_is_idempotent(preset, text):
     once = textwash.clean(text, preset)
     assert textwash.clean(once, preset) == once

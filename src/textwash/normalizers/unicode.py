@@ -158,9 +158,18 @@ class UnicodeRepair(Normalizer):
                 return line
             # ftfy sees the line without its outer blanks, as it will look once the
             # Whitespace step has stripped them: its verdict must not depend on them.
-            m = _OUTER_BLANKS.match(line)
-            assert m is not None
-            return m["lead"] + self._ftfy_line(m["core"]) + m["trail"]
+            # Removing a control character can expose more ("\x1f\xa0Ü¯"): again.
+            lead, core, trail = "", line, ""
+            for _ in range(4):
+                m = _OUTER_BLANKS.match(core)
+                assert m is not None
+                lead, trail = lead + m["lead"], m["trail"] + trail
+                fixed = self._ftfy_line(m["core"])
+                if fixed == m["core"] or fixed.strip() == fixed:
+                    core = fixed
+                    break
+                core = fixed
+            return lead + core + trail
 
         return line_diff_edits(text, fix)
 
