@@ -207,3 +207,34 @@ def test_a_large_jsonl_file_is_cleaned_in_batches_to_the_same_bytes(
     assert code == 0, err
     assert "big.jsonl: utf-8-sig (cleaned in batches)" in err
     assert (tmp_path / "batched.jsonl").read_bytes() == (tmp_path / "whole.jsonl").read_bytes()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_large_parquet_file_is_cleaned_in_batches_to_the_same_table(
+    tmp_path, capsys, monkeypatch, workers
+):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    texts: list[str | None] = [RAW[k % 50 : 3000 + k] for k in range(400)]
+    texts[37] = texts[301] = None
+    table = pa.table(
+        {"id": list(range(400)), "text": pa.array(texts).dictionary_encode(), "tag": ["x"] * 400}
+    )
+    src = tmp_path / "big.parquet"
+    pq.write_table(table, src, row_group_size=64)
+    args = ("--on-error", "skip", "--workers", workers)
+    code, _, err = _clean(capsys, src, "-o", tmp_path / "whole.parquet", *args)
+    assert code == 1, err  # two rows rejected
+    monkeypatch.setattr(streamed, "STREAM_BYTES", -1)
+    monkeypatch.setattr(streamed, "JSONL_BATCH_BYTES", 50_000)
+    code, _, err = _clean(capsys, src, "-o", tmp_path / "batched.parquet", *args)
+    assert code == 1, err
+    assert "big.parquet: parquet (cleaned in batches)" in err
+    assert "400 record(s) in: 398 cleaned, 2 rejected" in err
+    whole, batched = (pq.read_table(tmp_path / n) for n in ("whole.parquet", "batched.parquet"))
+    assert batched.schema == whole.schema
+    assert batched.to_pylist() == whole.to_pylist()
+    assert pq.ParquetFile(tmp_path / "batched.parquet").num_row_groups > 1
+    rejects = (tmp_path / "batched.parquet.rejects").read_bytes()
+    assert rejects == (tmp_path / "whole.parquet.rejects").read_bytes()
+    assert rejects.count(b"\n") == 2

@@ -2,17 +2,19 @@
 
 A plain-text file over :data:`STREAM_BYTES` is read a megabyte at a time and
 cleaned in windows (:mod:`textwash.windows`); a JSONL file over it is read a
-line at a time and cleaned in batches of records.  Either way memory does not
-grow with the file, the output goes to a hidden ``.NAME.partial`` file that is
-renamed into place at the end, and after every window or batch the run
-journal gets a checkpoint: ``--resume`` after a kill goes on from the last
-one and ends with the bytes an uninterrupted run writes.
+line at a time and cleaned in batches of records; a Parquet file, a batch of
+rows at a time.  Memory does not grow with the file, and the output goes to a
+hidden ``.NAME.partial`` file that is renamed into place at the end.  After
+every window or batch of text or JSONL the run journal gets a checkpoint:
+``--resume`` after a kill goes on from the last one and ends with the bytes an
+uninterrupted run writes (a Parquet file is done again).
 """
 
 from __future__ import annotations
 
 import argparse
 import codecs
+import contextlib
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -41,15 +43,21 @@ _Step = tuple[bytes, bytes, dict[str, Any] | None]
 def streams(job: Job, args: argparse.Namespace) -> bool:
     """Whether ``job`` is cleaned as a stream: a large plain-text or JSONL file.
 
-    Not with ``--explain`` (which prints every edit anyway), nor for JSONL with
-    ``--summary`` or in UTF-16/32 (whose lines cannot be cut in the bytes).
+    Parquet is read a batch of rows at a time too.  Not with ``--explain``
+    (which prints every edit anyway), nor for JSONL and Parquet with
+    ``--summary`` or without ``-o``, nor for JSONL in UTF-16/32 (whose lines
+    cannot be cut in the bytes).
     """
     if args.explain or _size(job.path) <= STREAM_BYTES:
         return False
     fmt = detect_format(job.path)
     if fmt == "text":
         return True
-    if fmt != "jsonl" or args.summary:
+    if args.summary or job.output is None:
+        return False
+    if fmt == "parquet":
+        return True
+    if fmt != "jsonl":
         return False
     try:
         with open(job.path, "rb") as f:
@@ -68,6 +76,8 @@ def clean_streamed(
 ) -> bool:
     """Clean one large file as a stream; report and return ``False`` if it fails."""
     assert pool.pipeline is not None
+    if detect_format(job.path) == "parquet":
+        return _clean_parquet(job, pool, args, progress)
     journal = getattr(args, "journal", None)
     skip = getattr(args, "on_error", "fail") == "skip"
     resume = None
@@ -150,9 +160,7 @@ def clean_streamed(
     return True
 
 
-def _usable(
-    resume: dict[str, Any] | None, job: Job, progress: Progress
-) -> dict[str, Any] | None:
+def _usable(resume: dict[str, Any] | None, job: Job, progress: Progress) -> dict[str, Any] | None:
     """``resume`` if the partial files it counts on are there and long enough."""
     if resume is None or job.output is None:
         return None
@@ -280,3 +288,98 @@ def _jsonl_steps(
                     out.append(_dump_record(record) + "\n")
             state = {"in": offset, "line": number, "record": index}
             yield "".join(out).encode("utf-8"), b"".join(rejected), state
+
+
+# -- Parquet, in batches of rows ---------------------------------------------------------
+
+
+def _clean_parquet(job: Job, pool: Workers, args: argparse.Namespace, progress: Progress) -> bool:
+    """Clean a large Parquet file a batch of rows at a time into a new Parquet file.
+
+    Same schema, same rows (rows whose text is null go to the rejects file with
+    ``--on-error skip``), written batch by batch with one row group each; a
+    killed run does the file again (a Parquet file cannot be continued).
+    """
+    from ..io.readers import _import_pyarrow, check_text_field, null_row_reject
+
+    assert job.output is not None
+    skip = getattr(args, "on_error", "fail") == "skip"
+    path, field_name = job.path, args.text_field
+    size = _size(path)
+    out = rejects = writer = None
+    try:
+        pa, pq = _import_pyarrow(path)
+        import pyarrow.compute as pc
+
+        try:
+            parquet = pq.ParquetFile(path)
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(path, f"not a readable Parquet file ({exc})") from None
+        schema = parquet.schema_arrow
+        check_text_field(pa, schema, path, field_name)
+        index = schema.get_field_index(field_name)
+        field = schema.field(index)
+        rows = max(1, parquet.metadata.num_rows)
+        batch_rows = max(1, JSONL_BATCH_BYTES * rows // max(1, 3 * size))
+        progress.note(f"{job.name}: parquet (cleaned in batches)")
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+        out = PartialFile(job.output)
+        writer = pq.ParquetWriter(out.file, schema)
+        first = 0
+        for batch in parquet.iter_batches(batch_size=batch_rows):
+            table = pa.Table.from_batches([batch], schema=schema)
+            column = table.column(field_name)
+            if column.null_count:
+                nulls = column.is_null()
+                null_rows = [i for i, n in enumerate(nulls.to_pylist()) if n]
+                if not skip:
+                    at = first + null_rows[0]
+                    raise InputError(path, f"row {at}: {field_name!r} is null", record=at)
+                if rejects is None:
+                    rejects = PartialFile(rejects_path(job))
+                for row in null_rows:
+                    reject = null_row_reject(path, table, row, first, field_name)
+                    rejects.write(reject.raw + b"\n")
+                    progress.note(f"{PROG}: skipped: {reject}")
+                    args.tally.rejected += 1
+                table = table.filter(pc.invert(nulls))
+                column = table.column(field_name)
+            cleaned = list(pool.clean_iter(column.to_pylist()))
+            if skip:
+                args.tally.read += len(cleaned)
+            new = pa.array(cleaned, type=pa.string()).cast(field.type)
+            writer.write_table(table.set_column(index, field, new))
+            first += batch.num_rows
+            progress.advance(size * batch.num_rows // rows)
+        writer.close()
+        writer = None
+        out.commit()
+        if rejects is not None:
+            rejects.commit()
+        elif skip:
+            rejects_path(job).unlink(missing_ok=True)
+    except InputError as exc:
+        _close_writer(writer)
+        _discard(out, rejects)
+        if not skip:
+            progress.note(f"{PROG}: error: {exc}")
+            return False
+        progress.note(f"{PROG}: skipped: {exc}")
+        _copy_rejected_file(job)
+        args.tally.rejected += 1
+        return True
+    except OSError as exc:
+        _close_writer(writer)
+        _discard(out, rejects)
+        progress.note(f"{PROG}: error: {job.output}: cannot write ({exc.strerror or exc})")
+        return False
+    journal = getattr(args, "journal", None)
+    if journal is not None:
+        journal.record(job.name, job.path)
+    return True
+
+
+def _close_writer(writer: Any) -> None:
+    if writer is not None:
+        with contextlib.suppress(Exception):
+            writer.close()

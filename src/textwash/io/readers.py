@@ -504,10 +504,7 @@ def _read_parquet(path: Path, text_field: str, skip: bool = False) -> SourceFile
 
         nulls = column.is_null()
         null_rows = [i for i, n in enumerate(nulls.to_pylist()) if n]
-        for row in null_rows:
-            record = table.slice(row, 1).to_pylist()[0]
-            raw = json.dumps(record, ensure_ascii=False, default=str).encode("utf-8")
-            rejects.append(Reject(path, None, row, raw, f"row {row}: {text_field!r} is null"))
+        rejects += [null_row_reject(path, table, row, 0, text_field) for row in null_rows]
         table = table.filter(pc.invert(nulls))
         column = table.column(text_field)
         dropped = set(null_rows)
@@ -518,6 +515,15 @@ def _read_parquet(path: Path, text_field: str, skip: bool = False) -> SourceFile
     return SourceFile(
         path, "parquet", "utf-8", documents, text_field, 0, size, table, rejects=rejects
     )
+
+
+def null_row_reject(path: Path, table: Any, row: int, first: int, text_field: str) -> Reject:
+    """The reject for row ``row`` of ``table`` (row ``first + row`` of the file),
+    whose text is null: the row as a JSON object."""
+    record = table.slice(row, 1).to_pylist()[0]
+    raw = json.dumps(record, ensure_ascii=False, default=str).encode("utf-8")
+    at = first + row
+    return Reject(path, None, at, raw, f"row {at}: {text_field!r} is null")
 
 
 def _import_pyarrow(path: Path) -> tuple[Any, Any]:
@@ -544,13 +550,19 @@ def _text_column(
     pa: Any, table: Any, path: Path, text_field: str, allow_nulls: bool = False
 ) -> Any:
     """The string column ``text_field`` of ``table``, checked for type and nulls."""
-    if text_field not in table.column_names:
-        names = ", ".join(repr(n) for n in table.column_names) or "none"
-        raise InputError(path, f"no {text_field!r} column (columns: {names})")
+    check_text_field(pa, table.schema, path, text_field)
     column = table.column(text_field)
-    if not _is_text_type(pa, column.type):
-        raise InputError(path, f"column {text_field!r} has type {column.type}, not string")
     if column.null_count and not allow_nulls:
         row = column.is_null().to_pylist().index(True)
         raise InputError(path, f"row {row}: {text_field!r} is null", record=row)
     return column
+
+
+def check_text_field(pa: Any, schema: Any, path: Path, text_field: str) -> None:
+    """Raise the :class:`InputError` saying why ``schema`` has no string column ``text_field``."""
+    if text_field not in schema.names:
+        names = ", ".join(repr(n) for n in schema.names) or "none"
+        raise InputError(path, f"no {text_field!r} column (columns: {names})")
+    kind = schema.field(text_field).type
+    if not _is_text_type(pa, kind):
+        raise InputError(path, f"column {text_field!r} has type {kind}, not string")

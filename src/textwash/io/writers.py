@@ -112,6 +112,11 @@ class PartialFile:
         path = Path(path)
         return path.with_name(f".{path.name}.partial")
 
+    @property
+    def file(self) -> BinaryIO:
+        """The open partial file, for writers that want a file object (Parquet)."""
+        return self._file
+
     def write(self, data: bytes) -> None:
         """Append ``data``."""
         self._file.write(data)
