@@ -47,6 +47,17 @@ def make_file(path: Path, mb: int, kind: str) -> str:
         unit = "\n".join(flat[i : i + 70] for i in range(0, len(flat), 70)) + "\n"
     elif kind == "jsonl":
         unit = json.dumps({"id": 1, "text": raw}, ensure_ascii=False) + "\n"
+    elif kind == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        repeat = max(1, mb * 1_000_000 // len(raw.encode("utf-8")))
+        if not path.exists():
+            table = pa.table({"id": list(range(repeat)), "text": [raw] * repeat})
+            tmp = path.with_suffix(".part")
+            pq.write_table(table, tmp, compression="none", use_dictionary=False)
+            os.replace(tmp, path)
+        return raw
     else:
         unit = flat
     data = unit.encode("utf-8")
@@ -93,12 +104,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--wrapped", action="store_true", help="wrap lines at 70 characters")
     ap.add_argument("--jsonl", action="store_true", help="JSONL records of the dump instead")
+    ap.add_argument("--parquet", action="store_true", help="Parquet rows of the dump instead")
     ap.add_argument("--whole", action="store_true", help="also run with windows switched off")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
-    kind = "jsonl" if args.jsonl else "wrapped" if args.wrapped else "one-line"
-    src = OUT / f"{kind}-{args.mb}mb.{'jsonl' if args.jsonl else 'txt'}"
+    kind = (
+        "parquet"
+        if args.parquet
+        else "jsonl"
+        if args.jsonl
+        else "wrapped"
+        if args.wrapped
+        else "one-line"
+    )
+    suffix = {"parquet": "parquet", "jsonl": "jsonl"}.get(kind, "txt")
+    src = OUT / f"{kind}-{args.mb}mb.{suffix}"
     t = time.perf_counter()
     unit = make_file(src, args.mb, kind)
     size = src.stat().st_size
@@ -134,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     import textwash
 
     zh = textwash.get_preset("zh")
+    if kind == "parquet":
+        return _check_parquet(args, rows, src, size, zh(unit))
     if kind == "jsonl":
         record = json.loads(unit)
         head = json.dumps({**record, "text": zh(record["text"])}, ensure_ascii=False) + "\n"
@@ -164,6 +187,29 @@ def main(argv: list[str] | None = None) -> int:
             + "\n",
             encoding="utf-8",
         )
+    ok = all(r["returncode"] == 0 for r in rows) and same and identical is not False
+    return 0 if ok else 1
+
+
+def _check_parquet(
+    args: argparse.Namespace, rows: list[dict[str, object]], src: Path, size: int, clean: str
+) -> int:
+    """Parquet outputs: every text is the unit cleaned; streamed and whole hold the same rows."""
+    import pyarrow.parquet as pq
+
+    texts = pq.read_table(OUT / f"{src.stem}.windows.out").column("text").to_pylist()
+    same = all(t == clean for t in texts)
+    print(f"every row cleaned like the unit cleaned whole: {same}")
+    identical = None
+    if args.whole:
+        whole = pq.read_table(OUT / f"{src.stem}.whole.out").to_pylist()
+        identical = pq.read_table(OUT / f"{src.stem}.windows.out").to_pylist() == whole
+        print(f"streamed rows equal to the whole-file rows: {identical}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        result = {"file": src.name, "bytes": size, "runs": rows, "rows_clean": same,
+                  "identical_to_whole": identical}  # fmt: skip
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     ok = all(r["returncode"] == 0 for r in rows) and same and identical is not False
     return 0 if ok else 1
 

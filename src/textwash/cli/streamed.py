@@ -117,22 +117,11 @@ def clean_streamed(
             if state is not None:
                 progress.advance(state["in"] - done)
                 done = state["in"]
-        if out is not None:
-            out.commit()
-        if rejects is not None:
-            rejects.commit()
-        elif skip:
-            rejects_path(job).unlink(missing_ok=True)
+        _commit(out, rejects, job, skip)
     except InputError as exc:
         _discard(out, rejects)
         progress.advance(size - done)
-        if not skip:
-            progress.note(f"{PROG}: error: {exc}")
-            return False
-        progress.note(f"{PROG}: skipped: {exc}")
-        _copy_rejected_file(job)
-        args.tally.rejected += 1
-        return True
+        return _input_failed(exc, job, args, progress)
     except BrokenPipeError:
         raise
     except OSError as exc:
@@ -171,6 +160,30 @@ def _usable(resume: dict[str, Any] | None, job: Job, progress: Progress) -> dict
             progress.note(f"{job.name}: {partial} is missing or short; starting the file again")
             return None
     return resume
+
+
+def _commit(out: PartialFile | None, rejects: PartialFile | None, job: Job, skip: bool) -> None:
+    """Move the finished output and rejects into place (a stale rejects file goes)."""
+    if out is not None:
+        out.commit()
+    if rejects is not None:
+        rejects.commit()
+    elif skip:
+        rejects_path(job).unlink(missing_ok=True)
+
+
+def _input_failed(exc: InputError, job: Job, args: argparse.Namespace, progress: Progress) -> bool:
+    """Report an input that cannot be read; with ``--on-error skip`` it is rejected whole.
+
+    Returns whether the run may count the file as handled.
+    """
+    if getattr(args, "on_error", "fail") != "skip":
+        progress.note(f"{PROG}: error: {exc}")
+        return False
+    progress.note(f"{PROG}: skipped: {exc}")
+    _copy_rejected_file(job)
+    args.tally.rejected += 1
+    return True
 
 
 def _discard(*files: PartialFile | None) -> None:
@@ -353,21 +366,11 @@ def _clean_parquet(job: Job, pool: Workers, args: argparse.Namespace, progress: 
             progress.advance(size * batch.num_rows // rows)
         writer.close()
         writer = None
-        out.commit()
-        if rejects is not None:
-            rejects.commit()
-        elif skip:
-            rejects_path(job).unlink(missing_ok=True)
+        _commit(out, rejects, job, skip)
     except InputError as exc:
         _close_writer(writer)
         _discard(out, rejects)
-        if not skip:
-            progress.note(f"{PROG}: error: {exc}")
-            return False
-        progress.note(f"{PROG}: skipped: {exc}")
-        _copy_rejected_file(job)
-        args.tally.rejected += 1
-        return True
+        return _input_failed(exc, job, args, progress)
     except OSError as exc:
         _close_writer(writer)
         _discard(out, rejects)
