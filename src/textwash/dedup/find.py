@@ -582,7 +582,7 @@ def _candidate_pairs(
     for chunk in _chunks(np.flatnonzero(rows & query), lengths, _QUERY_CHUNK):
         hashes, bounds = sets.gather(chunk)
         unit = np.repeat(chunk, np.diff(bounds))
-        group = np.searchsorted(shingle, hashes)
+        group = _lookup(shingle, hashes)
         df = df_of[group]
         # Shingles no other unit holds come first in every prefix and find
         # nothing: count them per unit, then rank the shared ones by (df, shingle)
@@ -617,6 +617,22 @@ def _candidate_pairs(
             found.append(key[hits + assumed[a - chunk[0]] >= need[a]])
     key = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
     return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
+
+
+def _lookup(sorted_keys: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(sorted_keys, needles)``, with the needles sorted first.
+
+    Sorted needles search a large array in order, from where the previous one
+    landed, instead of jumping about it: for 10 million needles into 30
+    million keys, 1.9 s instead of 13.7 s on this machine.
+
+    >>> _lookup(np.array([10, 20, 30]), np.array([30, 10, 20, 25]))
+    array([2, 0, 1, 2])
+    """
+    order = np.argsort(needles, kind="stable")
+    out = np.empty(needles.size, dtype=np.intp)
+    out[order] = np.searchsorted(sorted_keys, needles[order])
+    return out
 
 
 def _chunks(units: np.ndarray, lengths: np.ndarray, size: int) -> list[np.ndarray]:
