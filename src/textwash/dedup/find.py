@@ -542,10 +542,11 @@ def _candidate_pairs(
 
     Memory: the posting lists take 8 bytes per (unit, shingle) entry, and
     16 while they are sorted; the queries go a chunk of units at a time.
-    Prefix shingles held by more than ``frequent`` units are counted as hits
-    rather than looked up, which keeps the expansion from growing with the
-    square of the corpus; a pair is then missed only when every prefix shingle
-    its two units share is that common.
+    Prefix shingles held by more than ``frequent`` units are not expanded,
+    which keeps the expansion from growing with the square of the corpus: for
+    a pair the other prefix shingles found, they are looked up in the other
+    unit's own set, and count when it holds them.  A pair is then missed only
+    when every prefix shingle its two units share is that common.
     """
     taking_part = np.flatnonzero(rows)
     lengths = sets.lengths()
@@ -596,11 +597,12 @@ def _candidate_pairs(
         rank = np.arange(unit.size) - first
         keep = rank < prefix_len[unit] - single[unit - chunk[0]]
         unit, group, df = unit[keep], group[keep], df[keep]
-        # A prefix shingle held by more than `frequent` units is not looked up:
-        # it is counted as a hit for every candidate the other shingles find.
+        # A prefix shingle held by more than `frequent` units is not expanded:
+        # it is looked up in the set of each candidate the other shingles find.
         common = df > frequent
         span = chunk[-1] - chunk[0] + 1
         assumed = np.bincount(unit[common] - chunk[0], minlength=span)
+        common_unit, common_hash = unit[common], shingle[group[common]]
         unit, group, df = unit[~common], group[~common], df[~common]
         # Every posting of every prefix shingle, as (a, b) pairs with their hits,
         # for runs of units expanding to about _EXPAND_LIMIT pairs (all of a
@@ -614,9 +616,52 @@ def _candidate_pairs(
             ok = (a != b) & (sizes[b] >= sizes[a])
             key, hits = np.unique(a[ok] << 32 | b[ok], return_counts=True)
             a = key >> 32
-            found.append(key[hits + assumed[a - chunk[0]] >= need[a]])
+            sure = hits >= need[a]
+            # short of hits but for the common prefix shingles: look those up in b's set
+            maybe = ~sure & (hits + assumed[a - chunk[0]] >= need[a])
+            if maybe.any():
+                b = key[maybe] & 0xFFFFFFFF
+                extra_hits = _held(sets, b, a[maybe], common_unit, common_hash)
+                sure[maybe] = hits[maybe] + extra_hits >= need[a[maybe]]
+            found.append(key[sure])
     key = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
     return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
+
+
+def _held(
+    sets: Ragged, b: np.ndarray, a: np.ndarray, owner: np.ndarray, hashes: np.ndarray
+) -> np.ndarray:
+    """For each pair ``(a[i], b[i])``: how many of ``a[i]``'s ``hashes`` are in ``sets[b[i]]``.
+
+    ``owner`` (sorted) says whose each of ``hashes`` is.  Each row of ``sets``
+    is sorted, so all the lookups go as one vectorised binary search.
+
+    >>> r = Ragged(np.uint32)
+    >>> r.extend(np.array([1, 5, 9, 2, 5], dtype=np.uint32), [3, 2])
+    >>> r.freeze()
+    >>> _held(r, np.array([0, 1]), np.array([7, 7]), np.array([7, 7, 8]),
+    ...       np.array([5, 9, 1], dtype=np.uint32)).tolist()
+    [2, 1]
+    """
+    lo = np.searchsorted(owner, a, side="left")
+    n = np.searchsorted(owner, a, side="right") - lo
+    pair = np.repeat(np.arange(a.size), n)
+    starts = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n)
+    wanted = hashes[starts + np.arange(pair.size)]
+    left, end = sets.at[b[pair]], sets.at[b[pair] + 1]
+    right = end.copy()
+    while True:
+        active = np.flatnonzero(left < right)
+        if not active.size:
+            break
+        mid = (left[active] + right[active]) // 2
+        below = sets.data[mid] < wanted[active]
+        left[active[below]] = mid[below] + 1
+        right[active[~below]] = mid[~below]
+    inside = left < end
+    hit = np.zeros(pair.size, dtype=bool)
+    hit[inside] = sets.data[left[inside]] == wanted[inside]
+    return np.bincount(pair, weights=hit, minlength=a.size).astype(np.int64)
 
 
 def _lookup(sorted_keys: np.ndarray, needles: np.ndarray) -> np.ndarray:
