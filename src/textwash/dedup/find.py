@@ -37,7 +37,7 @@ from ..segment import UNIT_KINDS, Document, Unit, segment, units
 from ..segment.document import line_of, line_starts
 from .keys import FUNCTION_IDS, TokenArray, exact_key, ngram_hashes, token_array
 from .parts import PART_CHARS, Parts
-from .ragged import Ragged, gather_rows
+from .ragged import Ragged, gather_spans
 from .report import Cluster, DuplicateReport, Member
 from .signatures import signatures_from_flat, to_lean_minhashes
 from .unionfind import UnionFind
@@ -554,6 +554,12 @@ def _candidate_pairs(
     total = int(lengths[taking_part].sum())
     if not total:
         return np.zeros((0, 2), dtype=np.int64)
+    # Units are numbered by size, so that each posting list is sorted by size
+    # and a query skips, in every list, the units shorter than itself.
+    by_size = taking_part[np.lexsort((taking_part, sizes[taking_part]))]
+    rank_of = np.zeros(len(lengths), dtype=np.uint64)
+    rank_of[by_size] = np.arange(by_size.size, dtype=np.uint64)
+    sorted_sizes = sizes[by_size]
     packed = np.empty(total, dtype=np.uint64)
     pos = 0
     for chunk in _chunks(taking_part, lengths, _QUERY_CHUNK):
@@ -561,16 +567,17 @@ def _candidate_pairs(
         end = pos + hashes.size
         packed[pos:end] = hashes
         packed[pos:end] <<= np.uint64(32)
-        packed[pos:end] |= np.repeat(chunk, np.diff(bounds)).astype(np.uint64)
+        packed[pos:end] |= np.repeat(rank_of[chunk], np.diff(bounds))
         pos = end
+    del rank_of
     packed.sort()
-    posting_unit = (packed & np.uint64(0xFFFFFFFF)).astype(np.int32)
+    posting_rank = (packed & np.uint64(0xFFFFFFFF)).astype(np.int32)
     packed >>= np.uint64(32)
     new_group = np.empty(packed.size + 1, dtype=bool)
     new_group[0] = new_group[-1] = True
     np.not_equal(packed[1:], packed[:-1], out=new_group[1:-1])
-    # shingle k is held by posting_unit[starts[k]:starts[k + 1]]
-    starts = np.flatnonzero(new_group).astype(np.int32)
+    # shingle k is held by the units ranked posting_rank[starts[k]:starts[k + 1]]
+    starts = np.flatnonzero(new_group).astype(np.int64)
     del new_group
     shingle = packed[starts[:-1]].astype(np.uint32)
     del packed
@@ -611,9 +618,14 @@ def _candidate_pairs(
         for run in _chunks(np.unique(unit) - chunk[0], expansion, _EXPAND_LIMIT):
             i0 = int(np.searchsorted(unit, run[0] + chunk[0], side="left"))
             i1 = int(np.searchsorted(unit, run[-1] + chunk[0], side="right"))
-            b, bounds = gather_rows(posting_unit, starts, group[i0:i1])
-            a = np.repeat(unit[i0:i1], np.diff(bounds))
-            ok = (a != b) & (sizes[b] >= sizes[a])
+            ua, ga = unit[i0:i1], group[i0:i1]
+            # in each list, from the first unit at least as long as a
+            shortest = np.searchsorted(sorted_sizes, sizes[ua], side="left")
+            lo = _lower_bound(posting_rank, starts[ga], starts[ga + 1], shortest)
+            ranks, bounds = gather_spans(posting_rank, lo, starts[ga + 1])
+            b = by_size[ranks]
+            a = np.repeat(ua, np.diff(bounds))
+            ok = a != b
             key, hits = np.unique(a[ok] << 32 | b[ok], return_counts=True)
             a = key >> 32
             sure = hits >= need[a]
@@ -626,6 +638,28 @@ def _candidate_pairs(
             found.append(key[sure])
     key = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
     return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
+
+
+def _lower_bound(
+    values: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: np.ndarray
+) -> np.ndarray:
+    """For each ``i``: the first position in ``values[lo[i]:hi[i]]`` (sorted) not
+    below ``target[i]``, or ``hi[i]`` — all the binary searches at once.
+
+    >>> v = np.array([1, 3, 5, 2, 4])
+    >>> _lower_bound(v, np.array([0, 0, 3]), np.array([3, 3, 5]), np.array([3, 9, 3])).tolist()
+    [1, 3, 4]
+    """
+    left = np.asarray(lo, dtype=np.int64).copy()
+    right = np.asarray(hi, dtype=np.int64).copy()
+    while True:
+        active = np.flatnonzero(left < right)
+        if not active.size:
+            return left
+        mid = (left[active] + right[active]) // 2
+        below = values[mid] < target[active]
+        left[active[below]] = mid[below] + 1
+        right[active[~below]] = mid[~below]
 
 
 def _held(
@@ -648,16 +682,8 @@ def _held(
     pair = np.repeat(np.arange(a.size), n)
     starts = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n)
     wanted = hashes[starts + np.arange(pair.size)]
-    left, end = sets.at[b[pair]], sets.at[b[pair] + 1]
-    right = end.copy()
-    while True:
-        active = np.flatnonzero(left < right)
-        if not active.size:
-            break
-        mid = (left[active] + right[active]) // 2
-        below = sets.data[mid] < wanted[active]
-        left[active[below]] = mid[below] + 1
-        right[active[~below]] = mid[~below]
+    end = sets.at[b[pair] + 1]
+    left = _lower_bound(sets.data, sets.at[b[pair]], end, wanted)
     inside = left < end
     hit = np.zeros(pair.size, dtype=bool)
     hit[inside] = sets.data[left[inside]] == wanted[inside]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import DTypeLike
 
-__all__ = ["Ragged", "gather_rows"]
+__all__ = ["Ragged", "gather_rows", "gather_spans"]
 
 
 def gather_rows(
@@ -26,9 +26,19 @@ def gather_rows(
     ([7, 8, 5, 6], [0, 2, 2, 4])
     """
     rows = np.asarray(rows, dtype=np.int64)
-    lens = at[rows + 1] - at[rows]
+    return gather_spans(data, at[rows], at[rows + 1])
+
+
+def gather_spans(data: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Spans ``data[lo[i]:hi[i]]``, end to end, with their bounds.
+
+    >>> flat, bounds = gather_spans(np.array([5, 6, 7, 8]), np.array([1, 0]), np.array([3, 1]))
+    >>> flat.tolist(), bounds.tolist()
+    ([6, 7, 5], [0, 2, 3])
+    """
+    lens = np.asarray(hi, dtype=np.int64) - lo
     bounds = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
-    first = np.repeat(at[rows] - bounds[:-1], lens)
+    first = np.repeat(lo - bounds[:-1], lens)
     return data[first + np.arange(bounds[-1])], bounds
 
 
