@@ -21,6 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from .pipeline import Pipeline
+from .windows import clean_long
 
 __all__ = ["Workers", "default_workers"]
 
@@ -48,8 +49,6 @@ def _run_chunk(fn: Callable[[T], R], batch: list[T]) -> list[R]:
 
 
 def _clean_one(text: str) -> str:
-    from .windows import clean_long
-
     assert _pipeline is not None
     return clean_long(_pipeline, text)
 

@@ -31,9 +31,10 @@ True
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import Any
 
 import regex
 
@@ -156,11 +157,15 @@ class _Plan:
     start and end, and a probe a little before each, to compare windows."""
 
     job: WindowJob
-    starts: int  # positions[:starts] are the start seams, then as many probes
-    ends: int  # then the end seams, then as many probes
+    ends: int  # positions: the start seams, as many probes, the end seams, as many probes
     base: int  # raw position of the job's text
     target: int  # where its end seam was aimed
     seams: tuple[int, ...]  # its start seam candidates, raw positions
+
+    @property
+    def starts(self) -> int:
+        """How many start seam candidates (and probes) lead its positions."""
+        return len(self.seams)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,13 +194,9 @@ class Resume:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Resume:
+    def from_dict(cls, data: Mapping[str, Any]) -> Resume:
         """The state :meth:`to_dict` wrote."""
-        seams = data["seams"]
-        assert isinstance(seams, list)
-        return cls(
-            int(str(data["base"])), int(str(data["target"])), tuple(seams), int(str(data["seam"]))
-        )
+        return cls(data["base"], data["target"], tuple(data["seams"]), data["seam"])
 
 
 class Windowed:
@@ -368,7 +369,7 @@ class Windowed:
         if not ends:
             positions = (*positions, len(text))  # the end, for the edit counts
         plan = WindowJob(text, positions)
-        return _Plan(plan, len(starts), len(ends), base, target, tuple(starts))
+        return _Plan(plan, len(ends), base, target, tuple(starts))
 
     def _candidates(self, buf: str, lo: int, hi: int) -> list[int]:
         """Seam candidates spread over ``buf[lo:hi]``, the one nearest ``hi`` first.

@@ -461,8 +461,10 @@ class Summary:
     def add_counts(self, pipeline: Pipeline, counts: Sequence[int]) -> None:
         """Count one document cleaned in windows: edits per step, no flags."""
         self.documents += 1
+        from ..pipeline import _step_name
+
         for step, n in zip(pipeline, counts, strict=True):
-            name = str(getattr(step, "name", None) or type(step).__name__)
+            name = _step_name(step)
             self.steps[name] = self.steps.get(name, 0) + n
 
     def render(self) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from ..io import InputError, detect_format
 from ..io.readers import Document, _mostly_utf8_lines, take_jsonl_line
 from ..io.stream import HEAD, open_text
-from ..io.writers import PartialFile, _dump_record, atomic_open
+from ..io.writers import PartialFile, atomic_open, jsonl_line, with_text_column
 from ..parallel import Workers
 from ..windows import Resume, Windowed, clean_window_in_worker
 from .main import PROG, Job, Progress, Summary, _size, _write_stdout, rejects_path
@@ -76,7 +76,8 @@ def clean_streamed(
 ) -> bool:
     """Clean one large file as a stream; report and return ``False`` if it fails."""
     assert pool.pipeline is not None
-    if detect_format(job.path) == "parquet":
+    fmt = detect_format(job.path)
+    if fmt == "parquet":
         return _clean_parquet(job, pool, args, progress)
     journal = getattr(args, "journal", None)
     skip = getattr(args, "on_error", "fail") == "skip"
@@ -87,7 +88,7 @@ def clean_streamed(
     windowed = Windowed(pool.pipeline)
     out = rejects = None
     try:
-        if detect_format(job.path) == "jsonl":
+        if fmt == "jsonl":
             steps = _jsonl_steps(job, pool, args, progress, resume)
         else:
             steps = _text_steps(job, pool, windowed, args, progress, resume)
@@ -293,12 +294,8 @@ def _jsonl_steps(
             cleaned = iter(pool.clean_iter([d.text for d in docs]))
             out = []
             for d in lines:
-                if d is None:
-                    out.append("\n")
-                else:
-                    record = dict(d.record or {})
-                    record[args.text_field] = next(cleaned)
-                    out.append(_dump_record(record) + "\n")
+                text = "" if d is None else jsonl_line(d, args.text_field, next(cleaned))
+                out.append(text + "\n")
             state = {"in": offset, "line": number, "record": index}
             yield "".join(out).encode("utf-8"), b"".join(rejected), state
 
@@ -313,7 +310,7 @@ def _clean_parquet(job: Job, pool: Workers, args: argparse.Namespace, progress: 
     ``--on-error skip``), written batch by batch with one row group each; a
     killed run does the file again (a Parquet file cannot be continued).
     """
-    from ..io.readers import _import_pyarrow, check_text_field, null_row_reject
+    from ..io.readers import _import_pyarrow, check_text_field, drop_null_rows
 
     assert job.output is not None
     skip = getattr(args, "on_error", "fail") == "skip"
@@ -322,16 +319,12 @@ def _clean_parquet(job: Job, pool: Workers, args: argparse.Namespace, progress: 
     out = rejects = writer = None
     try:
         pa, pq = _import_pyarrow(path)
-        import pyarrow.compute as pc
-
         try:
             parquet = pq.ParquetFile(path)
         except (OSError, pa.ArrowException) as exc:
             raise InputError(path, f"not a readable Parquet file ({exc})") from None
         schema = parquet.schema_arrow
         check_text_field(pa, schema, path, field_name)
-        index = schema.get_field_index(field_name)
-        field = schema.field(index)
         rows = max(1, parquet.metadata.num_rows)
         batch_rows = max(1, JSONL_BATCH_BYTES * rows // max(1, 3 * size))
         progress.note(f"{job.name}: parquet (cleaned in batches)")
@@ -341,27 +334,20 @@ def _clean_parquet(job: Job, pool: Workers, args: argparse.Namespace, progress: 
         first = 0
         for batch in parquet.iter_batches(batch_size=batch_rows):
             table = pa.Table.from_batches([batch], schema=schema)
-            column = table.column(field_name)
-            if column.null_count:
-                nulls = column.is_null()
-                null_rows = [i for i, n in enumerate(nulls.to_pylist()) if n]
-                if not skip:
-                    at = first + null_rows[0]
-                    raise InputError(path, f"row {at}: {field_name!r} is null", record=at)
-                if rejects is None:
-                    rejects = PartialFile(rejects_path(job))
-                for row in null_rows:
-                    reject = null_row_reject(path, table, row, first, field_name)
-                    rejects.write(reject.raw + b"\n")
-                    progress.note(f"{PROG}: skipped: {reject}")
-                    args.tally.rejected += 1
-                table = table.filter(pc.invert(nulls))
-                column = table.column(field_name)
-            cleaned = list(pool.clean_iter(column.to_pylist()))
+            table, dropped = drop_null_rows(path, table, field_name, first)
+            if dropped and not skip:
+                raise InputError(path, dropped[0].cause, record=dropped[0].record)
+            if dropped and rejects is None:
+                rejects = PartialFile(rejects_path(job))
+            for reject in dropped:
+                assert rejects is not None
+                rejects.write(reject.raw + b"\n")
+                progress.note(f"{PROG}: skipped: {reject}")
+            args.tally.rejected += len(dropped)
+            cleaned = list(pool.clean_iter(table.column(field_name).to_pylist()))
             if skip:
                 args.tally.read += len(cleaned)
-            new = pa.array(cleaned, type=pa.string()).cast(field.type)
-            writer.write_table(table.set_column(index, field, new))
+            writer.write_table(with_text_column(table, field_name, cleaned))
             first += batch.num_rows
             progress.advance(size * batch.num_rows // rows)
         writer.close()

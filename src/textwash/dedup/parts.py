@@ -154,11 +154,6 @@ class Parts:
             last_title = titles[-1] if not (carried and len(titles) == 1) else last_title
         self._next[whole] = (units + n_units, shift + len(titles), last_title)
 
-    def whole_id(self, doc_id: str) -> str:
-        """The id of the document that ``doc_id`` is a part of (or ``doc_id``)."""
-        part = self._parts.get(doc_id)
-        return doc_id if part is None else part.whole.doc_id
-
     def loader(self, load_text: Callable[[Document], str]) -> Callable[[Document], str]:
         """``load_text`` for parts: the whole document's text, sliced."""
 

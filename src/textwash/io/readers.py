@@ -38,6 +38,7 @@ __all__ = [
     "SourceFile",
     "detect_format",
     "discover",
+    "drop_null_rows",
     "parse_jsonl",
     "read_file",
     "take_jsonl_line",
@@ -497,18 +498,12 @@ def _read_parquet(path: Path, text_field: str, skip: bool = False) -> SourceFile
         if not skip:
             raise
         return _whole_file_rejected(path, "parquet", _read_bytes(path), exc)
-    rejects: list[Reject] = []
     rows = list(range(table.num_rows))
-    if column.null_count:  # only with skip: the rows without text are rejects
-        import pyarrow.compute as pc
-
-        nulls = column.is_null()
-        null_rows = [i for i, n in enumerate(nulls.to_pylist()) if n]
-        rejects += [null_row_reject(path, table, row, 0, text_field) for row in null_rows]
-        table = table.filter(pc.invert(nulls))
-        column = table.column(text_field)
-        dropped = set(null_rows)
+    table, rejects = drop_null_rows(path, table, text_field)  # only with skip can there be any
+    if rejects:
+        dropped = {r.record for r in rejects}
         rows = [i for i in rows if i not in dropped]
+        column = table.column(text_field)
     texts = column.to_pylist()
     # documents keep their row number in the file
     documents = [Document(path, row, None, t) for row, t in zip(rows, texts, strict=True)]
@@ -517,13 +512,32 @@ def _read_parquet(path: Path, text_field: str, skip: bool = False) -> SourceFile
     )
 
 
-def null_row_reject(path: Path, table: Any, row: int, first: int, text_field: str) -> Reject:
-    """The reject for row ``row`` of ``table`` (row ``first + row`` of the file),
-    whose text is null: the row as a JSON object."""
-    record = table.slice(row, 1).to_pylist()[0]
-    raw = json.dumps(record, ensure_ascii=False, default=str).encode("utf-8")
-    at = first + row
-    return Reject(path, None, at, raw, f"row {at}: {text_field!r} is null")
+def drop_null_rows(
+    path: Path, table: Any, text_field: str, first: int = 0
+) -> tuple[Any, list[Reject]]:
+    """``table`` without its rows whose ``text_field`` is null, and those rows as
+    rejects (each as a JSON object); ``first`` is the file's row number of the
+    table's first row.
+
+    >>> import pyarrow as pa
+    >>> kept, rejects = drop_null_rows(Path("a.parquet"), pa.table({"text": ["x", None]}), "text")
+    >>> kept.num_rows, str(rejects[0])
+    (1, "a.parquet: row 1: 'text' is null")
+    """
+    column = table.column(text_field)
+    if not column.null_count:
+        return table, []
+    import pyarrow.compute as pc
+
+    nulls = column.is_null()
+    rejects = []
+    for row, null in enumerate(nulls.to_pylist()):
+        if null:
+            record = table.slice(row, 1).to_pylist()[0]
+            raw = json.dumps(record, ensure_ascii=False, default=str).encode("utf-8")
+            at = first + row
+            rejects.append(Reject(path, None, at, raw, f"row {at}: {text_field!r} is null"))
+    return table.filter(pc.invert(nulls)), rejects
 
 
 def _import_pyarrow(path: Path) -> tuple[Any, Any]:

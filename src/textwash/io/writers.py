@@ -25,18 +25,20 @@ import re
 import secrets
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from .readers import SourceFile
+from .readers import Document, SourceFile
 
 __all__ = [
     "PartialFile",
     "atomic_open",
     "atomic_write_bytes",
     "atomic_write_text",
+    "jsonl_line",
     "remove_stale_temporaries",
     "render_bytes",
     "render_jsonl",
+    "with_text_column",
     "write_output",
 ]
 
@@ -217,10 +219,36 @@ def render_jsonl(source: SourceFile, texts: Sequence[str]) -> str:
     _check_count(source, texts)
     lines = [""] * source.line_count
     for doc, text in zip(source.documents, texts, strict=True):
-        record = dict(doc.record or {})
-        record[source.text_field] = text
-        lines[(doc.line or 1) - 1] = _dump_record(record)
+        lines[(doc.line or 1) - 1] = jsonl_line(doc, source.text_field, text)
     return "".join(line + "\n" for line in lines)
+
+
+def jsonl_line(doc: Document, text_field: str, text: str) -> str:
+    """The JSONL line of ``doc``'s record with ``text_field`` replaced by ``text``.
+
+    >>> from textwash.io.readers import parse_jsonl
+    >>> jsonl_line(parse_jsonl('{"text": "a", "n": 1}', "a.jsonl").documents[0], "text", "b")
+    '{"text": "b", "n": 1}'
+    """
+    record = dict(doc.record or {})
+    record[text_field] = text
+    return _dump_record(record)
+
+
+def with_text_column(table: Any, text_field: str, texts: Sequence[str]) -> Any:
+    """``table`` (a ``pyarrow.Table``) with its column ``text_field`` replaced by ``texts``,
+    in the column's own string type.
+
+    >>> import pyarrow as pa
+    >>> with_text_column(pa.table({"text": ["a"], "n": [1]}), "text", ["b"]).to_pylist()
+    [{'text': 'b', 'n': 1}]
+    """
+    import pyarrow as pa
+
+    index = table.schema.get_field_index(text_field)
+    field = table.schema.field(index)
+    column = pa.array(texts, type=pa.string()).cast(field.type)
+    return table.set_column(index, field, column)
 
 
 def _dump_record(record: dict[str, object]) -> str:
@@ -270,14 +298,9 @@ def write_output(path: str | os.PathLike[str], source: SourceFile, texts: Sequen
 
 def _write_parquet(path: Path, source: SourceFile, texts: Sequence[str]) -> None:
     """Replace the text column of ``source.table`` and write it with the same schema."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     _check_count(source, texts)
-    table = source.table
-    index = table.schema.get_field_index(source.text_field)
-    field = table.schema.field(index)
-    column = pa.array(texts, type=pa.string()).cast(field.type)
-    table = table.set_column(index, field, column)
+    table = with_text_column(source.table, source.text_field, texts)
     with atomic_open(path) as f:
         pq.write_table(table, f)
