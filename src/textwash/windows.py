@@ -177,6 +177,10 @@ class Resume:
     seam aims at (``target``), its start seam candidates and the one chosen
     (``seam``); it is ``None`` after the last piece.  Plain data (see
     :meth:`to_dict`), for a journal.
+
+    >>> state = Resume(base=1000, target=2048, seams=(1990, 1970), seam=1)
+    >>> Resume.from_dict(state.to_dict()) == state
+    True
     """
 
     base: int

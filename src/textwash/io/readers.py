@@ -573,7 +573,14 @@ def _text_column(
 
 
 def check_text_field(pa: Any, schema: Any, path: Path, text_field: str) -> None:
-    """Raise the :class:`InputError` saying why ``schema`` has no string column ``text_field``."""
+    """Raise the :class:`InputError` saying why ``schema`` has no string column ``text_field``.
+
+    >>> import pyarrow as pa
+    >>> check_text_field(pa, pa.schema([("text", pa.int64())]), Path("a.parquet"), "text")
+    Traceback (most recent call last):
+    ...
+    textwash.io.errors.InputError: a.parquet: column 'text' has type int64, not string
+    """
     if text_field not in schema.names:
         names = ", ".join(repr(n) for n in schema.names) or "none"
         raise InputError(path, f"no {text_field!r} column (columns: {names})")
