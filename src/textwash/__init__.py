@@ -37,6 +37,7 @@ from .normalizers import (
     Whitespace,
     Width,
 )
+from .errors import CleaningError
 from .pipeline import ConfigError, Pipeline, RunResult, StepEdit, StepFlag
 from .presets import PRESET_NAMES, get_preset
 from .segment import Document, Unit, split_collection, split_sentences, units
@@ -47,6 +48,7 @@ __all__ = [
     "PRESET_NAMES",
     "Boilerplate",
     "ChineseConvert",
+    "CleaningError",
     "Cluster",
     "ConfigError",
     "Confusables",
@@ -96,5 +98,11 @@ def clean(text: str, preset: str = "zh") -> str:
 
     >>> clean("浅谈新时期的公安群众工作\\n\\n浅谈新时期的公安群众工作\\n\\n掌握笫一手资料.")
     '浅谈新时期的公安群众工作\\n\\n掌握第一手资料。'
+    >>> clean(None)
+    Traceback (most recent call last):
+    ...
+    TypeError: clean() takes a str, got NoneType
     """
+    if not isinstance(text, str):
+        raise TypeError(f"clean() takes a str, got {type(text).__name__}")
     return _cached_preset(preset)(text)

@@ -29,13 +29,16 @@ import regex
 __all__ = [
     "ChainMap",
     "Edit",
+    "EditConflict",
     "OffsetMap",
     "apply_edits",
     "chain_edits",
     "compose_edits",
     "diff_edits",
     "fixpoint_edits",
+    "is_canonical",
     "line_diff_edits",
+    "merge_edits",
     "sub_edits",
 ]
 
@@ -59,6 +62,79 @@ class Edit:
         return text[: self.start] + self.new + text[self.end :]
 
 
+class EditConflict(ValueError):
+    """Two edits overlap in a way no merge can settle (or an edit's span is reversed).
+
+    ``position`` is where the second edit starts, in the text the edits index.
+
+    >>> str(EditConflict(Edit(0, 2, "x"), Edit(1, 3, "y")))
+    "overlapping edits Edit(start=0, end=2, new='x') and Edit(start=1, end=3, new='y')"
+    """
+
+    def __init__(self, before: Edit | None, edit: Edit) -> None:
+        self.before = before
+        self.edit = edit
+        self.position = edit.start
+        if before is None:
+            msg = f"edit with a reversed span {edit!r}"
+        else:
+            msg = f"overlapping edits {before!r} and {edit!r}"
+        super().__init__(msg)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (EditConflict, (self.before, self.edit))
+
+
+def is_canonical(edits: Sequence[Edit]) -> bool:
+    """Whether ``edits`` are sorted, non-overlapping and well formed (what every step returns).
+
+    >>> is_canonical([Edit(0, 1, ""), Edit(1, 2, "")]), is_canonical([Edit(1, 2, ""), Edit(1, 2, "")])
+    (True, False)
+    """
+    pos = 0
+    for e in edits:
+        if e.start < pos or e.end < e.start:
+            return False
+        pos = e.end
+    return True
+
+
+def merge_edits(edits: Iterable[Edit]) -> list[Edit]:
+    """Sort ``edits`` and merge those that overlap, where the merge is unambiguous.
+
+    A step that collects edits from several patterns may find one span twice,
+    or two overlapping spans to delete; both mean one thing, so duplicates go
+    and overlapping deletions become the deletion of their union.  Any other
+    overlap (two replacements of one character, a replacement inside a
+    deletion) has no single meaning and raises :class:`EditConflict`.
+
+    >>> merge_edits([Edit(1, 2, ""), Edit(1, 2, "")])
+    [Edit(start=1, end=2, new='')]
+    >>> merge_edits([Edit(4, 6, ""), Edit(1, 3, ""), Edit(2, 5, "")])
+    [Edit(start=1, end=6, new='')]
+    >>> merge_edits([Edit(0, 2, "x"), Edit(1, 3, "y")])
+    Traceback (most recent call last):
+    ...
+    textwash.edits.EditConflict: overlapping edits Edit(start=0, end=2, new='x') and Edit(start=1, end=3, new='y')
+    """
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    out: list[Edit] = []
+    for e in ordered:
+        if e.end < e.start:
+            raise EditConflict(None, e)
+        if out:
+            last = out[-1]
+            if e == last and e.start < e.end:
+                continue  # the same change found twice
+            if e.start < last.end:
+                if last.new or e.new:
+                    raise EditConflict(last, e)
+                out[-1] = Edit(last.start, max(last.end, e.end), "")
+                continue
+        out.append(e)
+    return out
+
+
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     """Apply sorted, non-overlapping ``edits`` to ``text``.
 
@@ -69,12 +145,14 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
         return text
     parts: list[str] = []
     pos = 0
+    last: Edit | None = None
     for e in edits:
         if e.start < pos or e.end < e.start:
-            raise ValueError(f"edits overlap or are unsorted at {e!r}")
+            raise EditConflict(last if e.start < pos else None, e)
         parts.append(text[pos : e.start])
         parts.append(e.new)
         pos = e.end
+        last = e
     parts.append(text[pos:])
     return "".join(parts)
 
@@ -174,6 +252,8 @@ def chain_edits(text: str, *passes: Callable[[str], list[Edit]]) -> list[Edit]:
     current = text
     for p in passes:
         edits = p(current)
+        if not is_canonical(edits):
+            edits = merge_edits(edits)
         if edits:
             total = compose_edits(text, total, edits)
             current = apply_edits(current, edits)

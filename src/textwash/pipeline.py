@@ -19,10 +19,28 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from .edits import ChainMap, Edit, OffsetMap, apply_edits, compose_edits
+from .edits import (
+    ChainMap,
+    Edit,
+    OffsetMap,
+    apply_edits,
+    compose_edits,
+    is_canonical,
+    merge_edits,
+)
+from .errors import CleaningError
 from .normalizers.base import FunctionStep, Step
 
-__all__ = ["ConfigError", "Pipeline", "RunResult", "StepEdit", "StepFlag"]
+__all__ = [
+    "CleaningError",
+    "ConfigError",
+    "Pipeline",
+    "RunResult",
+    "StepEdit",
+    "StepFlag",
+    "check_text",
+    "step_edits",
+]
 
 
 class ConfigError(ValueError):
@@ -107,6 +125,51 @@ def _step_name(step: Any) -> str:
     return str(getattr(step, "name", None) or type(step).__name__)
 
 
+def check_text(text: object, who: str) -> None:
+    """Raise a :class:`TypeError` naming the type when ``text`` is not a ``str``.
+
+    >>> check_text(1.5, "clean()")
+    Traceback (most recent call last):
+    ...
+    TypeError: clean() takes a str, got float
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"{who} takes a str, got {type(text).__name__}")
+
+
+def _failure(step: Any, exc: BaseException, position: int | None = None) -> CleaningError:
+    if isinstance(exc, CleaningError):
+        return exc
+    message = str(exc)
+    message = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    pos = getattr(exc, "position", None) if position is None else position
+    return CleaningError(_step_name(step), message, position=pos if isinstance(pos, int) else None)
+
+
+def step_edits(step: Any, text: str) -> list[Edit]:
+    """The edits ``step`` makes to ``text``: checked, and merged where they overlap harmlessly.
+
+    Whatever goes wrong inside the step (an exception, or an edit list that is
+    neither sorted nor mergeable) becomes a :class:`CleaningError` naming the
+    step, with ``position`` in ``text`` where it is known.
+
+    >>> from textwash.normalizers import OcrSpacing
+    >>> step_edits(OcrSpacing(), "％\u3000货比三家多花点心思了。")
+    [Edit(start=1, end=2, new='')]
+    >>> step_edits(FunctionStep(lambda t: t[9]), "x")
+    Traceback (most recent call last):
+    ...
+    textwash.errors.CleaningError: step <lambda> failed: IndexError: string index out of range
+    """
+    try:
+        edits = step.edits(text)
+        if not is_canonical(edits):
+            edits = merge_edits(edits)
+    except Exception as exc:
+        raise _failure(step, exc) from exc
+    return edits
+
+
 class Pipeline:
     """An ordered, immutable sequence of normalizers applied one after another.
 
@@ -149,20 +212,52 @@ class Pipeline:
 
     # -- running -------------------------------------------------------------
     def __call__(self, text: str) -> str:
+        """Clean ``text``; a failing step raises :class:`CleaningError`.
+
+        >>> Pipeline([str.strip])(None)
+        Traceback (most recent call last):
+        ...
+        TypeError: Pipeline() takes a str, got NoneType
+        """
+        check_text(text, "Pipeline()")
+        source = text
         for step in self.steps:
-            text = step(text)
+            try:
+                text = step(text)
+            except Exception as exc:
+                raise self._locate(source, step, exc) from exc
         return text
+
+    def _locate(self, source: str, step: Any, exc: Exception) -> CleaningError:
+        """The error for ``step`` failing on ``source``, placed in ``source`` if :meth:`run` can."""
+        try:
+            self.run(source)
+        except CleaningError as located:
+            if located.step == _step_name(step):
+                return located
+        except Exception:  # pragma: no cover - run fails differently: keep the first story
+            pass
+        err = _failure(step, exc)
+        return CleaningError(err.step, err.message)  # where in the raw input is unknown
 
     def run(self, text: str) -> RunResult:
         """Clean ``text`` and keep every step's edits, the offset map and the flags."""
+        check_text(text, "Pipeline.run()")
         source = text
         per_step: list[list[Edit]] = []
         maps: list[OffsetMap] = []
         flags: list[StepFlag] = []
         counts: list[tuple[str, int]] = []
         for step in self.steps:
-            step_flags = step.flags(text) if hasattr(step, "flags") else []
-            edits = step.edits(text)
+            try:
+                step_flags = step.flags(text) if hasattr(step, "flags") else []
+                edits = step_edits(step, text)
+            except Exception as exc:
+                err = _failure(step, exc)
+                if err.position is not None:
+                    pos = ChainMap(maps).to_source(err.position, err.position)[0]
+                    err = CleaningError(err.step, err.message, position=pos)
+                raise err from exc
             counts.append((_step_name(step), len(edits)))
             if step_flags:
                 back = ChainMap(maps)
@@ -187,8 +282,15 @@ class Pipeline:
         source = text
         total: list[Edit] = []
         out: list[StepEdit] = []
+        check_text(text, "Pipeline.explain()")
         for i, step in enumerate(self.steps):
-            edits = step.edits(text)
+            try:
+                edits = step_edits(step, text)
+            except CleaningError as err:
+                if err.position is not None:
+                    pos = OffsetMap(source, total).to_source(err.position, err.position)[0]
+                    err = CleaningError(err.step, err.message, position=pos)
+                raise err from err.__cause__
             if not edits:
                 continue
             current = OffsetMap(source, total)

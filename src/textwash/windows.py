@@ -39,7 +39,7 @@ from typing import Any
 import regex
 
 from .edits import Edit, apply_edits
-from .pipeline import Pipeline
+from .pipeline import Pipeline, step_edits
 
 __all__ = [
     "LONG_TEXT",
@@ -120,7 +120,7 @@ def clean_window(pipeline: Pipeline, job: WindowJob) -> WindowResult:
     text = job.text
     steps: list[list[Edit]] = []
     for step in pipeline.steps:
-        edits = step.edits(text)
+        edits = step_edits(step, text)
         steps.append(edits)
         if edits:
             text = apply_edits(text, edits)

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from ..edits import Edit, apply_edits, chain_edits, diff_edits
+from ..edits import Edit, apply_edits, chain_edits, diff_edits, is_canonical, merge_edits
 
 __all__ = ["Flag", "FunctionStep", "Normalizer", "Step"]
 
@@ -110,6 +110,8 @@ class Normalizer:
             return None
         for p in passes:
             edits = p(text)
+            if not is_canonical(edits):
+                edits = merge_edits(edits)
             if edits:
                 text = apply_edits(text, edits)
         return text

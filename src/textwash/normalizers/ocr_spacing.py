@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import regex
 
-from ..edits import Edit
+from ..edits import Edit, merge_edits
 from ._chars import CJK_PUNCT, HAN, HAN_OR_PUNCT, HSPACE, ZH_NUM
 from .base import Normalizer
 
@@ -138,13 +138,12 @@ class OcrSpacing(Normalizer):
             pos = end = len(text) if end < 0 else end
             body = text[base:end]
             if is_ocr_spaced(body, self.min_han, self.min_single):
-                gaps = sorted(
-                    [g.span() for g in _HAN_GAP.finditer(body)]
-                    + [g.span() for g in _NUMBER_GAP.finditer(body)]
-                )
+                # Two patterns may find one gap ("％\u3000货": a number gap and a
+                # Han gap): the line's deletions are the union of their matches.
+                found = [*_HAN_GAP.finditer(body), *_NUMBER_GAP.finditer(body)]
+                out.extend(merge_edits(Edit(base + g.start(), base + g.end(), "") for g in found))
             else:
-                gaps = [g.span() for g in _PUNCT_GAP.finditer(body)]
-            out.extend(Edit(base + a, base + b, "") for a, b in gaps)
+                out.extend(Edit(base + g.start(), base + g.end(), "") for g in _PUNCT_GAP.finditer(body))
         return out
 
     def _passes(self) -> list[Callable[[str], list[Edit]]]:
