@@ -22,6 +22,7 @@ from .dedup import (
     find_duplicates,
 )
 from .edits import Edit, OffsetMap, apply_edits, diff_edits, sub_edits
+from .errors import CleaningError
 from .normalizers import (
     Boilerplate,
     ChineseConvert,
@@ -37,7 +38,6 @@ from .normalizers import (
     Whitespace,
     Width,
 )
-from .errors import CleaningError
 from .pipeline import ConfigError, Pipeline, RunResult, StepEdit, StepFlag
 from .presets import PRESET_NAMES, get_preset
 from .segment import Document, Unit, split_collection, split_sentences, units

@@ -88,8 +88,10 @@ class EditConflict(ValueError):
 def is_canonical(edits: Sequence[Edit]) -> bool:
     """Whether ``edits`` are sorted, non-overlapping and well formed (what every step returns).
 
-    >>> is_canonical([Edit(0, 1, ""), Edit(1, 2, "")]), is_canonical([Edit(1, 2, ""), Edit(1, 2, "")])
-    (True, False)
+    >>> is_canonical([Edit(0, 1, ""), Edit(1, 2, "")])
+    True
+    >>> is_canonical([Edit(1, 2, ""), Edit(1, 2, "")])
+    False
     """
     pos = 0
     for e in edits:
@@ -115,7 +117,7 @@ def merge_edits(edits: Iterable[Edit]) -> list[Edit]:
     >>> merge_edits([Edit(0, 2, "x"), Edit(1, 3, "y")])
     Traceback (most recent call last):
     ...
-    textwash.edits.EditConflict: overlapping edits Edit(start=0, end=2, new='x') and Edit(start=1, end=3, new='y')
+    textwash.edits.EditConflict: overlapping edits Edit(start=0, end=2, new='x') and ...
     """
     ordered = sorted(edits, key=lambda e: (e.start, e.end))
     out: list[Edit] = []

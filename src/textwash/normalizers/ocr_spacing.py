@@ -143,7 +143,8 @@ class OcrSpacing(Normalizer):
                 found = [*_HAN_GAP.finditer(body), *_NUMBER_GAP.finditer(body)]
                 out.extend(merge_edits(Edit(base + g.start(), base + g.end(), "") for g in found))
             else:
-                out.extend(Edit(base + g.start(), base + g.end(), "") for g in _PUNCT_GAP.finditer(body))
+                gaps = _PUNCT_GAP.finditer(body)
+                out.extend(Edit(base + g.start(), base + g.end(), "") for g in gaps)
         return out
 
     def _passes(self) -> list[Callable[[str], list[Edit]]]:
