@@ -220,8 +220,13 @@ class RepeatedLines(Normalizer):
                     continue
                 cut = self._repeated_prefix(prev_body.strip(), body)
                 if cut:
-                    out.append(Edit(m.start() + cut[0], m.start() + cut[1], ""))
-                    body = body[: cut[0]] + body[cut[1] :]
-                    key = line_key(body) if self.fold else _loose(body)
+                    rest = body[: cut[0]] + body[cut[1] :]
+                    rest_key = line_key(rest) if self.fold else _loose(rest)
+                    # A line of nothing but copies of the title ("TT", but also
+                    # "TT\r" or "TT\u200b") is left whole: cut to one copy, it
+                    # would be an exact repeat that the next run removes.
+                    if rest_key != prev_key:
+                        out.append(Edit(m.start() + cut[0], m.start() + cut[1], ""))
+                        body, key = rest, rest_key
             prev_key, prev_body = key, body
         return out

@@ -1,0 +1,125 @@
+"""Property tests on dump-like text (tests/strategies.py), where the failures hide.
+
+The properties of tests/test_properties.py and tests/test_windows.py, drawn
+from text built out of the fragments real dumps are made of (Han runs,
+full-width symbols, Unicode spaces, mojibake, headings, boilerplate, code ...)
+instead of characters drawn one at a time; and the edit layer's composition
+and merging on random well-formed edit lists.
+
+Counterexamples these tests found are kept as ``@example`` cases with the
+commit that fixed them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import textwash
+from textwash import Edit, Pipeline, apply_edits
+from textwash.edits import compose_edits, is_canonical, merge_edits
+from textwash.normalizers import NORMALIZERS, LineRepair
+from textwash.windows import Windowed
+
+from .strategies import dump_docs, dump_text, short_lines_text
+
+NORMALIZER_CLASSES = sorted(NORMALIZERS.items())
+
+
+@pytest.mark.parametrize(("name", "cls"), NORMALIZER_CLASSES)
+@given(text=dump_text)
+@example(text="％\u3000货比三家多花点心思了。")  # issue 15: one gap matched by two patterns
+@example(text="㐀㐀\n㐀㐀㐀㐀\r\n")  # RepeatedLines cut "TT\r" to an exact repeat "T\r"
+def test_normalizer_on_dumps(name, cls, text):
+    n = cls()
+    edits = n.edits(text)
+    assert is_canonical(edits), f"{name}: edits overlap or are unsorted: {edits}"
+    assert all(0 <= e.start <= e.end <= len(text) for e in edits)
+    once = apply_edits(text, edits)
+    assert n(text) == once, f"{name}: __call__ and edits disagree"
+    assert cls()(text) == once and cls().edits(text) == edits, f"{name} is not deterministic"
+    assert n(once) == once, f"{name} is not idempotent"
+
+
+@pytest.mark.parametrize("preset", textwash.PRESET_NAMES)
+@given(text=dump_text)
+def test_preset_on_dumps(preset, text):
+    once = textwash.clean(text, preset)
+    assert textwash.clean(once, preset) == once
+
+
+@pytest.mark.parametrize("preset", textwash.PRESET_NAMES)
+@given(text=dump_text)
+def test_run_on_dumps_maps_into_the_raw_text(preset, text):
+    result = textwash.get_preset(preset).run(text)
+    assert result.text == textwash.clean(text, preset)
+    assert is_canonical(result.edits)
+    assert apply_edits(text, result.edits) == result.text
+    n = len(result.text)
+    for start in range(0, n + 1, max(1, n // 7)):
+        end = min(n, start + 5)
+        s, e = result.to_source(start, end)
+        assert 0 <= s <= e <= len(text)
+
+
+# as in tests/test_windows.py: every step of zh but LineRepair looks no further
+# than a line and the line before, and every line here fits the context
+LOCAL_ZH = Pipeline([s for s in textwash.get_preset("zh") if not isinstance(s, LineRepair)])
+
+
+@given(short_lines_text, st.integers(64, 400), st.integers(1, 500))
+def test_dump_in_any_pieces_comes_out_as_cleaned_whole(text, window, piece):
+    w = Windowed(LOCAL_ZH, window=window, context=16)
+    pieces = [text[i : i + piece] for i in range(0, len(text), piece)]
+    assert "".join(w.clean(pieces)) == LOCAL_ZH(text)
+
+
+@given(dump_docs())
+def test_find_duplicates_on_dumps_spans_slice_the_raw_input(docs):
+    report = textwash.find_duplicates(docs)
+    for cluster in report.clusters:
+        assert len(cluster.members) >= 2
+        for m in cluster.members:
+            raw = docs[int(m.doc_id)]
+            assert 0 <= m.start <= m.end <= len(raw)
+            assert m.text == raw[m.start : m.end]
+            assert m.line == raw.count("\n", 0, m.start) + 1
+
+
+# -- the edit layer -------------------------------------------------------------
+
+replacement = st.text(st.sampled_from(list("ab社会，\u3000 \n")), max_size=3)
+
+
+@st.composite
+def edit_lists(draw: st.DrawFn, text: str) -> list[Edit]:
+    """A random well-formed edit list for ``text``: sorted, non-overlapping,
+    insertions (several at one place too), deletions and replacements."""
+    cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=8)))
+    edits = []
+    for start, end in zip(cuts[::2], cuts[1::2], strict=False):
+        edits.append(Edit(start, end, draw(replacement)))
+    return edits
+
+
+@given(st.data(), st.text(st.sampled_from(list("abc社会，\u3000 \n")), max_size=20))
+def test_compose_edits_equals_applying_both(data, text):
+    first = data.draw(edit_lists(text), label="first")
+    mid = apply_edits(text, first)
+    second = data.draw(edit_lists(mid), label="second")
+    composed = compose_edits(text, first, second)
+    assert is_canonical(composed)
+    assert apply_edits(text, composed) == apply_edits(mid, second)
+
+
+@given(
+    st.text(st.sampled_from(list("abc社会")), max_size=20),
+    st.lists(st.tuples(st.integers(0, 20), st.integers(0, 6)), max_size=8),
+)
+def test_merge_edits_deletes_the_union(text, spans):
+    deletions = [Edit(min(s, len(text)), min(s + n, len(text)), "") for s, n in spans]
+    merged = merge_edits(deletions)
+    assert is_canonical(merged)
+    gone = {i for e in deletions for i in range(e.start, e.end)}
+    assert apply_edits(text, merged) == "".join(c for i, c in enumerate(text) if i not in gone)
