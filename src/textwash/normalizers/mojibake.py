@@ -16,6 +16,7 @@ line.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,9 +27,25 @@ from .base import Flag, Normalizer
 
 __all__ = ["GbkMojibake", "common_share", "repair_gbk_mojibake"]
 
-_LINE = regex.compile(r"[^\n]+")
 _HAN = regex.compile(r"\p{Han}")
 _REPLACEMENTS = regex.compile("\ufffd+")
+# Lines as the Whitespace step (which runs later) will cut them, judged without
+# their outer blanks, which stay where they are.  A U+2028, a lone \r or an
+# outer U+3000 has GB18030 bytes that are not UTF-8: left in the round trip, it
+# spoiled the repair of its line until Whitespace had split or stripped it, so
+# cleaning twice repaired what cleaning once had left (issue 15).
+_LINE = regex.compile(r"[^\n\r\u2028\u2029\x0b\x0c]+")
+_BLANKS = " \t\u00a0\u3000\u202f\u205f" + "".join(map(chr, range(0x2000, 0x200B)))
+
+
+def _cores(text: str) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, line)`` for every line of ``text``, outer blanks left out."""
+    for m in _LINE.finditer(text):
+        line = m.group(0)
+        core = line.strip(_BLANKS)
+        if core:
+            start = m.start() + len(line) - len(line.lstrip(_BLANKS))
+            yield start, start + len(core), core
 
 
 def _double_byte_chars(leads: range, trails: range, codec: str) -> set[str]:
@@ -135,10 +152,10 @@ class GbkMojibake(Normalizer):
 
     def edits(self, text: str) -> list[Edit]:
         out = []
-        for m in _LINE.finditer(text):
-            fixed = repair_gbk_mojibake(m.group(0), self.min_han, self.min_share)
+        for start, end, line in _cores(text):
+            fixed = repair_gbk_mojibake(line, self.min_han, self.min_share)
             if fixed is not None:
-                out.append(Edit(m.start(), m.end(), fixed))
+                out.append(Edit(start, end, fixed))
         return out
 
     def _fast(self, text: str) -> str | None:
@@ -148,7 +165,7 @@ class GbkMojibake(Normalizer):
 
     def flags(self, text: str) -> list[Flag]:
         return [
-            Flag("mojibake", m.start(), m.end(), "UTF-8 read as GBK, repaired")
-            for m in _LINE.finditer(text)
-            if repair_gbk_mojibake(m.group(0), self.min_han, self.min_share) is not None
+            Flag("mojibake", start, end, "UTF-8 read as GBK, repaired")
+            for start, end, line in _cores(text)
+            if repair_gbk_mojibake(line, self.min_han, self.min_share) is not None
         ]
