@@ -67,12 +67,26 @@ def _value(v: Any) -> str:
 
 
 def dumps_toml(config: Mapping[str, Any]) -> str:
-    """Write a pipeline config (``{"steps": [...]}`` plus scalars) as TOML."""
+    """Write a pipeline config (``{"steps": [...]}`` plus scalars and tables) as TOML.
+
+    >>> print(dumps_toml({"protect": {"kinds": ["url"]}, "steps": [{"name": "Width"}]}))
+    [protect]
+    kinds = ["url"]
+    <BLANKLINE>
+    [[steps]]
+    name = "Width"
+    <BLANKLINE>
+    """
     lines: list[str] = []
+    tables = {k: v for k, v in config.items() if isinstance(v, Mapping)}
     for k, v in config.items():
-        if k != "steps":
+        if k != "steps" and k not in tables:
             lines.append(f"{k} = {_value(v)}")
     if lines:
+        lines.append("")
+    for name, table in tables.items():
+        lines.append(f"[{name}]")
+        lines.extend(f"{k} = {_value(v)}" for k, v in table.items())
         lines.append("")
     for step in config.get("steps", []):
         lines.append("[[steps]]")

@@ -30,6 +30,7 @@ from .edits import (
 )
 from .errors import CleaningError
 from .normalizers.base import FunctionStep, Step
+from .protect import Protect, Region, keep_out, mask, shift_regions
 
 __all__ = [
     "CleaningError",
@@ -91,6 +92,8 @@ class RunResult:
     flags: list[StepFlag] = field(default_factory=list)
     #: ``(step name, number of edits it made)`` for every step, in order.
     step_counts: list[tuple[str, int]] = field(default_factory=list)
+    #: The regions of ``source`` no step was allowed to edit (see :mod:`textwash.protect`).
+    protected: list[Region] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.offsets = ChainMap([OffsetMap("", e) for e in self.step_edits if e])
@@ -170,6 +173,24 @@ def step_edits(step: Any, text: str) -> list[Edit]:
     return edits
 
 
+def guarded_edits(step: Any, text: str, regions: Sequence[Region]) -> list[Edit]:
+    """:func:`step_edits` for a step that must stay out of the protected ``regions``.
+
+    The step sees ``text`` with every protected character masked (so it cannot
+    read code or a URL as prose), and any edit that would still change a region
+    is dropped (see :func:`textwash.protect.keep_out`).
+
+    >>> from textwash.normalizers import Punctuation
+    >>> from textwash.protect import find_protected
+    >>> t = "用`f(a,b)`计算,结果"
+    >>> guarded_edits(Punctuation(), t, find_protected(t))
+    [Edit(start=11, end=12, new='，')]
+    """
+    if not regions:
+        return step_edits(step, text)
+    return keep_out(text, step_edits(step, mask(text, regions)), regions)
+
+
 class Pipeline:
     """An ordered, immutable sequence of normalizers applied one after another.
 
@@ -179,8 +200,10 @@ class Pipeline:
     :meth:`to_config`/:meth:`from_config` round-trip it through TOML.
     """
 
-    def __init__(self, steps: Sequence[Any]) -> None:
+    def __init__(self, steps: Sequence[Any], protect: Protect | None = None) -> None:
         self.steps: tuple[Step, ...] = tuple(as_step(s) for s in steps)
+        #: Which regions no step may edit (code, URLs, tables...): all kinds by default.
+        self.protect: Protect = Protect() if protect is None else protect
 
     # -- sequence behaviour ------------------------------------------------
     def __len__(self) -> int:
@@ -195,20 +218,25 @@ class Pipeline:
     def __getitem__(self, i: slice) -> Pipeline: ...
     def __getitem__(self, i: int | slice) -> Step | Pipeline:
         if isinstance(i, slice):
-            return Pipeline(self.steps[i])
+            return Pipeline(self.steps[i], self.protect)
         return self.steps[i]
 
     def __add__(self, other: Pipeline | Sequence[Any]) -> Pipeline:
-        return Pipeline([*self.steps, *other])
+        return Pipeline([*self.steps, *other], self.protect)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Pipeline) and self.steps == other.steps
+        return (
+            isinstance(other, Pipeline)
+            and self.steps == other.steps
+            and self.protect == other.protect
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         inner = "".join(f"    {s!r},\n" for s in self.steps)
-        return f"Pipeline([\n{inner}])"
+        tail = "" if self.protect == Protect() else f", protect={self.protect!r}"
+        return f"Pipeline([\n{inner}]{tail})"
 
     # -- running -------------------------------------------------------------
     def __call__(self, text: str) -> str:
@@ -220,6 +248,8 @@ class Pipeline:
         TypeError: Pipeline() takes a str, got NoneType
         """
         check_text(text, "Pipeline()")
+        if self.protect(text):  # the steps must see the protected regions masked
+            return self.run(text).text
         source = text
         for step in self.steps:
             try:
@@ -248,10 +278,12 @@ class Pipeline:
         maps: list[OffsetMap] = []
         flags: list[StepFlag] = []
         counts: list[tuple[str, int]] = []
+        protected = regions = self.protect(text)
         for step in self.steps:
             try:
-                step_flags = step.flags(text) if hasattr(step, "flags") else []
-                edits = step_edits(step, text)
+                seen = mask(text, regions)
+                step_flags = step.flags(seen) if hasattr(step, "flags") else []
+                edits = guarded_edits(step, text, regions)
             except Exception as exc:
                 err = _failure(step, exc)
                 if err.position is not None:
@@ -268,24 +300,37 @@ class Pipeline:
             if edits:
                 maps.append(OffsetMap("", edits))
                 text = apply_edits(text, edits)
+                regions = shift_regions(regions, edits)
         return RunResult(
-            source=source, text=text, step_edits=per_step, flags=flags, step_counts=counts
+            source=source,
+            text=text,
+            step_edits=per_step,
+            flags=flags,
+            step_counts=counts,
+            protected=protected,
         )
 
     def explain(self, text: str) -> list[StepEdit]:
         """Every edit each step made, in order, with its span in raw coordinates too.
 
+        The protected regions come first, as entries whose ``step`` is
+        ``protect:KIND`` and whose ``index`` is -1 (``old == new``: unchanged).
+
         >>> from textwash.normalizers import Punctuation
-        >>> [(e.step, e.old, e.new) for e in Pipeline([Punctuation()]).explain("好,的")]
-        [('Punctuation', ',', '，')]
+        >>> [(e.step, e.old, e.new) for e in Pipeline([Punctuation()]).explain("好,的`a,b`")]
+        [('protect:inline_code', '`a,b`', '`a,b`'), ('Punctuation', ',', '，')]
         """
         source = text
         total: list[Edit] = []
-        out: list[StepEdit] = []
         check_text(text, "Pipeline.explain()")
+        regions = self.protect(text)
+        out = [
+            StepEdit(f"protect:{r.kind}", -1, r.start, r.end, r.text, r.text, r.start, r.end)
+            for r in regions
+        ]
         for i, step in enumerate(self.steps):
             try:
-                edits = step_edits(step, text)
+                edits = guarded_edits(step, text, regions)
             except CleaningError as err:
                 if err.position is not None:
                     pos = OffsetMap(source, total).to_source(err.position, err.position)[0]
@@ -303,17 +348,22 @@ class Pipeline:
                 )
             total = compose_edits(source, total, edits)
             text = apply_edits(text, edits)
+            regions = shift_regions(regions, edits)
         return out
 
     # -- configuration -----------------------------------------------------
     def to_config(self) -> dict[str, Any]:
-        """``{"steps": [{"name": ..., option: value, ...}, ...]}``."""
+        """``{"steps": [{"name": ..., option: value, ...}, ...]}``, plus ``"protect"``
+        when the protected kinds are not the default (all of them)."""
         steps = []
         for s in self.steps:
             if not hasattr(s, "to_config"):
                 raise ValueError(f"step {_step_name(s)} cannot be saved to a config")
             steps.append(s.to_config())
-        return {"steps": steps}
+        out: dict[str, Any] = {"steps": steps}
+        if self.protect != Protect():
+            out["protect"] = self.protect.to_config()
+        return out
 
     def to_toml(self) -> str:
         """The pipeline as a TOML document that :meth:`from_config` reads back."""
@@ -338,13 +388,15 @@ class Pipeline:
     def _from_dict(cls, cfg: Mapping[str, Any], where: str) -> Pipeline:
         from .presets import get_preset
 
+        protect = _build_protect(cfg.get("protect"), where)
         if "preset" in cfg:
             if "steps" in cfg:
                 raise ConfigError(f"{where}: give either 'preset' or 'steps', not both")
             try:
-                return get_preset(str(cfg["preset"]))
+                preset = get_preset(str(cfg["preset"]))
             except ValueError as exc:
                 raise ConfigError(f"{where}: {exc}") from None
+            return preset if protect is None else cls(preset.steps, protect)
         steps_cfg = cfg.get("steps")
         if not isinstance(steps_cfg, list) or not steps_cfg:
             raise ConfigError(f"{where}: expected a non-empty list of [[steps]] tables")
@@ -354,7 +406,21 @@ class Pipeline:
                 raise ConfigError(f"{where}: step {i} needs a 'name'")
             opts = {k: v for k, v in sc.items() if k != "name"}
             steps.append(_build_step(str(sc["name"]), opts, f"{where}: step {i}"))
-        return cls(steps)
+        return cls(steps, protect)
+
+
+def _build_protect(cfg: Any, where: str) -> Protect | None:
+    if cfg is None:
+        return None
+    if not isinstance(cfg, Mapping) or set(cfg) - {"kinds"}:
+        raise ConfigError(f"{where}: [protect] takes one key, 'kinds' (a list of kinds)")
+    kinds = cfg.get("kinds", [])
+    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+        raise ConfigError(f"{where}: [protect] kinds must be a list of strings")
+    try:
+        return Protect(kinds=tuple(kinds))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _build_step(name: str, opts: dict[str, Any], where: str) -> Step:

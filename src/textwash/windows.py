@@ -39,7 +39,8 @@ from typing import Any
 import regex
 
 from .edits import Edit, apply_edits
-from .pipeline import Pipeline, step_edits
+from .pipeline import Pipeline, guarded_edits
+from .protect import shift_regions
 
 __all__ = [
     "LONG_TEXT",
@@ -119,11 +120,13 @@ def clean_window(pipeline: Pipeline, job: WindowJob) -> WindowResult:
     """Clean ``job.text`` with ``pipeline`` and locate ``job.positions`` in the result."""
     text = job.text
     steps: list[list[Edit]] = []
+    regions = pipeline.protect(text)
     for step in pipeline.steps:
-        edits = step_edits(step, text)
+        edits = guarded_edits(step, text, regions)
         steps.append(edits)
         if edits:
             text = apply_edits(text, edits)
+            regions = shift_regions(regions, edits)
     located, counts = map_positions(steps, job.positions)
     return WindowResult(text, tuple(located), tuple(counts))
 
