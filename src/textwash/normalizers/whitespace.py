@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import regex
 
 from ..edits import Edit, chain_edits, sub_edits
+from ._chars import CJK_PUNCT_CHARS
 from .base import Normalizer
 
 __all__ = ["Whitespace"]
@@ -15,7 +16,12 @@ __all__ = ["Whitespace"]
 # byte inside mojibake than a NEL line break.
 _LINE_BREAKS = regex.compile("\r\n|[\r\u2028\u2029\x0b\x0c]")
 _TRAILING = regex.compile(r"[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+(?=\n|\Z)")
-_LEADING = regex.compile(r"(?m)^[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+")
+# Indentation before Chinese prose (a Han character or CJK punctuation) carries no
+# structure once every paragraph is a line; before code, a list marker, YAML or any
+# other text it does, and stays.
+_LEADING = regex.compile(
+    rf"(?m)^[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+(?=[\p{{Han}}{CJK_PUNCT_CHARS}])"
+)
 _DOC_START = regex.compile(r"\A\n+")
 _DOC_END = regex.compile(r"\n{2,}\Z")
 
@@ -27,8 +33,16 @@ class Whitespace(Normalizer):
     >>> Whitespace()("标题  \\r\\n\\r\\n\\r\\n\\r\\n正文\\u3000\\n")
     '标题\\n\\n正文\\n'
 
-    ``max_blank_lines`` caps runs of blank lines; ``strip_indent`` removes
-    leading indentation (off by default: ``　　`` paragraph indents are a style).
+    ``max_blank_lines`` caps runs of blank lines; ``strip_indent`` removes the
+    indentation of lines of Chinese prose, the ``　　`` first-line indent
+    included (off by default: it is a style; the ``zh`` presets switch it on,
+    writing every paragraph as one unindented line).  Indentation before
+    anything else — code, list markers, YAML keys, Latin text — carries
+    structure and is always kept:
+
+    >>> Whitespace(strip_indent=True)("\\u3000\\u3000正文\\n    return x\\n  - 列表项")
+    '正文\\n    return x\\n  - 列表项'
+
     The text keeps at most one final newline and no leading blank lines.
     """
 
