@@ -17,10 +17,21 @@ import regex
 from ..edits import Edit, fixpoint_edits
 from ._tables import read_table
 from .base import Flag, Normalizer
+from .chinese import get_converter
 
 __all__ = ["ConfusableRule", "Confusables", "load_rules"]
 
 _MASK = regex.compile(r"\*{2,}|＊{2,}|×{2,}|□{2,}")
+_HAN = regex.compile(r"\p{Han}")
+
+
+def _fold(text: str) -> str:
+    """``text`` with traditional characters simplified, or ``text`` itself when that
+    changes nothing or would move positions."""
+    if not _HAN.search(text):
+        return text
+    folded = str(get_converter("t2s").convert(text))
+    return folded if folded != text and len(folded) == len(text) else text
 
 
 @dataclass(frozen=True, repr=False)
@@ -95,11 +106,24 @@ class Confusables(Normalizer):
         pattern, replacements = _compiled(
             self.builtin, self.extra_file, tuple(tuple(x) for x in self.extra)
         )
+        # The rules are written in simplified characters, so traditional text is
+        # matched in its simplified form: before, "己經" passed, ChineseConvert
+        # ("t2s", later in zh) made it "己经", and cleaning again gave "已经"
+        # (issue 15).  A rule then replaces only the characters it changes; the
+        # text's own characters stay ("己經" -> "已經").  A fold that would change
+        # the length is not used.
+        folded = _fold(text)
         out = []
-        for m in pattern.finditer(text):
+        for m in pattern.finditer(folded):
             for i, repl in enumerate(replacements):
                 if m.group(f"r{i}") is not None:
-                    if repl != m.group(0):
+                    old = text[m.start() : m.end()]
+                    if folded is not text and len(repl) == len(old):
+                        repl = "".join(
+                            o if r == f else r
+                            for o, f, r in zip(old, m.group(0), repl, strict=True)
+                        )
+                    if repl != old:
                         out.append(Edit(m.start(), m.end(), repl))
                     break
         return out
