@@ -9,21 +9,41 @@ back in input order, so ``workers=N`` gives exactly what ``workers=1`` gives.
 >>> with Workers(get_preset("minimal"), workers=1) as pool:
 ...     pool.clean(["a  \\n", "b"])
 ['a\\n', 'b']
+
+A step that fails on one text must not take the others with it: the
+``*_isolated`` functions catch the :class:`~textwash.errors.CleaningError` in
+the worker and send back a :class:`Failure` in that text's place, so the pool
+and the other results of its batch live on.
+
+>>> from textwash import Pipeline
+>>> with Workers(Pipeline([lambda t: t[9]]), workers=1) as pool:
+...     [str(r) for r in pool.clean_isolated(["0123456789", "x"])]
+['9', 'step <lambda> failed: IndexError: string index out of range']
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from .errors import CleaningError
 from .pipeline import Pipeline
-from .windows import clean_long
+from .windows import LONG_TEXT, Resume, Windowed, WindowJob, WindowResult, clean_long, clean_window
 
-__all__ = ["Workers", "default_workers"]
+__all__ = [
+    "Failure",
+    "PlacedWindows",
+    "RaisedFailure",
+    "Workers",
+    "clean_window_isolated",
+    "default_workers",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -51,6 +71,135 @@ def _run_chunk(fn: Callable[[T], R], batch: list[T]) -> list[R]:
 def _clean_one(text: str) -> str:
     assert _pipeline is not None
     return clean_long(_pipeline, text)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What a worker sends back for a text the pipeline failed on, instead of raising.
+
+    ``error`` says which step failed and where (its ``position`` is in the raw
+    text); ``traceback`` is the traceback as it was formatted where the step
+    raised (pickling an exception loses its traceback), for ``--debug``.
+    """
+
+    error: CleaningError
+    traceback: str
+
+    def __str__(self) -> str:
+        return str(self.error)
+
+    @classmethod
+    def caught(cls, error: CleaningError) -> Failure:
+        """The failure for ``error``, being handled in an ``except`` block."""
+        return cls(error, traceback.format_exc())
+
+    def exception(self) -> RaisedFailure:
+        """``error`` as an exception to raise here, keeping the traceback of where it ran."""
+        return RaisedFailure(self)
+
+
+class RaisedFailure(CleaningError):
+    """A :class:`Failure` raised again in the process that gets the results.
+
+    ``where`` is the traceback formatted where the step raised (in a worker,
+    or in this process), which the exception's own traceback does not show.
+    """
+
+    def __init__(self, failure: Failure) -> None:
+        err = failure.error
+        super().__init__(err.step, err.message, position=err.position)
+        self.where = failure.traceback
+
+
+def _clean_one_isolated(text: str) -> str | Failure:
+    assert _pipeline is not None
+    try:
+        return clean_long(_pipeline, text)
+    except CleaningError as err:
+        if len(text) > LONG_TEXT:  # it was cleaned in windows: place the failure in the text
+            err = _place_in_long(_pipeline, text, err)
+        return Failure.caught(err)
+
+
+def _place_in(pipeline: Pipeline, text: str, err: CleaningError) -> CleaningError:
+    """``err``, raised by a step of ``pipeline`` on ``text``, with its position in
+    ``text`` (a step's position is in that step's input): the text is run again
+    with offsets kept, only after a failure.  Position unknown if that run does
+    not fail in the same step."""
+    try:
+        pipeline.run(text)
+    except CleaningError as placed:
+        if placed.step == err.step:
+            return placed
+    return CleaningError(err.step, err.message)
+
+
+def _place_in_long(pipeline: Pipeline, text: str, err: CleaningError) -> CleaningError:
+    """:func:`_place_in` for a text cleaned in windows: cleaned again, window by window."""
+    windowed = PlacedWindows(pipeline)
+
+    def mapper(jobs: Iterable[WindowJob]) -> Iterator[WindowResult]:
+        return windowed.located(_window_or_failure(pipeline, j) for j in jobs)
+
+    try:
+        for _ in windowed.clean([text], mapper):
+            pass
+    except RaisedFailure as placed:
+        if placed.step == err.step:
+            return CleaningError(placed.step, placed.message, position=placed.position)
+    return CleaningError(err.step, err.message)
+
+
+def _window_or_failure(pipeline: Pipeline, job: WindowJob) -> WindowResult | Failure:
+    try:
+        return clean_window(pipeline, job)
+    except CleaningError as err:
+        return Failure.caught(_place_in(pipeline, job.text, err))
+
+
+def clean_window_isolated(job: WindowJob) -> WindowResult | Failure:
+    """:func:`~textwash.windows.clean_window` with this worker's pipeline; a step
+    failure comes back as a :class:`Failure` placed in the window's raw text
+    (see :meth:`PlacedWindows.located`)."""
+    assert _pipeline is not None
+    return _window_or_failure(_pipeline, job)
+
+
+class PlacedWindows(Windowed):
+    """A :class:`~textwash.windows.Windowed` that notes where each of its windows
+    starts, so that a step failing on a window can be placed in the whole text.
+
+    Give :meth:`clean` a mapper whose results go through :meth:`located`.
+
+    >>> from textwash import Pipeline
+    >>> w = PlacedWindows(Pipeline([]), window=64, context=16)
+    >>> len("".join(w.clean(["a" * 200]))), w.bases
+    (200, [0, 34, 98])
+    """
+
+    def __init__(self, pipeline: Pipeline, **options: Any) -> None:
+        super().__init__(pipeline, **options)
+        self.bases: list[int] = []
+
+    def clean(self, pieces: Iterable[str], *args: Any, **kwargs: Any) -> Iterator[str]:
+        self.bases = []
+        return super().clean(pieces, *args, **kwargs)
+
+    def _plan(self, pieces: Iterable[str], resume: Resume | None = None) -> Iterator[Any]:
+        for plan in super()._plan(pieces, resume):
+            self.bases.append(plan.base)
+            yield plan
+
+    def located(self, results: Iterable[WindowResult | Failure]) -> Iterator[WindowResult]:
+        """``results`` in order, up to the first :class:`Failure`: that one is raised
+        here, as a :class:`RaisedFailure` with its position in the whole text."""
+        for k, result in enumerate(results):
+            if isinstance(result, Failure):
+                err = result.error
+                at = None if err.position is None else self.bases[k] + err.position
+                placed = CleaningError(err.step, err.message, position=at)
+                raise Failure(placed, result.traceback).exception()
+            yield result
 
 
 class Workers:
@@ -111,6 +260,11 @@ class Workers:
         A very long text is cleaned in windows (:func:`textwash.windows.clean_long`).
         """
         return self.map(_clean_one, texts)
+
+    def clean_isolated(self, texts: Iterable[str]) -> Iterator[str | Failure]:
+        """:meth:`clean_iter`, but a text a step fails on gives a :class:`Failure` in its
+        place and the others are cleaned all the same."""
+        return self.map(_clean_one_isolated, texts)
 
 
 def current_pipeline() -> Any:

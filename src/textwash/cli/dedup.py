@@ -19,8 +19,15 @@ back, so all inputs are read first.  The results go where the options say:
 
 A summary table (documents, units, clusters by kind, copies, duplicated
 characters, seconds per stage) always goes to standard error.  Exit codes are
-those of ``textwash clean``: 0 success, 1 an input or output file failed,
-2 usage errors.
+those of ``textwash clean``: 0 success, 1 an input or output file failed (or a
+step failed on a document), 2 usage errors.
+
+A document that a pipeline step (or the segmentation) fails on is reported in
+one line, ``FILE:LINE: step NAME failed: MESSAGE``, and left out of the
+comparison: no copy is found in it or cut from it.  Like an input that cannot
+be read, it means nothing is written, unless ``--on-error skip``: then the
+report and outputs are written, and with ``-o`` that document is written back
+unchanged (a deduplicator must not lose text; it is not a rejected record).
 """
 
 from __future__ import annotations
@@ -37,11 +44,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..dedup import DedupResult, DuplicateReport, Removal, deduplicate, find_duplicates
+from ..dedup.find import DocumentFailure
 from ..io import (
     ON_ERROR,
     InputError,
     SourceFile,
     atomic_write_text,
+    detect_format,
     discover,
     read_file,
     write_output,
@@ -52,17 +61,20 @@ from .main import (
     Job,
     Progress,
     Rejected,
+    StepFailed,
     Tally,
     UsageError,
     _error,
     _size,
     _write_stdout,
+    add_debug_option,
     add_input_options,
     add_workers_option,
     load_pipeline_file,
     plan_jobs,
     progress_enabled,
     read_source,
+    report_step_failure,
 )
 
 if TYPE_CHECKING:
@@ -196,6 +208,7 @@ def add_dedup(sub: Any) -> None:
         f"with {REMOVED_NAME} listing every removed passage",
     )
     add_workers_option(p)
+    add_debug_option(p)
     p.add_argument("--no-progress", action="store_true", help="do not show progress bars")
     p.set_defaults(run=run_dedup, command_parser=p)
 
@@ -223,6 +236,8 @@ def run_dedup(args: argparse.Namespace) -> int:
     if not jobs:
         print(f"{PROG}: no input files found", file=sys.stderr)
     options = _options(args, pipeline)
+    failures: list[DocumentFailure] = []
+    options["on_error"] = lambda failure: _step_failed(failure, args, failures)
     result: DedupResult | None = None
     if args.output is None:
         # streamed: files are read as the workers need them and read again for the report
@@ -240,6 +255,8 @@ def run_dedup(args: argparse.Namespace) -> int:
                 f"{PROG}: {corpus.failed} input file(s) could not be read; nothing written",
                 file=sys.stderr,
             )
+            return 1
+        if _not_compared(failures, args):
             return 1
         read_seconds = corpus.seconds
         rejected = corpus.rejected
@@ -260,6 +277,8 @@ def run_dedup(args: argparse.Namespace) -> int:
         with StageProgress(enabled=enabled) as hook:
             result = deduplicate(docs, progress=hook, **options)
             report = result.report
+        if _not_compared(failures, args):
+            return 1
     report.stats["seconds"] = {"read": round(read_seconds, 4), **report.stats.get("seconds", {})}
 
     ok = True
@@ -274,7 +293,44 @@ def run_dedup(args: argparse.Namespace) -> int:
     print(report.summary(), file=sys.stderr)
     if rejected:
         print(f"{PROG}: {rejected} record(s) skipped (--on-error skip)", file=sys.stderr)
-    return 0 if ok and not rejected else 1
+    return 0 if ok and not rejected and not failures else 1
+
+
+def _step_failed(
+    failure: DocumentFailure, args: argparse.Namespace, failures: list[DocumentFailure]
+) -> None:
+    """The ``on_error`` of :func:`~textwash.dedup.find_duplicates`: one line on
+    stderr naming the file and line (or row), and the failure kept for the end."""
+    failures.append(failure)
+    name = failure.source or failure.doc_id
+    fmt = detect_format(name)
+    if fmt == "jsonl":  # doc_id is PATH:LINE
+        exc = StepFailed(name, failure.error, line=int(failure.doc_id.rpartition(":")[2]))
+    elif fmt == "parquet":  # doc_id is PATH#ROW
+        exc = StepFailed(name, failure.error, row=int(failure.doc_id.rpartition("#")[2]))
+    else:
+        exc = StepFailed(name, failure.error, line=failure.line)
+    exc.debug = failure.traceback.rstrip()
+    skipped = args.on_error == "skip"
+    report_step_failure(exc, args, lambda line: print(line, file=sys.stderr), skipped=skipped)
+
+
+def _not_compared(failures: list[DocumentFailure], args: argparse.Namespace) -> bool:
+    """Say how many documents were left out; whether that means nothing is written."""
+    if not failures:
+        return False
+    if args.on_error != "skip":
+        print(
+            f"{PROG}: {len(failures)} document(s) could not be cleaned; nothing written",
+            file=sys.stderr,
+        )
+        return True
+    kept = " (written unchanged with -o)" if args.output is not None else ""
+    print(
+        f"{PROG}: {len(failures)} document(s) could not be cleaned and were not compared{kept}",
+        file=sys.stderr,
+    )
+    return False
 
 
 def _options(args: argparse.Namespace, pipeline: Pipeline | None) -> dict[str, Any]:

@@ -2,8 +2,15 @@
 
 Subcommands are registered in :data:`COMMANDS`; each adds its own arguments and
 sets the function that runs it: ``textwash clean`` here, ``textwash dedup`` in
-:mod:`textwash.cli.dedup`.  Exit codes: 0 success, 1 an input or output file failed,
-2 usage errors (bad options, bad pipeline file).
+:mod:`textwash.cli.dedup`.  Exit codes: 0 success, 1 an input or output file failed
+(or a pipeline step failed on a document), 2 usage errors (bad options, bad
+pipeline file).
+
+A step that fails on one document does not end the run: the document is
+reported in one line, ``FILE:LINE: step NAME failed: MESSAGE``, and handled like
+a record that cannot be read (its file is not written, or with ``--on-error
+skip`` the document goes verbatim into the rejects file); ``--debug`` adds the
+traceback.
 
 >>> main(["--version"])  # doctest: +ELLIPSIS
 textwash ...
@@ -14,17 +21,23 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import json
 import os
+import shutil
 import sys
+import traceback
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import CleaningError
 from ..io import (
     ON_ERROR,
     InputError,
+    Reject,
     SourceFile,
+    atomic_open,
     atomic_write_bytes,
     detect_format,
     discover,
@@ -32,8 +45,8 @@ from ..io import (
     render_bytes,
     write_output,
 )
-from ..io.writers import remove_stale_temporaries
-from ..parallel import Workers, default_workers
+from ..io.writers import jsonl_line, remove_stale_temporaries
+from ..parallel import Failure, RaisedFailure, Workers, default_workers
 from ..windows import clean_long
 from .journal import Journal
 from .render import COLOR_MODES, render_document, use_color
@@ -48,7 +61,9 @@ __all__ = [
     "COMMANDS",
     "Job",
     "Progress",
+    "StepFailed",
     "UsageError",
+    "add_debug_option",
     "build_parser",
     "load_pipeline_file",
     "main",
@@ -141,6 +156,7 @@ def _add_clean(sub: Any) -> None:
         help="after the run, print on stderr how many edits each step made and what was flagged",
     )
     add_workers_option(p)
+    add_debug_option(p)
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
     p.add_argument(
         "--color",
@@ -183,6 +199,16 @@ def add_workers_option(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="worker processes (default: all cores, here %(default)s); "
         "the output is the same for any N",
+    )
+
+
+def add_debug_option(p: argparse.ArgumentParser) -> None:
+    """``--debug``: print the traceback of a step that fails on a document."""
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="when a pipeline step fails on a document, print its traceback after the "
+        "one-line report",
     )
 
 
@@ -396,6 +422,11 @@ class Tally:
         self.read += len(source.documents)
         self.rejected += len(source.rejects)
 
+    def moved(self, n: int) -> None:
+        """Count ``n`` records that were read but then failed to clean as rejects."""
+        self.read -= n
+        self.rejected += n
+
     def render(self) -> str:
         """One line for stderr: records in = records out + rejects."""
         total = self.read + self.rejected
@@ -418,8 +449,11 @@ def rejects_path(job: Job) -> Path:
     return Path(job.path.name + ".rejects")
 
 
-def _write_rejects(job: Job, source: SourceFile, progress: Progress) -> None:
-    """Report every reject of ``source`` and copy them, verbatim, into the rejects file.
+def _write_rejects(
+    job: Job, source: SourceFile, progress: Progress, new: Sequence[Reject] | None = None
+) -> None:
+    """Report the rejects of ``source`` (only those in ``new``, when given) and
+    copy them all, verbatim, into the rejects file.
 
     A JSONL line or Parquet row is written as one line; a whole file, as it was.
     A rejects file left from an earlier run is removed when there are none now.
@@ -429,7 +463,7 @@ def _write_rejects(job: Job, source: SourceFile, progress: Progress) -> None:
         if target.exists():
             target.unlink()
         return
-    for reject in source.rejects:
+    for reject in source.rejects if new is None else new:
         progress.note(f"{PROG}: skipped: {reject}")
     if source.encoding == "unknown":  # the whole file, as it was
         data = source.rejects[0].raw
@@ -548,20 +582,27 @@ def _clean_job(
     color: bool,
     summary: Summary | None = None,
 ) -> bool:
-    """Clean one file; report and return ``False`` if it cannot be read or written."""
+    """Clean one file; report and return ``False`` if it cannot be read or written,
+    or a step failed on one of its documents (without ``--on-error skip``)."""
     size, done = _size(job.path), 0
     try:
         source = read_source(job, args, progress)
-        texts = []
+        texts: list[str | Failure] = []
         for doc, share in zip(source.documents, _byte_shares(size, source), strict=True):
-            texts.append(_clean_document(job, doc, pipeline, args.explain, color, summary))
+            try:
+                texts.append(_clean_document(job, doc, pipeline, args.explain, color, summary))
+            except CleaningError as err:
+                texts.append(Failure.caught(err))
             progress.advance(share, documents=1)
             done += share
-        _deliver(job, source, texts, args.explain)
+        source, cleaned = settle_failures(job, source, texts, args, progress)
+        _deliver(job, source, cleaned, args.explain)
         _journal_done(args, job)
     except Rejected:
         progress.advance(size - done)
         return True  # reported and counted as a reject
+    except NotWritten:
+        pass  # reported
     except InputError as exc:
         progress.note(f"{PROG}: error: {exc}")
     except BrokenPipeError:
@@ -613,8 +654,8 @@ def _clean_batch(
             progress.note(f"{PROG}: error: {exc}")
             progress.advance(_size(job.path))
             failed += 1
-    texts = [d.text for _, src in sources for d in src.documents]
-    cleaned = pool.clean_iter(texts)
+    texts = (d.text for _, src in sources for d in src.documents)
+    cleaned = pool.clean_isolated(texts)
     for job, src in sources:
         size = _size(job.path)
         out = []
@@ -622,8 +663,13 @@ def _clean_batch(
             out.append(next(cleaned))
             progress.advance(share, documents=1)
         try:
-            _deliver(job, src, out, explain=False)
+            settled, texts_out = settle_failures(job, src, out, args, progress)
+            _deliver(job, settled, texts_out, explain=False)
             _journal_done(args, job)
+        except Rejected:
+            pass  # reported and counted as a reject
+        except NotWritten:
+            failed += 1
         except BrokenPipeError:
             raise
         except OSError as exc:
@@ -659,6 +705,170 @@ class Rejected(InputError):
 
     def __init__(self, path: Path) -> None:
         super().__init__(path, "rejected whole")
+
+
+class NotWritten(Exception):
+    """A file that is not written because a step failed on it (already reported)."""
+
+
+class StepFailed(InputError):
+    """A document a pipeline step failed on, named like an input that cannot be read.
+
+    ``str()`` is ``FILE:LINE: step NAME failed: MESSAGE``: the line of the
+    failure in a plain-text file (when the step's position is known), the
+    record's line in JSONL; a Parquet row reads ``FILE: row N: step ...``.
+    ``error`` is the :class:`~textwash.errors.CleaningError` and ``debug`` the
+    traceback of where the step raised, for ``--debug``.
+
+    >>> str(StepFailed("a.jsonl", CleaningError("OcrSpacing", "boom", position=3), line=7))
+    'a.jsonl:7: step OcrSpacing failed: boom'
+    >>> str(StepFailed("r.parquet", CleaningError("Strip", "boom"), row=4))
+    'r.parquet: row 4: step Strip failed: boom'
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        error: CleaningError,
+        *,
+        line: int | None = None,
+        record: int | None = None,
+        row: int | None = None,
+        debug: str = "",
+    ) -> None:
+        cause = f"step {error.step} failed: {error.message}"
+        if row is not None:
+            cause, record = f"row {row}: {cause}", row
+        super().__init__(path, cause, line=line, record=record)
+        self.error = error
+        self.debug = debug
+
+
+def debug_text(err: BaseException) -> str:
+    """The traceback to show with ``--debug``: where the step raised, if that is known."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, RaisedFailure):
+            return seen.where.rstrip()
+        seen = seen.__cause__
+    return "".join(traceback.format_exception(type(err), err, err.__traceback__)).rstrip()
+
+
+def line_of(text: str, position: int | None) -> int | None:
+    """The 1-based line of ``text`` that character ``position`` is on (``None``: unknown).
+
+    >>> line_of("a\\nb\\nc", 4), line_of("abc", None)
+    (3, None)
+    """
+    return None if position is None else text.count("\n", 0, position) + 1
+
+
+def document_failed(job: Job, source: SourceFile, doc: Document, failure: Failure) -> StepFailed:
+    """The :class:`StepFailed` for ``failure`` on ``doc`` of ``source``."""
+    err = failure.error
+    if source.format == "parquet":
+        return StepFailed(job.path, err, row=doc.index, debug=failure.traceback)
+    if source.format == "jsonl":
+        return StepFailed(job.path, err, line=doc.line, record=doc.index, debug=failure.traceback)
+    return StepFailed(job.path, err, line=line_of(doc.text, err.position), debug=failure.traceback)
+
+
+def report_step_failure(
+    exc: StepFailed, args: argparse.Namespace, note: Callable[[str], None], *, skipped: bool
+) -> None:
+    """Pass ``note`` the one line for ``exc`` (``textwash: skipped: ...`` or
+    ``textwash: error: ...``) and, with ``--debug``, the traceback."""
+    note(f"{PROG}: {'skipped' if skipped else 'error'}: {exc}")
+    if getattr(args, "debug", False) and exc.debug:
+        note(exc.debug)
+
+
+def settle_failures(
+    job: Job,
+    source: SourceFile,
+    texts: Sequence[str | Failure],
+    args: argparse.Namespace,
+    progress: Progress,
+) -> tuple[SourceFile, list[str]]:
+    """What to write for ``source`` once its documents are cleaned into ``texts``.
+
+    A document a step failed on (a :class:`~textwash.parallel.Failure` in
+    ``texts``) is handled as a record that cannot be read.  Without
+    ``--on-error skip`` the first is reported and :class:`NotWritten` raised:
+    the file gets no output.  With it, every one is reported and copied,
+    byte for byte, into the rejects file (with the records rejected on
+    reading, in file order) and left out of the output (a JSONL line stays
+    empty); a plain-text file, one document, is then rejected whole and
+    :class:`Rejected` raised.  Returns the source and texts to write.
+    """
+    failures = [(k, t) for k, t in enumerate(texts) if isinstance(t, Failure)]
+    if not failures:
+        return source, [t for t in texts if isinstance(t, str)]
+    skip = getattr(args, "on_error", "fail") == "skip"
+    if not skip:
+        k, failure = failures[0]
+        report_step_failure(
+            document_failed(job, source, source.documents[k], failure),
+            args,
+            progress.note,
+            skipped=False,
+        )
+        raise NotWritten(job.path)
+    tally = getattr(args, "tally", None)
+    if tally is not None:
+        tally.moved(len(failures))
+    if source.format == "text":
+        k, failure = failures[0]
+        exc = document_failed(job, source, source.documents[k], failure)
+        report_step_failure(exc, args, progress.note, skipped=True)
+        copy_rejected_file(job)
+        raise Rejected(job.path)
+    new = []
+    for k, failure in failures:
+        doc = source.documents[k]
+        exc = document_failed(job, source, doc, failure)
+        new.append(Reject(job.path, exc.line, exc.record, _raw_record(source, k), exc.cause))
+        report_step_failure(exc, args, progress.note, skipped=True)
+    failed = {k for k, _ in failures}
+    keep = [k for k in range(len(texts)) if k not in failed]
+    settled = replace(
+        source,
+        documents=[source.documents[k] for k in keep],
+        table=None if source.table is None else source.table.take(keep),
+        rejects=sorted([*source.rejects, *new], key=_record_order),
+    )
+    _write_rejects(job, settled, progress, new=[])
+    return settled, [t for t in texts if isinstance(t, str)]
+
+
+def _record_order(reject: Reject) -> int:
+    return -1 if reject.record is None else reject.record
+
+
+def _raw_record(source: SourceFile, k: int) -> bytes:
+    """Document ``k`` of a JSONL or Parquet ``source`` as the rejects file holds it: the
+    line's bytes as they are in the file, a Parquet row as a JSON object."""
+    doc = source.documents[k]
+    if source.format == "parquet":
+        row = source.row(k)
+        return json.dumps(row, ensure_ascii=False, default=str).encode("utf-8")
+    line = (doc.line or 1) - 1
+    try:
+        data = source.path.read_bytes()
+        if source.encoding.startswith(("utf-16", "utf-32")):  # lines cannot be cut in the bytes
+            text = data.decode(source.encoding).split("\n")[line]
+            return text.encode(source.encoding, "surrogatepass")
+        return data.split(b"\n")[line]
+    except (OSError, UnicodeError, IndexError):  # gone or changed since: the record as read
+        return jsonl_line(doc, source.text_field, doc.text).encode("utf-8", "surrogatepass")
+
+
+def copy_rejected_file(job: Job) -> None:
+    """Copy a whole input file, as it is, into its rejects file (atomically)."""
+    target = rejects_path(job)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(target) as out, open(job.path, "rb") as f:
+        shutil.copyfileobj(f, out, 1 << 20)
 
 
 def _clean_document(

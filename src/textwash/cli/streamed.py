@@ -8,6 +8,11 @@ hidden ``.NAME.partial`` file that is renamed into place at the end.  After
 every window or batch of text or JSONL the run journal gets a checkpoint:
 ``--resume`` after a kill goes on from the last one and ends with the bytes an
 uninterrupted run writes (a Parquet file is done again).
+
+A step failing on a window of a plain-text file fails the file, reported with
+the line it failed on (with ``--on-error skip`` the file goes whole into its
+rejects file, as a small one would); a step failing on a JSONL record or a
+Parquet row is handled like a record that cannot be read.
 """
 
 from __future__ import annotations
@@ -15,17 +20,32 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
-import shutil
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from ..io import InputError, detect_format
+from ..errors import CleaningError
+from ..io import InputError, Reject, detect_format
 from ..io.readers import Document, _mostly_utf8_lines, take_jsonl_line
 from ..io.stream import HEAD, open_text
-from ..io.writers import PartialFile, atomic_open, jsonl_line, with_text_column
-from ..parallel import Workers
-from ..windows import Resume, Windowed, clean_window_in_worker
-from .main import PROG, Job, Progress, Summary, _size, _write_stdout, rejects_path
+from ..io.writers import PartialFile, jsonl_line, with_text_column
+from ..parallel import PlacedWindows, Workers, clean_window_isolated
+from ..windows import Resume
+from .main import (
+    PROG,
+    Job,
+    Progress,
+    StepFailed,
+    Summary,
+    _size,
+    _write_stdout,
+    copy_rejected_file,
+    debug_text,
+    line_of,
+    rejects_path,
+    report_step_failure,
+)
 
 __all__ = ["STREAM_BYTES", "clean_streamed", "streams"]
 
@@ -85,7 +105,7 @@ def clean_streamed(
     if journal is not None and job.output is not None and args.resume:
         resume = _usable(journal.resume_point(job.name, job.path), job, progress)
     size, done = _size(job.path), 0
-    windowed = Windowed(pool.pipeline)
+    windowed = PlacedWindows(pool.pipeline)
     out = rejects = None
     try:
         if fmt == "jsonl":
@@ -123,6 +143,13 @@ def clean_streamed(
         _discard(out, rejects)
         progress.advance(size - done)
         return _input_failed(exc, job, args, progress)
+    except CleaningError as err:  # a step failed on a window of a plain-text file
+        _discard(out, rejects)
+        progress.advance(size - done)
+        line = _line_at(job.path, args.encoding, err.position)
+        return _input_failed(
+            StepFailed(job.path, err, line=line, debug=debug_text(err)), job, args, progress
+        )
     except BrokenPipeError:
         raise
     except OSError as exc:
@@ -178,11 +205,14 @@ def _input_failed(exc: InputError, job: Job, args: argparse.Namespace, progress:
 
     Returns whether the run may count the file as handled.
     """
-    if getattr(args, "on_error", "fail") != "skip":
-        progress.note(f"{PROG}: error: {exc}")
+    skip = getattr(args, "on_error", "fail") == "skip"
+    if isinstance(exc, StepFailed):
+        report_step_failure(exc, args, progress.note, skipped=skip)
+    else:
+        progress.note(f"{PROG}: {'skipped' if skip else 'error'}: {exc}")
+    if not skip:
         return False
-    progress.note(f"{PROG}: skipped: {exc}")
-    _copy_rejected_file(job)
+    copy_rejected_file(job)
     args.tally.rejected += 1
     return True
 
@@ -193,12 +223,21 @@ def _discard(*files: PartialFile | None) -> None:
             f.discard()
 
 
-def _copy_rejected_file(job: Job) -> None:
-    """Copy a whole input file, as it is, into its rejects file (atomically)."""
-    target = rejects_path(job)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_open(target) as out, open(job.path, "rb") as f:
-        shutil.copyfileobj(f, out, 1 << 20)
+def _line_at(path: Path, encoding: str | None, position: int | None) -> int | None:
+    """The 1-based line of character ``position`` of a plain-text file, read again
+    as a stream (only when a step failed there); ``None`` if it cannot be told."""
+    if position is None:
+        return None
+    seen = lines = 0
+    try:
+        for piece in open_text(path, encoding):
+            if seen + len(piece) > position:
+                return lines + (line_of(piece, position - seen) or 1)
+            seen += len(piece)
+            lines += piece.count("\n")
+    except InputError:
+        return None
+    return None
 
 
 # -- plain text, in windows -----------------------------------------------------------
@@ -207,7 +246,7 @@ def _copy_rejected_file(job: Job) -> None:
 def _text_steps(
     job: Job,
     pool: Workers,
-    windowed: Windowed,
+    windowed: PlacedWindows,
     args: argparse.Namespace,
     progress: Progress,
     resume: dict[str, Any] | None,
@@ -217,7 +256,7 @@ def _text_steps(
     progress.note(f"{job.name}: {stream.encoding} (cleaned in windows)")
     state = Resume.from_dict(resume["windows"]) if resume else None
     cleaned = windowed.clean(
-        stream, lambda jobs: pool.map(clean_window_in_worker, jobs, chunk=1), state
+        stream, lambda jobs: windowed.located(pool.map(clean_window_isolated, jobs, chunk=1)), state
     )
     for text in cleaned:
         after = windowed.state
@@ -265,8 +304,8 @@ def _jsonl_steps(
             offset, number, index = resume["in"], resume["line"], resume["record"]
         f.seek(offset)
         while True:
-            lines: list[Document | None] = []  # None: an empty output line
-            rejected: list[bytes] = []
+            # a document and its line's bytes, a rejected line's bytes, or None (blank)
+            lines: list[tuple[Document, bytes] | bytes | None] = []
             size = 0
             for raw in f:
                 size += len(raw)
@@ -276,26 +315,44 @@ def _jsonl_steps(
                 if taken is not None:
                     index += 1
                 if isinstance(taken, Document):
-                    lines.append(taken)
+                    lines.append((taken, body))
+                elif taken is not None:
+                    lines.append(taken.raw)
+                    progress.note(f"{PROG}: skipped: {taken}")
+                    if skip:
+                        args.tally.rejected += 1
                 else:
                     lines.append(None)
-                    if taken is not None:
-                        rejected.append(taken.raw + b"\n")
-                        progress.note(f"{PROG}: skipped: {taken}")
                 if size >= JSONL_BATCH_BYTES:
                     break
             if not lines:
                 return
             offset += size
-            docs = [d for d in lines if d is not None]
+            docs = [x[0] for x in lines if isinstance(x, tuple)]
             if skip:
                 args.tally.read += len(docs)
-                args.tally.rejected += len(rejected)
-            cleaned = iter(pool.clean_iter([d.text for d in docs]))
-            out = []
-            for d in lines:
-                text = "" if d is None else jsonl_line(d, args.text_field, next(cleaned))
-                out.append(text + "\n")
+            cleaned = pool.clean_isolated(d.text for d in docs)
+            out, rejected = [], []
+            for x in lines:
+                if not isinstance(x, tuple):  # blank, or rejected when read
+                    out.append("\n")
+                    if x is not None:
+                        rejected.append(x + b"\n")
+                    continue
+                d, body = x
+                text = next(cleaned)
+                if isinstance(text, str):
+                    out.append(jsonl_line(d, args.text_field, text) + "\n")
+                    continue
+                failed = StepFailed(
+                    path, text.error, line=d.line, record=d.index, debug=text.traceback
+                )
+                if not skip:
+                    raise failed
+                report_step_failure(failed, args, progress.note, skipped=True)
+                args.tally.moved(1)
+                out.append("\n")
+                rejected.append(body + b"\n")
             state = {"in": offset, "line": number, "record": index}
             yield "".join(out).encode("utf-8"), b"".join(rejected), state
 
@@ -337,16 +394,35 @@ def _clean_parquet(job: Job, pool: Workers, args: argparse.Namespace, progress: 
             table, dropped = drop_null_rows(path, table, field_name, first)
             if dropped and not skip:
                 raise InputError(path, dropped[0].cause, record=dropped[0].record)
-            if dropped and rejects is None:
-                rejects = PartialFile(rejects_path(job))
             for reject in dropped:
-                assert rejects is not None
-                rejects.write(reject.raw + b"\n")
                 progress.note(f"{PROG}: skipped: {reject}")
             args.tally.rejected += len(dropped)
-            cleaned = list(pool.clean_iter(table.column(field_name).to_pylist()))
+            nulls = {r.record for r in dropped}
+            numbers = [first + i for i in range(batch.num_rows) if first + i not in nulls]
+            results = list(pool.clean_isolated(table.column(field_name).to_pylist()))
             if skip:
-                args.tally.read += len(cleaned)
+                args.tally.read += len(results)
+            keep = []
+            for k, (row, text) in enumerate(zip(numbers, results, strict=True)):
+                if isinstance(text, str):
+                    keep.append(k)
+                    continue
+                failed = StepFailed(path, text.error, row=row, debug=text.traceback)
+                if not skip:
+                    raise failed
+                report_step_failure(failed, args, progress.note, skipped=True)
+                args.tally.moved(1)
+                record = table.slice(k, 1).to_pylist()[0]
+                raw = json.dumps(record, ensure_ascii=False, default=str).encode("utf-8")
+                dropped.append(Reject(path, None, row, raw, failed.cause))
+            if dropped and rejects is None:
+                rejects = PartialFile(rejects_path(job))
+            for reject in sorted(dropped, key=lambda r: r.record or 0):
+                assert rejects is not None
+                rejects.write(reject.raw + b"\n")
+            cleaned = [t for t in results if isinstance(t, str)]
+            if len(keep) < len(results):
+                table = table.take(keep)
             writer.write_table(with_text_column(table, field_name, cleaned))
             first += batch.num_rows
             progress.advance(size * batch.num_rows // rows)

@@ -31,7 +31,8 @@ import numpy as np
 from datasketch import MinHashLSH
 
 from ..edits import ChainMap
-from ..parallel import Workers, current_pipeline
+from ..errors import CleaningError
+from ..parallel import Failure, Workers, current_pipeline
 from ..pipeline import Pipeline
 from ..segment import UNIT_KINDS, Document, Unit, segment, units
 from ..segment.document import line_of, line_starts
@@ -44,6 +45,7 @@ from .unionfind import UnionFind
 
 __all__ = [
     "DedupResult",
+    "DocumentFailure",
     "Removal",
     "as_documents",
     "deduplicate",
@@ -163,6 +165,32 @@ class _Contained:
     score: float
 
 
+@dataclass(frozen=True)
+class DocumentFailure:
+    """A document that could not be cleaned or segmented, and so was not compared.
+
+    Attributes:
+        doc_id: the document.
+        source: its ``Document.source`` (the file, for the command line).
+        error: what failed; its ``position`` is in the document's raw text.
+        line: the 1-based line of that position there, or ``None``.
+        traceback: the traceback where it failed (in a worker process, maybe).
+    """
+
+    doc_id: str
+    source: str | None
+    error: CleaningError
+    line: int | None
+    traceback: str
+
+    def exception(self) -> CleaningError:
+        """The error to raise: :attr:`error` with the document named in its message."""
+        err = self.error
+        return CleaningError(
+            err.step, f"{err.message} (document {self.doc_id})", position=err.position
+        )
+
+
 def _timer() -> Callable[[], float]:
     t = time.perf_counter()
 
@@ -194,6 +222,7 @@ def find_duplicates(
     workers: int = 1,
     load_text: Callable[[Document], str] | None = None,
     part_chars: int = PART_CHARS,
+    on_error: Callable[[DocumentFailure], None] | None = None,
 ) -> DuplicateReport:
     """Find exact, near-duplicate and contained copies of passages across ``docs``.
 
@@ -221,6 +250,12 @@ def find_duplicates(
     again).  A document longer than ``part_chars`` characters is cleaned and
     segmented in parts cut at paragraph breaks (see :mod:`textwash.dedup.parts`);
     the report locates its copies in the whole document all the same.
+
+    A document that a pipeline step (or the segmentation after it) fails on
+    raises :class:`~textwash.errors.CleaningError` with its ``doc_id`` in the
+    message.  With ``on_error``, it is passed there as a
+    :class:`DocumentFailure` instead, and left out of the comparison: it has
+    no units, so no copy is found in it or removed from it.
 
     >>> a = "公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统。"
     >>> report = find_duplicates([a, "前言。\\n\\n" + a.replace("，", ",")])
@@ -270,8 +305,13 @@ def find_duplicates(
                 whole.append(n)
                 yield (part, unit, window, ngram, drop_function_words)
 
-    with Workers(pipeline, workers) as pool:
-        for order, prepared in enumerate(pool.map(_prepare, jobs())):
+    # The parts of one input document are held until the last is back: if a
+    # step fails on one of them, the whole document is left out.
+    held: list[tuple[int, _Prepared]] = []
+    failed: set[int] = set()  # input documents left out
+
+    def take_held() -> None:
+        for order, prepared in held:
             offsets, clean, us, titles, n_tokens, keys, sh, cs, sizes = prepared
             doc = documents[order]
             if parts:
@@ -285,6 +325,28 @@ def find_duplicates(
             )
             arrays.extend(sh, cs, sizes)
             note("segment", whole[order] + 1, total)
+        held.clear()
+
+    with Workers(pipeline, workers) as pool:
+        for order, prepared in enumerate(pool.map(_prepare_isolated, jobs())):
+            n = whole[order]
+            if held and whole[held[0][0]] != n:
+                take_held()
+            if isinstance(prepared, Failure) and n not in failed:
+                failure = _failure(documents[order], prepared, parts)
+                if on_error is None:
+                    raise failure.exception() from prepared.exception()
+                failed.add(n)
+                on_error(failure)
+                for o in [order, *(o for o, _ in held)]:
+                    documents[o] = replace(documents[o], text="")
+                held.clear()
+            if n in failed:
+                note("segment", n + 1, total)
+                continue
+            assert not isinstance(prepared, Failure)
+            held.append((order, prepared))
+        take_held()
     arrays.freeze()
     seconds["segment"] = lap()
 
@@ -379,6 +441,34 @@ _Prepared = tuple[
     tuple[np.ndarray, np.ndarray],
     np.ndarray,
 ]
+
+
+def _prepare_isolated(job: tuple[Document, str, int, int, bool]) -> _Prepared | Failure:
+    """:func:`_prepare`, with a failure sent back as a :class:`~textwash.parallel.Failure`
+    (its position in the raw text of the document or part).  The segmentation
+    and tokenizing after the pipeline are not steps of it, but a document they
+    fail on is left out all the same (as step ``segment``)."""
+    try:
+        return _prepare(job)
+    except CleaningError as err:
+        return Failure.caught(err)
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return Failure.caught(CleaningError("segment", message))
+
+
+def _failure(doc: Document, failure: Failure, parts: Parts) -> DocumentFailure:
+    """The failure of ``doc`` (a document, or a part of one) located in the whole document."""
+    err = failure.error
+    line = None if err.position is None else doc.text.count("\n", 0, err.position) + 1
+    doc_id, at, lines = doc.doc_id, err.position, line
+    part = parts._parts.get(doc.doc_id)  # a part: where it sits in its whole document
+    if part is not None:
+        doc_id = part.whole.doc_id
+        at = None if at is None else at + part.start
+        lines = None if line is None else line + part.lines
+    located = CleaningError(err.step, err.message, position=at)
+    return DocumentFailure(doc_id, doc.source, located, lines, failure.traceback)
 
 
 def _prepare(job: tuple[Document, str, int, int, bool]) -> _Prepared:
