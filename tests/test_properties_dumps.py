@@ -47,6 +47,7 @@ def test_normalizer_on_dumps(name, cls, text):
 # GbkMojibake judged "{}\u2028涓変竴…" as one line until Whitespace split it
 @example(text="{}\u2028涓変竴涓哄ぇ\n")
 @example(text="第一章己經\n")  # Confusables missed 己經 until t2s had made it 己经
+@example(text="第十条 㐀\n")  # after s2t, OcrSpacing no longer saw 第十條 as a heading
 def test_preset_on_dumps(preset, text):
     once = textwash.clean(text, preset)
     assert textwash.clean(once, preset) == once

@@ -27,5 +27,11 @@ HSPACE = r"[ \t\u00a0\u3000\u2002-\u200a\u202f\u205f]"
 #: Sentence-final punctuation in Chinese (a line ending in one of these ends a sentence).
 TERMINAL = "。！？；…”’）》」』】〕：!?;:"
 
-#: Chinese numerals used in headings and ordinals.
-ZH_NUM = "〇零一二三四五六七八九十百千万两"
+# Headings and ordinals must read the same in both scripts: zh-hant converts
+# "第十条" to "第十條" and a second run must still see a heading (issue 15).
+
+#: Chinese numerals used in headings and ordinals (traditional 萬兩 too).
+ZH_NUM = "〇零一二三四五六七八九十百千万萬两兩"
+
+#: What a "第…" heading counts: chapters, sections, articles ... (both scripts).
+HEADING_UNIT = "章节節条條款编編篇部卷回"

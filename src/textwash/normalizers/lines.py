@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import regex
 
 from ..edits import Edit
-from ._chars import HAN, ZH_NUM
+from ._chars import HAN, HEADING_UNIT, ZH_NUM
 from .base import Normalizer
 
 __all__ = ["LineRepair", "is_heading"]
@@ -32,7 +32,7 @@ __all__ = ["LineRepair", "is_heading"]
 _S = r"[ \t\u3000]*"
 _HEADING = regex.compile(
     rf"""^{_S}(?:
-        [第笫]{_S}[{ZH_NUM}\d]{{1,6}}{_S}[章节条款编篇部卷回]
+        [第笫]{_S}[{ZH_NUM}\d]{{1,6}}{_S}[{HEADING_UNIT}]
       | [{ZH_NUM}]{{1,4}}{_S}[、.．]
       | [(（]{_S}[{ZH_NUM}\d]{{1,4}}{_S}[)）]
       | \d{{1,3}}{_S}[.．、](?!\d)
