@@ -189,7 +189,14 @@ _FIELD_GAP = regex.compile(r"(?<=\S)(?:\t|[ \u3000\u00a0]{2,}|\u3000)(?=\S)")
 _SPACE_RUN = regex.compile(r"[ \t\u3000\u00a0]+")
 
 
+_MARKUP_LINE = regex.compile(
+    r"^[ \t]*<[A-Za-z!/][^<>]*>.*<[^<>]+>[ \t]*$|^[ \t]*</?[A-Za-z][^<>]*>[ \t]*$"
+)
+
+
 def _is_code(line: str) -> bool:
+    if _MARKUP_LINE.match(line):  # HTML or XML: its text is example content
+        return True
     if not _ASCII_LETTER.search(line) and not regex.match(r"^[ \t]*[{}()\[\];]+", line):
         return False
     body = line.strip()
@@ -381,7 +388,7 @@ _INLINE_PATTERNS = {
     ),
     "email": (r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", ("@",)),
     "path": (
-        rf"(?<![\w/])(?:[A-Za-z]:\\|\\\\)[^\s<>\"'|{_CJK_STOP}]+(?<![.,;:!?])"
+        rf"(?<![A-Za-z0-9_/])(?:[A-Za-z]:\\|\\\\)[^\s<>\"'|{_CJK_STOP}]+(?<![.,;:!?])"
         r"|(?<![\w/:.\\])(?:~|\.{1,2})?/(?:[A-Za-z0-9_.@%+~-]+/)+[A-Za-z0-9_.@%+~-]*"
         r"(?<![.,;:!?])",
         ("\\", "/"),
