@@ -2,23 +2,42 @@
 
 OpenCC converters cannot be pickled and hold the interpreter lock, so the
 normalizer stores only the config name and builds one converter per process
-on first use.  ``tw2s``/``tw2sp``/``hk2s`` rewrite words that are already
-simplified (``显著`` → ``显着``, ``么`` → ``幺``), so by default they are applied
-only to texts that are mostly traditional (see ``only_if_traditional``).
+on first use.
+
+OpenCC converts whatever it is given: ``t2s`` turns the simplified ``乾清宫``
+into ``干清宫`` and Japanese ``東京は`` into ``东京は``.  So conversion to
+simplified is decided clause by clause, from evidence: only a clause that
+contains a character that is *only* traditional is converted (see
+:class:`ChineseConvert`).  ``tw2s``/``tw2sp``/``hk2s`` also rewrite words that
+are already simplified (``显著`` → ``显着``, ``么`` → ``幺``), so by default they
+are applied only to texts that are mostly traditional (``only_if_traditional``).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import regex
 
-from ..edits import Edit, line_diff_edits
+from ..edits import Edit, diff_edits_shifted
+from ._tables import read_table
 from .base import Normalizer
 
-__all__ = ["OPENCC_CONFIGS", "ChineseConvert", "get_converter", "traditional_ratio"]
+__all__ = [
+    "OPENCC_CONFIGS",
+    "ChineseConvert",
+    "ConvertTable",
+    "get_converter",
+    "load_convert_table",
+    "traditional_chars",
+    "traditional_ratio",
+]
 
 #: Config names shipped with the OpenCC package.
 OPENCC_CONFIGS = (
@@ -29,9 +48,23 @@ OPENCC_CONFIGS = (
 #: Configs that damage simplified text and so are gated by default.
 RISKY_CONFIGS = frozenset({"tw2s", "tw2sp", "hk2s", "hk2sp"})
 
+#: Configs whose output is simplified Chinese: converted clause by clause.
+TO_SIMPLIFIED = frozenset({"t2s", "tw2s", "tw2sp", "hk2s", "hk2sp"})
+
+#: Configs made for Japanese, where a line with kana is the input, not a stranger.
+JAPANESE_CONFIGS = frozenset({"jp2t", "t2jp"})
+
 _converters: dict[tuple[int, str], Any] = {}
 _HAN = regex.compile(r"\p{Han}")
 _SURROGATES = regex.compile(r"[\ud800-\udfff]+")
+# Hiragana, katakana (not the ー and ・ Chinese text uses too) and Hangul.
+_FOREIGN = regex.compile(r"[\p{Hiragana}\p{Katakana}\p{Hangul}]")
+# Clause tokens: a run of text, or a run of separators (punctuation, brackets,
+# quotes, whitespace).  No OpenCC dictionary entry contains a separator.
+_SEPARATORS = r"\s，,、；;：:。．.！？!?…—「」『』“”‘’\"'《》〈〉（）()【】〔〕［］\[\]"
+_CLAUSE = re.compile(f"[^{_SEPARATORS}]+|[{_SEPARATORS}]+")
+# The code points OpenCC has entries for (CJK radicals to CJK extension H).
+_OPENCC_RANGE = (0x2E80, 0x323AF)
 
 
 class _Converter:
@@ -90,6 +123,155 @@ def traditional_ratio(text: str) -> float:
     return changed / len(sample)
 
 
+# -- the shipped table and the character classes built from it -----------------
+
+
+@dataclass(frozen=True)
+class ConvertTable:
+    """``textwash/data/chinese_convert.tsv``: what OpenCC's tables do not know.
+
+    ``simplified``: characters ``t2s`` changes that standard simplified text also
+    uses (``乾`` in ``乾隆``); ``keep``: simplified words ``t2s`` damages
+    (``乾清宫``); ``particle``: words after which ``著`` is the particle ``着``;
+    ``zhu``: characters after which ``著`` is the zhù of ``著作`` and stays.
+    """
+
+    simplified: frozenset[str]
+    keep: tuple[str, ...]
+    particle: tuple[str, ...]
+    zhu: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def load_convert_table() -> ConvertTable:
+    """The shipped table.
+
+    >>> t = load_convert_table()
+    >>> "乾" in t.simplified, "後" in t.simplified, "随" in t.particle, "作" in t.zhu
+    (True, False, True, True)
+    """
+    text, where = read_table(None, "chinese_convert.tsv")
+    rows: dict[str, list[str]] = {"simplified": [], "keep": [], "particle": [], "zhu": []}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) < 2 or cols[0] not in rows or not cols[1]:
+            raise ValueError(f"{where}:{n}: expected 'kind<TAB>text[<TAB>note]' with a known kind")
+        rows[cols[0]].append(cols[1])
+    return ConvertTable(
+        frozenset(rows["simplified"]),
+        tuple(rows["keep"]),
+        tuple(rows["particle"]),
+        frozenset(rows["zhu"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def traditional_chars() -> frozenset[str]:
+    """Characters that are evidence of traditional text.
+
+    Every character the installed OpenCC's ``t2s`` changes on its own, less the
+    ones the shipped table lists as also simplified.
+
+    >>> chars = traditional_chars()
+    >>> "們" in chars, "後" in chars, "乾" in chars, "著" in chars, "们" in chars
+    (True, True, False, False, False)
+    """
+    lo, hi = _OPENCC_RANGE
+    # surrogates cannot be encoded for OpenCC; no OpenCC entry spans a line break
+    chars = [chr(c) for c in range(lo, hi + 1) if not 0xD800 <= c <= 0xDFFF]
+    converted = get_converter("t2s").convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # pragma: no cover - OpenCC keeps lines
+        raise RuntimeError("OpenCC t2s changed the number of lines")
+    also = load_convert_table().simplified
+    return frozenset(c for c, t in zip(chars, converted, strict=True) if c != t and c not in also)
+
+
+def _class(chars: Iterable[str]) -> re.Pattern[str]:
+    r"""A ``re`` pattern matching one of ``chars``.
+
+    ``re`` keeps a set of BMP characters as a bitmap (one lookup a character)
+    but tests other characters range by range, so the rare astral ones get
+    their own branch behind a cheap ``[\U00010000-\U0010ffff]`` check.
+
+    >>> _class("們乾𠀾").findall("我們的乾𠀾")
+    ['們', '乾', '𠀾']
+    """
+    codes = sorted({ord(c) for c in chars})
+    branches = []
+    for part, esc in (
+        ([c for c in codes if c < 0x10000], "\\u{:04x}"),
+        ([c for c in codes if c >= 0x10000], "\\U{:08x}"),
+    ):
+        if not part:
+            continue
+        spans: list[list[int]] = []
+        for c in part:
+            if spans and spans[-1][1] == c - 1:
+                spans[-1][1] = c
+            else:
+                spans.append([c, c])
+        body = "".join(
+            esc.format(a) if a == b else f"{esc.format(a)}-{esc.format(b)}" for a, b in spans
+        )
+        guard = "" if esc == "\\u{:04x}" else "(?=[\\U00010000-\\U0010ffff])"
+        branches.append(f"{guard}[{body}]")
+    return re.compile("|".join(branches) or "(?!)")
+
+
+@lru_cache(maxsize=1)
+def _traditional() -> re.Pattern[str]:
+    return _class(traditional_chars())
+
+
+@lru_cache(maxsize=1)
+def _trigger() -> re.Pattern[str]:
+    # what can make a line change on the way to simplified: traditional evidence or 著
+    return _class(traditional_chars() | {"著"})
+
+
+@lru_cache(maxsize=1)
+def _also_simplified() -> re.Pattern[str]:
+    return _class(load_convert_table().simplified)
+
+
+@lru_cache(maxsize=1)
+def _particle() -> re.Pattern[str]:
+    table = load_convert_table()
+    words = "|".join(sorted(table.particle, key=len, reverse=True))
+    return re.compile(f"({words})著(?![{''.join(sorted(table.zhu))}])")
+
+
+@lru_cache(maxsize=len(OPENCC_CONFIGS))
+def _keep_pairs(config: str) -> tuple[tuple[str, str], ...]:
+    # (what ``config`` turns a kept word into, the word)
+    conv = get_converter(config)
+    pairs = ((conv.convert(w), w) for w in load_convert_table().keep)
+    return tuple((bad, w) for bad, w in pairs if bad != w)
+
+
+def _particles(text: str) -> str:
+    """``著`` as the particle after a verb becomes ``着``; ``著作``, ``显著`` stay.
+
+    >>> _particles("随著时代，看著名著，意味著")
+    '随着时代，看著名著，意味着'
+    """
+    return _particle().sub(r"\1着", text) if "著" in text else text
+
+
+def _lines_matching(pattern: Any, text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each line of ``text`` (``\\n`` excluded) where ``pattern`` matches."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        if end < 0:
+            end = len(text)
+        yield start, end
+        pos = end + 1
+
+
 @dataclass(frozen=True, repr=False)
 class ChineseConvert(Normalizer):
     """Convert between Chinese scripts with any OpenCC config (default ``t2s``).
@@ -101,18 +283,64 @@ class ChineseConvert(Normalizer):
     >>> ChineseConvert("tw2s")("显著")          # gated: the text is not traditional
     '显著'
 
-    ``only_if_traditional``: apply only when at least ``min_traditional`` of the
-    Han characters are traditional.  ``None`` (the default) turns the gate on for
-    the risky configs (``tw2s``, ``tw2sp``, ``hk2s``, ``hk2sp``) only.
+    **To simplified** (``t2s``, ``tw2s``, ``tw2sp``, ``hk2s``, ``hk2sp``), the text
+    is judged clause by clause: a line is cut at punctuation, brackets, quotes
+    and spaces, and only clauses with evidence are converted.  Evidence is a
+    character that ``t2s`` changes and that is not also standard simplified;
+    those few (``乾 於 徵 摺 夥 麽 …``) are listed in the shipped table
+    ``textwash/data/chinese_convert.tsv``.  Clean simplified text has no
+    evidence, so it passes untouched, ``乾清宫`` and all:
 
-    Configs from simplified (``s2*``) expect simplified input and misread text
-    that is already traditional (``觀念`` → ``觀唸``, ``里辦公處`` → ``裏辦公處``),
-    so by default they skip every line that already contains traditional
-    characters (``skip_traditional_lines``).  Running the step twice then
-    changes nothing more, and traditional text passes through untouched.
+    >>> zh = ChineseConvert()
+    >>> zh("乾清宫位于故宫内廷。乾隆、乾坤、著作、后天、里程、发展")
+    '乾清宫位于故宫内廷。乾隆、乾坤、著作、后天、里程、发展'
 
-    >>> ChineseConvert("s2t")("观念\\n根據里辦公處的統計")
-    '觀念\\n根據里辦公處的統計'
+    In a line with evidence, a clause whose only candidates are such
+    characters is converted as well when nothing in it reads as simplified
+    (OpenCC ``s2t`` would leave it as it is), so ``於是`` beside ``他們`` becomes
+    ``于是``; a clause like ``乾清宫很美`` (``宫`` is simplified) stays.  Inside a
+    converted clause OpenCC's phrase tables decide (``乾隆`` stays, ``乾燥``
+    becomes ``干燥``), and the table's ``keep`` words it damages are put back.
+
+    >>> zh("於是，他們走了。")
+    '于是，他们走了。'
+    >>> zh("乾清宫很美，《紅樓夢》是名著。")
+    '乾清宫很美，《红楼梦》是名著。'
+    >>> zh("天氣很乾燥。")
+    '天气很干燥。'
+
+    The output is simplified, so ``著`` used as the particle after the verbs the
+    table lists is written ``着``; ``著作``, ``著名``, ``显著``, ``名著`` stay.
+
+    >>> zh("隨著時代的發展，随著名师学习，意味著什么")
+    '随着时代的发展，随著名师学习，意味着什么'
+
+    A line with kana or Hangul is Japanese or Korean and is never converted
+    (except by ``jp2t`` and ``t2jp``, which are made for it):
+
+    >>> zh("東京は日本の首都です。")
+    '東京は日本の首都です。'
+
+    ``only_if_traditional``: apply only to texts where at least
+    ``min_traditional`` of the Han characters are traditional.  ``None`` (the
+    default) turns this gate on for the risky configs (``tw2s``, ``tw2sp``,
+    ``hk2s``, ``hk2sp``) only; ``False`` also drops the clause-by-clause
+    evidence and converts every line (but never kana or Hangul lines).
+
+    >>> ChineseConvert("tw2s", only_if_traditional=False)("显著")
+    '显着'
+
+    **From simplified** (``s2*``): these configs expect simplified input and
+    misread text that is already traditional (``觀念`` → ``觀唸``, ``里辦公處`` →
+    ``裏辦公處``), so by default they skip every line that has traditional
+    evidence (``skip_traditional_lines``); traditional text passes through.
+
+    >>> ChineseConvert("s2t")("观念\\n根據里辦公處的統計\\n乾清宫")
+    '觀念\\n根據里辦公處的統計\\n乾清宮'
+
+    Every config changes a line only when converting the result again changes
+    nothing, so the step is idempotent by construction, and calling it equals
+    applying its edits because both come from the same per-line results.
     """
 
     config: str = "t2s"
@@ -131,28 +359,90 @@ class ChineseConvert(Normalizer):
             return self.config in RISKY_CONFIGS
         return self.only_if_traditional
 
-    def edits(self, text: str) -> list[Edit]:
+    def _by_clause(self) -> bool:
+        return self.config in TO_SIMPLIFIED and self.only_if_traditional is not False
+
+    def _line(self, line: str) -> str:
+        """The converted form of one line (without its line break)."""
+        if self.config not in JAPANESE_CONFIGS and _FOREIGN.search(line):
+            return line
+        if self.config in TO_SIMPLIFIED:
+            if not self._by_clause():
+                line = self._convert(line)
+            elif _traditional().search(line):
+                line = self._convert_clauses(line)
+            return _particles(line)
+        if (
+            self.skip_traditional_lines
+            and self.config.startswith("s2")
+            and _traditional().search(line)
+        ):
+            return line
+        return str(get_converter(self.config).convert(line))
+
+    def _convert(self, text: str) -> str:
+        out = str(get_converter(self.config).convert(text))
+        if self.config in TO_SIMPLIFIED:
+            for bad, word in _keep_pairs(self.config):
+                if bad in out:
+                    out = out.replace(bad, word)
+        return out
+
+    def _convert_clauses(self, line: str) -> str:
+        # Convert the runs of clauses that are traditional or neutral; a clause
+        # whose only candidates are also-simplified characters stays when
+        # something in it reads as simplified.
+        also = _also_simplified()
+        evidence = _traditional()
+        table = load_convert_table().simplified
+
+        def convert(clause: str) -> bool:
+            if evidence.search(clause) or not also.search(clause):
+                return True
+            back = get_converter("s2t").convert(clause)
+            if len(back) != len(clause):
+                return False
+            return all(a == b or a in table for a, b in zip(clause, back, strict=True))
+
+        clauses = _CLAUSE.findall(line)
+        out = []
+        for flag, group in itertools.groupby(clauses, key=convert):
+            run = "".join(group)
+            out.append(self._convert(run) if flag else run)
+        return "".join(out)
+
+    def _changes(self, text: str) -> list[tuple[int, int, str]]:
+        """``(start, end, new)`` for every line of ``text`` that changes."""
         if not _HAN.search(text):
             return []
         if self._gated() and traditional_ratio(text) < self.min_traditional:
             return []
-        conv = get_converter(self.config)
-        if self.skip_traditional_lines and self.config.startswith("s2"):
-            t2s = get_converter("t2s")
+        # To simplified, a line can change only where it has evidence or 著: one
+        # scan of the text finds those lines, and clean simplified text has none.
+        pattern = _trigger() if self._by_clause() else _HAN
+        out = []
+        for start, end in _lines_matching(pattern, text):
+            line = text[start:end]
+            new = self._line(line)
+            # keep only results that are final, which makes the step idempotent
+            if new != line and self._line(new) == new:
+                out.append((start, end, new))
+        return out
 
-            def convert(line: str) -> str:
-                return line if t2s.convert(line) != line else conv.convert(line)
-
-            return line_diff_edits(text, convert)
-        return line_diff_edits(text, conv.convert)
+    def edits(self, text: str) -> list[Edit]:
+        out: list[Edit] = []
+        for start, end, new in self._changes(text):
+            out.extend(diff_edits_shifted(text[start:end], new, start))
+        return out
 
     def _fast(self, text: str) -> str | None:
-        # One OpenCC call for the whole text: no dictionary phrase spans a line
-        # break, so it equals converting line by line (the property tests check it).
-        if self.skip_traditional_lines and self.config.startswith("s2"):
-            return None
-        if not _HAN.search(text):
+        changes = self._changes(text)
+        if not changes:
             return text
-        if self._gated() and traditional_ratio(text) < self.min_traditional:
-            return text
-        return str(get_converter(self.config).convert(text))
+        parts = []
+        pos = 0
+        for start, end, new in changes:
+            parts += [text[pos:start], new]
+            pos = end
+        parts.append(text[pos:])
+        return "".join(parts)
