@@ -25,8 +25,8 @@ How each kind is recognised (precision first: a region is protected only on
 positive evidence, and plain Chinese prose is never protected):
 
 ``fenced_code``
-    From a line opening with ````` `` or ``~~~`` to the line closing it (or the
-    end of the text).
+    From a line opening with ````` `` or ``~~~`` (or a display-math ``$$`` line)
+    to the line closing it (or the end of the text).
 ``code``
     A run of code lines: lines that read as statements of a programming
     language (``def f(x):``, ``x = 1``, ``return``, ``print(...)``, braces,
@@ -37,14 +37,16 @@ positive evidence, and plain Chinese prose is never protected):
     Markdown table rows (``| a | b |``) and their separator lines.
 ``data``
     JSON, YAML and INI lines: ``"key": value``, ``key: value`` and
-    ``key = value`` with an ASCII key, ``[section]``, braces; and a JSON object
-    inside a line of prose.
+    ``key = value`` with an ASCII key, ``[section]``, braces, with the comments,
+    list items and ``键=值`` lines next to them; and a JSON object inside a line
+    of prose.
 ``aligned``
     Form and table lines whose fields are separated by tabs or runs of two or
     more spaces (``主持人：张三    记录人：李四``).
 ``japanese`` / ``korean``
     Lines with two or more kana / Hangul syllables that make a quarter or more
-    of the line's kana, Hangul and Han (scattered kana are GBK mojibake).
+    of the line's kana, Hangul and Han (scattered kana are GBK mojibake), and
+    the other lines of their paragraph.
 ``inline_code``, ``url``, ``email``, ``path``, ``html``, ``version``
     Spans inside a line: ```code```, ``https://…``, ``name@host.org``,
     ``C:\\Users\\…`` or ``/usr/local/bin``, ``<a href=…>``, ``v2.3.1``.
@@ -53,7 +55,7 @@ positive evidence, and plain Chinese prose is never protected):
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -137,7 +139,7 @@ _HAN = regex.compile(r"\p{Han}")
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}--[\u30fb\u30fc\u3099-\u309c]]", regex.V1)
 _HANGUL = regex.compile(r"[\p{Hangul}--[\u3130-\u318f]]", regex.V1)
 
-_FENCE = regex.compile(r"[ \t]{0,3}(`{3,}|~{3,})")
+_FENCE = regex.compile(r"[ \t]{0,3}(`{3,}|~{3,}|\$\$(?=[ \t]*$))")
 _TABLE_ROW = regex.compile(r"^[ \t]*\|.*\|[ \t]*$")
 _TABLE_RULE = regex.compile(
     r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$"
@@ -260,7 +262,7 @@ def _block_regions(text: str, kinds: frozenset[str]) -> list[Region]:
     lines = _lines(text)
     n = len(lines)
     label: list[str | None] = [None] * n
-    if "fenced_code" in kinds and ("```" in text or "~~~" in text):
+    if "fenced_code" in kinds and ("```" in text or "~~~" in text or "$$" in text):
         _label_fences(text, lines, label)
     # only lines with some evidence can be anything but prose
     starts = [s for s, _ in lines]
@@ -288,6 +290,11 @@ def _block_regions(text: str, kinds: frozenset[str]) -> list[Region]:
             label[i] = "aligned"
     if "code" in kinds:
         _grow_code(text, lines, label, strong)
+    if "data" in kinds:
+        _grow(lines, label, "data", lambda k: _data_joins(text[lines[k][0] : lines[k][1]]))
+    for kind in ("japanese", "korean"):
+        if kind in kinds:  # a line of a Japanese letter may hold no kana: its paragraph counts
+            _grow(lines, label, kind, lambda k: True)
     out: list[Region] = []
     i = 0
     while i < n:
@@ -330,6 +337,35 @@ def _label_fences(text: str, lines: list[tuple[int, int]], label: list[str | Non
         for k in range(i, min(j, n - 1) + 1):
             label[k] = "fenced_code"
         i = j + 1
+
+
+_DATA_JOINS = regex.compile(
+    r"[ \t]*(?:[#;]|//|-[ \t]+\S|[\p{L}_][\p{L}\p{N}_.-]*[ \t]*=|\[[^\]\n]+\][ \t]*$)"
+)
+
+
+def _data_joins(line: str) -> bool:
+    """Lines that belong to a JSON/YAML/INI block next to them: comments, list items,
+    ``键=值`` with any key, sections, indented lines."""
+    return bool(_DATA_JOINS.match(line) or _is_indented(line) or line.startswith("  "))
+
+
+def _grow(
+    lines: list[tuple[int, int]],
+    label: list[str | None],
+    kind: str,
+    joins: Callable[[int], bool],
+) -> None:
+    """Extend every run of ``kind`` lines over the unlabelled, non-blank lines around it
+    for which ``joins`` holds (blank lines stop it)."""
+    n = len(lines)
+    seeds = [i for i in range(n) if label[i] == kind]
+    for i in seeds:
+        for step in (1, -1):
+            k = i + step
+            while 0 <= k < n and label[k] is None and lines[k][0] < lines[k][1] and joins(k):
+                label[k] = kind
+                k += step
 
 
 def _grow_code(
