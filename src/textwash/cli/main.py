@@ -834,11 +834,18 @@ def settle_failures(
     settled = replace(
         source,
         documents=[source.documents[k] for k in keep],
-        table=None if source.table is None else source.table.take(keep),
+        table=None if source.table is None else _take_rows(source.table, keep),
         rejects=sorted([*source.rejects, *new], key=_record_order),
     )
     _write_rejects(job, settled, progress, new=[])
     return settled, [t for t in texts if isinstance(t, str)]
+
+
+def _take_rows(table: Any, rows: list[int]) -> Any:
+    """The ``rows`` of a ``pyarrow.Table``, in order (maybe none)."""
+    import pyarrow as pa
+
+    return table.take(pa.array(rows, type=pa.int64()))
 
 
 def _record_order(reject: Reject) -> int:

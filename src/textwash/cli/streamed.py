@@ -422,7 +422,7 @@ def _clean_parquet(job: Job, pool: Workers, args: argparse.Namespace, progress: 
                 rejects.write(reject.raw + b"\n")
             cleaned = [t for t in results if isinstance(t, str)]
             if len(keep) < len(results):
-                table = table.take(keep)
+                table = table.take(pa.array(keep, type=pa.int64()))
             writer.write_table(with_text_column(table, field_name, cleaned))
             first += batch.num_rows
             progress.advance(size * batch.num_rows // rows)
