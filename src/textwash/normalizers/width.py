@@ -1,7 +1,41 @@
-"""Full-width Latin letters and digits to half-width; full-width punctuation stays."""
+"""Full-width Latin letters, digits and numbers to half-width; full-width punctuation stays.
+
+Text typed in a Chinese input method's full-width mode carries ``ＡＢＣ１２３``.
+Letters and digits are narrowed wherever they are.  A *number expression* is
+narrowed whole, so ``５．２％`` becomes ``5.2%``, never ``5．2％``.  It is a run of
+full-width digits with the separators a number has, each only where it can be
+part of one:
+
+* ``．`` between digits (a decimal point or a version: ``５．２``, ``１．２．３``);
+* ``，`` before a group of exactly three digits, after one to three digits
+  (thousands: ``３，０００``, ``１２，３４５，６７８``);
+* ``：`` before exactly two digits (a time: ``１２：３０``, ``８：０５：３０``);
+* ``－`` between digits (a range or a phone number: ``３－５``, ``０１０－８８８８``);
+* a leading ``－`` or ``＋`` sign not glued to a letter or digit (``－５``);
+* a trailing ``％``.
+
+>>> Width()("增长５．２％，收入３，０００元，１２：３０开始，气温－５度")
+'增长5.2%，收入3,000元，12:30开始，气温-5度'
+
+Everything else full-width stays, above all the punctuation of Chinese prose:
+the ``，`` after ``％`` and ``元`` above; ``１，２`` is two numbers in a list,
+not ``1,2``; ``３：２`` is a score or a ratio; ``１．概述`` is a list number:
+
+>>> Width()("第１，２条；比分３：２；１．概述；ＡＰＰ（一）：好")
+'第1，2条；比分3：2；1．概述；APP（一）：好'
+
+A number written with ASCII digits is not touched (``50％`` is how many
+Chinese input methods type it), and ``symbols=True`` also narrows
+``＃＄％＆＊＋－／＜＝＞＠`` wherever they are.
+
+The step is one rule, a pattern and the function narrowing a match: its edits
+are :func:`~textwash.edits.sub_edits` of that pair, and calling it is
+``pattern.sub`` of the same pair, so the two cannot disagree.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import regex
@@ -11,42 +45,60 @@ from .base import Normalizer
 
 __all__ = ["Width", "halfwidth_alnum"]
 
-_FULLWIDTH_ALNUM = regex.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
-_FULLWIDTH_ALNUM_SYMBOLS = regex.compile(
-    "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff03-\uff06\uff0a\uff0b\uff0d\uff0f\uff1c-\uff1e\uff20]+"
+_FD = "[\uff10-\uff19]"  # a full-width digit
+_FW_ALNUM = "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+_FW_SYMBOLS = "\uff03-\uff06\uff0a\uff0b\uff0d\uff0f\uff1c-\uff1e\uff20"
+# A full-width number expression (see the module docstring).
+_NUMBER = (
+    rf"(?:(?<![0-9A-Za-z{_FW_ALNUM}])[＋－](?={_FD}))?"
+    rf"(?:{_FD}{{1,3}}(?:，{_FD}{{3}})+(?!{_FD})|{_FD}+)"
+    rf"(?:．{_FD}+|：{_FD}{{2}}(?!{_FD})|－{_FD}+)*"
+    "％?"
 )
+_FULLWIDTH_ALNUM = regex.compile(f"[{_FW_ALNUM}]+")
+_PATTERN = regex.compile(f"{_NUMBER}|[{_FW_ALNUM}]+")
+_PATTERN_SYMBOLS = regex.compile(f"{_NUMBER}|[{_FW_ALNUM}{_FW_SYMBOLS}]+")
+# U+FF01-FF5E are the full-width forms of ASCII 0x21-0x7E.
+_NARROW = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+
+
+def _narrow(m: regex.Match[str]) -> str:
+    return m[0].translate(_NARROW)
 
 
 def halfwidth_alnum(text: str) -> str:
-    """Map full-width ``Ａ-Ｚ ａ-ｚ ０-９`` to ASCII.
+    """Map full-width ``Ａ-Ｚ ａ-ｚ ０-９`` to ASCII (letters and digits only).
 
     >>> halfwidth_alnum("ＡＢＣ１２３，好")
     'ABC123，好'
     """
-    return _FULLWIDTH_ALNUM.sub(lambda m: _shift(m[0]), text)
-
-
-def _shift(s: str) -> str:
-    return "".join(chr(ord(c) - 0xFEE0) for c in s)
+    return _FULLWIDTH_ALNUM.sub(_narrow, text)
 
 
 @dataclass(frozen=True, repr=False)
 class Width(Normalizer):
-    """Half-width letters and digits; keep full-width Chinese punctuation.
+    """Half-width letters, digits and number expressions; keep Chinese punctuation.
 
     >>> Width()("ＡＰＰ下载量达到２０２３万，（一）")
     'APP下载量达到2023万，（一）'
+    >>> Width()("占比５．２％，增长１２，３４５人")
+    '占比5.2%，增长12,345人'
 
-    ``symbols=True`` also narrows ``＃＄％＆＊＋－／＜＝＞＠``, which Chinese text
-    usually writes half-width.
+    ``symbols=True`` also narrows ``＃＄％＆＊＋－／＜＝＞＠`` outside numbers,
+    which Chinese text usually writes half-width.
     """
 
     symbols: bool = False
 
-    def _fast(self, text: str) -> str:
-        pattern = _FULLWIDTH_ALNUM_SYMBOLS if self.symbols else _FULLWIDTH_ALNUM
-        return pattern.sub(lambda m: _shift(m[0]), text)
+    def _pattern(self) -> regex.Pattern[str]:
+        return _PATTERN_SYMBOLS if self.symbols else _PATTERN
 
-    def edits(self, text: str) -> list[Edit]:
-        pattern = _FULLWIDTH_ALNUM_SYMBOLS if self.symbols else _FULLWIDTH_ALNUM
-        return sub_edits(pattern, text, lambda m: _shift(m[0]))
+    def _edits(self, text: str) -> list[Edit]:
+        return sub_edits(self._pattern(), text, _narrow)
+
+    def _passes(self) -> list[Callable[[str], list[Edit]]]:
+        return [self._edits]
+
+    def _fast(self, text: str) -> str:
+        # the same pattern and function as _edits: sub_edits is pattern.sub as edits
+        return self._pattern().sub(_narrow, text)
