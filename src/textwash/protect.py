@@ -43,6 +43,9 @@ positive evidence, and plain Chinese prose is never protected):
 ``aligned``
     Form and table lines whose fields are separated by tabs or runs of two or
     more spaces (``主持人：张三    记录人：李四``).
+``citation``
+    Bibliography entries in the GB/T 7714 style (``题名[J]. 刊名, 2021, 41(5)``),
+    whose ASCII ``.`` and ``,`` are the standard's own.
 ``japanese`` / ``korean``
     Lines with two or more kana / Hangul syllables that make a quarter or more
     of the line's kana, Hangul and Han (scattered kana are GBK mojibake), and
@@ -77,7 +80,16 @@ __all__ = [
 ]
 
 #: Kinds that cover whole lines.
-BLOCK_KINDS = ("fenced_code", "code", "table", "data", "aligned", "japanese", "korean")
+BLOCK_KINDS = (
+    "fenced_code",
+    "code",
+    "table",
+    "data",
+    "aligned",
+    "citation",
+    "japanese",
+    "korean",
+)
 #: Kinds found inside a line.
 INLINE_KINDS = ("inline_code", "url", "email", "path", "html", "version")
 #: Every kind, in the order they are looked for.
@@ -139,6 +151,10 @@ _HAN = regex.compile(r"\p{Han}")
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}--[\u30fb\u30fc\u3099-\u309c]]", regex.V1)
 _HANGUL = regex.compile(r"[\p{Hangul}--[\u3130-\u318f]]", regex.V1)
 
+# A bibliography entry (GB/T 7714 writes its own ASCII ". " and ", "): 作者. 题名[J]. 刊名
+_CITATION = regex.compile(
+    r"\[(?:[JMDCSNPRZAGK]|DB|CP|EB|[JMNC]/OL|EB/OL|DB/OL|CP/OL)\][.．]?(?:[ \t]|$)"
+)
 _FENCE = regex.compile(r"[ \t]{0,3}(`{3,}|~{3,}|\$\$(?=[ \t]*$))")
 _TABLE_ROW = regex.compile(r"^[ \t]*\|.*\|[ \t]*$")
 _TABLE_RULE = regex.compile(
@@ -277,6 +293,8 @@ def _block_regions(text: str, kinds: frozenset[str]) -> list[Region]:
         line = text[s:e]
         if "table" in kinds and (_TABLE_ROW.match(line) or _TABLE_RULE.match(line)):
             label[i] = "table"
+        elif "citation" in kinds and _CITATION.search(line):
+            label[i] = "citation"
         elif "japanese" in kinds and _written_in(_KANA, line):
             label[i] = "japanese"
         elif "korean" in kinds and _written_in(_HANGUL, line):
@@ -424,8 +442,13 @@ _INLINE_PATTERNS = {
     ),
     "email": (r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", ("@",)),
     "path": (
-        rf"(?<![A-Za-z0-9_/])(?:[A-Za-z]:\\|\\\\)[^\s<>\"'|{_CJK_STOP}]+(?<![.,;:!?])"
-        r"|(?<![\w/:.\\])(?:~|\.{1,2})?/(?:[A-Za-z0-9_.@%+~-]+/)+[A-Za-z0-9_.@%+~-]*"
+        # C:\Program Files\小工具: a blank inside a segment only before a Latin word
+        rf"(?<![A-Za-z0-9_/])(?:[A-Za-z]:\\|\\\\)[^\s<>\"'|{_CJK_STOP}]+"
+        rf"(?: [A-Za-z0-9][^\s<>\"'|{_CJK_STOP}]*)*(?<![.,;:!?])"
+        # ~/项目/爬虫 and ./src: Han segments after a home or relative start
+        r"|(?<![A-Za-z0-9_/:.\\])(?:~|\.{1,2})/(?:[\p{Han}\w.@%+~-]+/?)+(?<![.,;:!?])"
+        # /usr/local/bin, /home/李四/下载: the first segment in ASCII
+        r"|(?<![A-Za-z0-9_/:.\\)）])/[A-Za-z0-9_.@%+~-]+/(?:[\p{Han}\w.@%+~-]+/?)*"
         r"(?<![.,;:!?])",
         ("\\", "/"),
     ),
