@@ -309,3 +309,111 @@ def test_a_file_that_becomes_unreadable_mid_run(tmp_path, capsys, monkeypatch):
         assert (tmp_path / f"out-{mode}" / "b.txt").read_text(encoding="utf-8") == CLEAN
         (root / "a.txt").rmdir()
         (root / "a.txt").write_text(GOOD, encoding="utf-8")
+
+
+# -- hostile text: readable input that has broken cleaning steps (issue 15) ---------------
+#
+# Not broken files but broken *text*, as scraped dumps hold it: symbol runs,
+# ideographic spaces everywhere, mojibake, mixed-width numbers, invisible
+# characters mid-sentence, masked words.  Every format must clean it with exit
+# code 0 and no traceback, and cleaning the output again must change nothing.
+
+#: The one-liner of issue 15 that made OcrSpacing raise "edits overlap".
+ISSUE_15 = "％\u3000货比三家多花点心思了。"
+
+
+def _mojibake(text: str) -> str:
+    """UTF-8 Chinese read as GBK, each byte that does not decode shown as ``?``."""
+    return text.encode("utf-8").decode("gbk", errors="replace").replace("\ufffd", "?")
+
+
+HOSTILE = [
+    ISSUE_15,
+    # full-width symbol runs, alone, between Han characters and at line ends
+    "％＃＋．，：％＃＋．，：货比三家＃＃＃＋＋＋．．．，，，：：：多花点心思了。",
+    "价格上涨了％％％，＃＃＋＋，．．：：\n％＃＋．，：",
+    "：：：\n，，，\n．．．\n",
+    # U+3000 between every character, leading, trailing, doubled
+    "\u3000".join("近年来随着社会的发展群众工作面临新的挑战") + "\u3000。",
+    "\u3000\u3000\u3000第一章\u3000\u3000总\u3000则\u3000\u3000\n"
+    "\u3000\u3000第一条\u3000为了规范管理，\u3000制定本办法。\u3000",
+    "％\u3000＃\u3000＋\u3000．\u3000，\u3000：\u3000货\u3000比",
+    # mojibake runs: UTF-8 read as GBK, with ? where a byte did not decode
+    "?；泼鳎合衷" + _mojibake("货比三家多花点心思了。") + "正常的一句话。",
+    "标题："
+    + _mojibake("社区垃圾分类工作实施方案")
+    + "\n"
+    + _mojibake("近年来，随着社会的发展")
+    + "？？？",
+    # mixed-width numbers
+    "增长率为１2.５％，较去年提高０.３个百分点，总额达３，０００元，人均１，２3４.５６元。",
+    "第１2.５％条：３，０００元／月，（１）２３％，ＡＢＣ１２３ｘｙｚ，１／２，３．１４１５９。",
+    # NBSP, zero-width characters and BOMs in the middle
+    "近年来\u00a0随着社会\u200b的发展\ufeff群众\u200d工作\u2060面临\u00a0\u00a0新的挑战。\u200b\n\ufeff第二行。",
+    "\ufeff\ufeff\u200b\u200b\u00a0\u00a0",
+    # masked words
+    "领导人***在会上强调，***必须坚持***。\n据***报道，＊＊＊事件引发关注，**和****都被屏蔽了。",
+    # all of it at once, OCR-spaced
+    "社 会 、实 现 ％\u3000目 标 ， 是 我 们 的 任 务 ，１2.５％ 的 人 认 为 ***。",
+    "下载文档前请自行甄别文档内容的完整性。\n\u3000\u3000"
+    + _mojibake("相关文档")
+    + "\u3000％＃＋．，：\u00a0***\u200b１2.５％",
+]
+
+
+@pytest.fixture
+def hostile_corpus(tmp_path: Path) -> tuple[Path, Path]:
+    """A folder with the hostile texts as plain text and as JSONL, and the issue's
+    one-liner as a file of its own; and the same plain text in GB18030."""
+    root = tmp_path / "hostile"
+    root.mkdir()
+    whole = "\n\n".join(HOSTILE) + "\n"
+    (root / "hostile.txt").write_text(whole, encoding="utf-8")
+    (root / "hostile.jsonl").write_bytes(
+        b"".join(_record(text, n=n) + b"\n" for n, text in enumerate(HOSTILE))
+    )
+    (root / "issue-15.txt").write_text(ISSUE_15, encoding="utf-8")
+    gb = tmp_path / "hostile-gb18030.txt"
+    gb.write_bytes(whole.encode("gb18030"))
+    return root, gb
+
+
+def _clean_ok(capsys, src: Path, out: Path, *extra: object) -> str:
+    code, err = _clean(capsys, src, "-o", out, *extra)
+    assert code == 0, err
+    assert "Traceback" not in err and "error" not in err, err
+    return err
+
+
+def test_hostile_text_is_cleaned_and_cleaning_it_again_changes_nothing(
+    hostile_corpus, tmp_path, capsys, reading
+):
+    root, gb = hostile_corpus
+    once, twice = tmp_path / "once", tmp_path / "twice"
+    _clean_ok(capsys, root, once)
+    # GB18030 is named: text that is mostly symbols and mojibake gives the detector too little
+    err = _clean_ok(capsys, gb, once / gb.name, "--encoding", "gb18030")
+    assert "hostile-gb18030.txt: gb18030" in err
+    names = sorted(p.name for p in once.iterdir() if not p.name.startswith("."))
+    assert names == ["hostile-gb18030.txt", "hostile.jsonl", "hostile.txt", "issue-15.txt"]
+    _clean_ok(capsys, once, twice)
+    for name in names:
+        first = (once / name).read_bytes()
+        assert first, name
+        assert (twice / name).read_bytes() == first, name  # idempotent
+    # the same text whatever it was stored as
+    assert (once / "hostile.txt").read_bytes() == (once / gb.name).read_bytes()
+    lines = (once / "hostile.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["n"] for line in lines] == list(range(len(HOSTILE)))
+    assert "货比三家多花点心思了。" in (once / "issue-15.txt").read_text(encoding="utf-8")
+
+
+def test_hostile_text_through_the_workers(hostile_corpus, tmp_path, capsys):
+    src = hostile_corpus[0] / "hostile.jsonl"
+    code = main(
+        ["clean", str(src), "-o", str(tmp_path / "a.jsonl"), "--no-progress", "--workers", "2"]
+    )
+    err = capsys.readouterr().err
+    assert code == 0 and "Traceback" not in err, err
+    _clean_ok(capsys, src, tmp_path / "b.jsonl")
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
