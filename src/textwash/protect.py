@@ -46,6 +46,9 @@ positive evidence, and plain Chinese prose is never protected):
 ``citation``
     Bibliography entries in the GB/T 7714 style (``题名[J]. 刊名, 2021, 41(5)``),
     whose ASCII ``.`` and ``,`` are the standard's own.
+``latin``
+    English (or other Latin-script) lines: five or more words, Han under a
+    fifth of the letters (``Zhang Wei (张伟), 42, runs a shop``).
 ``japanese`` / ``korean``
     Lines with two or more kana / Hangul syllables that make a quarter or more
     of the line's kana, Hangul and Han (scattered kana are GBK mojibake), and
@@ -87,6 +90,7 @@ BLOCK_KINDS = (
     "data",
     "aligned",
     "citation",
+    "latin",
     "japanese",
     "korean",
 )
@@ -246,6 +250,19 @@ def _is_aligned(line: str) -> bool:
     return len(fields) >= 2 and max(len(f) for f in fields) <= 40
 
 
+_ASCII_WORD = regex.compile(r"[A-Za-z]{2,}")
+
+
+def _is_latin(line: str) -> bool:
+    """English (or other Latin-script) prose: five or more words, and Han under a
+    fifth of the letters.  Chinese repairs have no business there."""
+    words = _ASCII_WORD.findall(line)
+    if len(words) < 5:
+        return False
+    letters = sum(map(len, words))
+    return len(_HAN.findall(line)) * 4 < letters
+
+
 def _written_in(script: regex.Pattern[str], line: str) -> bool:
     """Two or more characters of ``script``, a quarter or more of the line's letters.
 
@@ -306,6 +323,8 @@ def _block_regions(text: str, kinds: frozenset[str]) -> list[Region]:
             label[i] = "data"
         elif "aligned" in kinds and _is_aligned(line):
             label[i] = "aligned"
+        elif "latin" in kinds and _is_latin(line):
+            label[i] = "latin"
     if "code" in kinds:
         _grow_code(text, lines, label, strong)
     if "data" in kinds:
