@@ -194,9 +194,10 @@ def add_dedup(sub: Any) -> None:
         "--on-error",
         choices=ON_ERROR,
         default="fail",
-        help="a JSONL line, Parquet row or file that cannot be read: 'fail' (default) "
-        "writes nothing; 'skip' leaves it out, reports it and exits 1 (with -o, it is "
-        "copied into OUTPUT.rejects)",
+        help="a JSONL line, Parquet row or file that cannot be read, or a document a step "
+        "fails on: 'fail' (default) writes nothing; 'skip' leaves it out, reports it and "
+        "exits 1 (with -o, what cannot be read is copied into OUTPUT.rejects, a document a "
+        "step fails on is written unchanged)",
     )
     p.add_argument("--report", type=Path, metavar="FILE.json", help="write the JSON report")
     p.add_argument("--html", type=Path, metavar="FILE.html", help="write the report as HTML")

@@ -139,9 +139,9 @@ def _add_clean(sub: Any) -> None:
         "--on-error",
         choices=ON_ERROR,
         default="fail",
-        help="a JSONL line, Parquet row or file that cannot be read: 'fail' leaves that "
-        "file unwritten; 'skip' writes the rest and copies what was skipped, byte for "
-        "byte, into OUTPUT.rejects (exit code 1 either way; default: fail)",
+        help="a JSONL line, Parquet row or file that cannot be read or that a step fails "
+        "on: 'fail' leaves that file unwritten; 'skip' writes the rest and copies what was "
+        "skipped, byte for byte, into OUTPUT.rejects (exit code 1 either way; default: fail)",
     )
     p.add_argument(
         "--resume",
