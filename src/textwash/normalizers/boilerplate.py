@@ -3,20 +3,25 @@
 Chinese document-sharing sites wrap every document in their own text: download
 notices (``下载文档前请自行甄别文档内容的完整性…``), widgets (``相关文档``,
 ``最新文档``, ``合集下载``), breadcrumbs (``三一文库()/免费论文/…``) and page
-counters.  :class:`Boilerplate` removes such lines and takes user patterns;
-:class:`RepeatedLines` collapses a line printed twice in a row (the scraped
-title echo).
+counters.  :class:`Boilerplate` removes such lines and takes user patterns.
+
+Scrapers also print every title again: on the next line, and glued to the
+start of the first paragraph.  :class:`RepeatedLines` removes those echoes,
+and only those: a line repeated in a table, a list, a poem or lyrics is
+content, so a repeat goes only when the evidence says it is a title's.
 """
 
 from __future__ import annotations
 
 import os
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
 import regex
 
 from ..edits import Edit
+from ._chars import ZH_NUM
 from ._tables import read_table
 from .base import Normalizer
 from .chinese import get_converter
@@ -75,10 +80,10 @@ _LIST_PREFIX_LINES = regex.compile(r"(?m)^(?:\d{1,3}[.、．)）]|[①-⑳])+")
 
 
 def _lines_with_keys(
-    text: str, max_chars: int, fold: bool = True
+    text: str, max_chars: int | None, fold: bool = True
 ) -> list[tuple[regex.Match[str], str | None]]:
     """Every line of ``text`` with its :func:`line_key`, or None when it is longer
-    than ``max_chars`` (long lines are never boilerplate or titles).
+    than ``max_chars`` (long lines are never boilerplate); ``None``: every key.
 
     The keys of all lines are made at once, on the whole text: one OpenCC call,
     one pass of each pattern; OpenCC and these passes leave line breaks alone,
@@ -90,6 +95,8 @@ def _lines_with_keys(
     lines = list(_LINE.finditer(text))
     if len(keys) - (1 if loose.endswith("\n") else 0) != len(lines):  # pragma: no cover
         keys = [_loose(m.group(0).rstrip("\n")) for m in lines]  # safety net
+    if max_chars is None:
+        return list(zip(lines, keys, strict=False))
     return [
         (m, keys[i] if 1 < m.end() - m.start() <= max_chars else None) for i, m in enumerate(lines)
     ]
@@ -172,61 +179,289 @@ class Boilerplate(Normalizer):
         return out
 
 
+# -- RepeatedLines: which repeated lines are a scraper's title echo ------------------
+
+_HAS_WORD = regex.compile(r"[\p{L}\p{N}]")
+_HAN_CHAR = regex.compile(r"\p{Han}")
+# A line ending like a sentence or a clause is not a title; "……" and ".." may
+# end a title a site truncated, so a final "." counts only on its own.
+_CLAUSE_END = regex.compile(r"(?:[。！？；，、：!?;,:]|(?<!\.)\.)\s*\Z")
+# Table rows: a pipe at either end or two pipes ("是 | 否 | 是"), or tab-separated cells.
+_TABLE_ROW = regex.compile(r"\A\s*[|｜]|[|｜]\s*\Z|[|｜].*[|｜]|\S\t+\S")
+# List items and bullets; "第一章 总则" and a bracketed "【摘要】" or "〔…〕" are
+# title shapes, not list items.
+_LIST_ITEM = regex.compile(
+    rf"\A\s*(?:[{ZH_NUM}]{{1,4}}\s*[、.．]|[(（]\s*[{ZH_NUM}\d]{{1,4}}\s*[)）]"
+    r"|\d{1,3}\s*[.．、)）](?!\d)|[①-⑳⑴-⒇⒈-⒛]|[-*+•·●◆■▪–—>])"
+)
+# Code: indented lines, fences, comments, tags, braces, operators, calls f(...).
+_CODE = regex.compile(
+    r"\A(?:\t| {4})|\A\s*(?:```|~~~|//|/\*|#include|#!|<[A-Za-z/!])"
+    r"|[{}]|==|!=|=>|->|:=|(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_.]*\("
+)
+_FENCE = regex.compile(r"(?m)^[ \t]*(?:```|~~~)")
+
+#: Lines of a verse or lyrics block are at most this long (key characters).
+VERSE_CHARS = 24
+
+# After a title echo glued to a paragraph, what is left must start a sentence.
+_OPENS_SENTENCE = "“‘「『【〔"
+_NUMBERED = regex.compile(r"\d{1,3}[.．、]\s*[^\d\s]")
+# Characters that continue the phrase before them: the title's words are the
+# subject or object of the sentence ("做好群众工作是…"), not an echo.
+_CONTINUES = frozenset(
+    "的之地得是了着过们和与及或并而且等但却也都就还又才则即乃吗呢吧啊呀么所被性化者"
+)
+# Characters that may start a sentence or continue one ("为规范…" / "…为本"):
+# accepted only when the title was printed again already (an echo line or
+# "TT" before the paragraph).
+_MAY_CONTINUE = frozenset(
+    "为在对从以由于向把将让使给有无不没要能会可应已正需须必中上下里内外间时前后"
+)
+# Running text has clause punctuation ("…" alone does not make a sentence).
+_RUNNING = regex.compile(r"[，。；：！？,;:!?]")
+
+
+def _title_like(body: str, key: str, max_chars: int) -> bool:
+    """Whether a line reads as a title: short, a word in it, no clause ending,
+    and not a table row, a list item or code.
+
+    >>> [_title_like(s, _loose(s), 100) for s in ["浅谈新时期群众工作方法……", "一、背景",
+    ...  "| 是 |", "好好学习。", "print(x)", "第一章 总则"]]
+    [True, False, False, False, False, True]
+    """
+    return (
+        2 <= len(key) <= max_chars
+        and _HAS_WORD.search(key) is not None
+        and not _CLAUSE_END.search(body)
+        and not _TABLE_ROW.search(body)
+        and not _LIST_ITEM.match(body)
+        and not _CODE.search(body)
+    )
+
+
+def _starts_sentence(rest: str, sure: bool) -> bool:
+    """Whether ``rest`` (what follows a title echo) starts a sentence of its own.
+
+    ``sure``: the title was already printed again, so a character that may
+    either start or continue a sentence is read as a start.
+
+    >>> [_starts_sentence(s, False) for s in ["近年来，", "是党的…", "为规范…", "【摘要】", "(2)"]]
+    [True, False, False, True, False]
+    >>> _starts_sentence("为规范…", True)
+    True
+    """
+    c = rest[:1]
+    if not c:
+        return False
+    if c in _OPENS_SENTENCE or _NUMBERED.match(rest):
+        return True
+    if not _HAN_CHAR.match(c) or c in _CONTINUES:
+        return False
+    return sure or c not in _MAY_CONTINUE
+
+
+_SITE = Boilerplate()
+
+
 @dataclass(frozen=True, repr=False)
 class RepeatedLines(Normalizer):
-    """Collapse a line printed twice in a row, the scraped title echo.
+    """Remove a title printed again: the line echoed below it, and the echo
+    glued to the start of the first paragraph.
 
-    >>> RepeatedLines()("标题\\n\\n标题\\n\\n标题标题正文。\\n")
-    '标题\\n\\n\\n标题正文。\\n'
+    >>> RepeatedLines()("浅谈新时期的公安群众工作\\n\\n浅谈新时期的公安群众工作\\n\\n"
+    ...                 "浅谈新时期的公安群众工作近年来，随着社会经济的发展，……\\n")
+    '浅谈新时期的公安群众工作\\n\\n\\n近年来，随着社会经济的发展，……\\n'
 
-    A line whose :func:`line_key` equals the previous non-blank line's goes when
-    it is at most ``max_chars`` long; a title repeated two or more times at the
-    start of the next line (``TT正文`` after a line ``T``) is cut to one copy.
-    Blank lines are left for :class:`Whitespace` to fold.
-    ``fold=False`` compares lines without folding traditional to simplified
-    first: right when the text is simplified already (the ``zh`` preset runs
-    this step after ``ChineseConvert("t2s")``), and one OpenCC pass cheaper.
+    Only a title's repeat goes.  A line is a *title* when it is title-like
+    (at most ``max_chars`` long, a letter or digit in it, no sentence or
+    clause punctuation at its end, not a table row, list item or code line,
+    not inside a fenced code block) and starts a section (the text's first
+    line, or right after a blank line or a site boilerplate line).  Lines
+    repeated anywhere else stay: table rows, list items, verse and lyrics.
+
+    >>> RepeatedLines()("| 是 |\\n| 是 |\\n- 好\\n- 好\\n")
+    '| 是 |\\n| 是 |\\n- 好\\n- 好\\n'
+
+    A copy right below a title goes, unless it is part of a verse block: three
+    or more copies in a row, or a block of three or more short lines
+    (:data:`VERSE_CHARS`) around it.
+
+    >>> verse = "春晓\\n\\n好好学习\\n好好学习\\n天天向上\\n\\n好好学习\\n好好学习\\n好好学习\\n"
+    >>> RepeatedLines()(verse) == verse
+    True
+
+    A paragraph that starts with the title printed again (``TT正文`` under a
+    line ``T``) keeps one copy; and that copy goes too (``T\\n\\nT正文`` →
+    ``T\\n\\n正文``) when the title stands just above (at most one blank line
+    between), has at least ``min_echo_han`` Han characters, matches exactly
+    (by :func:`line_key`), and what follows it starts a sentence: running text
+    that does not open with a word continuing the title's phrase (``的``,
+    ``是``, ``和``...; ``为``, ``在``... only when the title was printed twice
+    already).  A sentence that merely starts with a heading's words stays:
+
+    >>> RepeatedLines()("做好群众工作\\n\\n做好群众工作是公安机关的根本任务。\\n")
+    '做好群众工作\\n\\n做好群众工作是公安机关的根本任务。\\n'
+
+    Blank lines are left for :class:`Whitespace` to fold.  ``fold=False``
+    compares lines without folding traditional to simplified first: right when
+    the text is simplified already (the ``zh`` preset runs this step after
+    ``ChineseConvert("t2s")``), and one OpenCC pass cheaper.
     """
 
     max_chars: int = 100
     fold: bool = True
-
-    @staticmethod
-    def _repeated_prefix(title: str, body: str) -> tuple[int, int] | None:
-        """Span of the extra copies when ``body`` starts with ``title`` twice or more."""
-        if len(title) < 2:
-            return None
-        stripped = body.lstrip()
-        lead = len(body) - len(stripped)
-        copies = 0
-        while stripped.startswith(title * (copies + 1)):
-            copies += 1
-        if copies < 2 or len(stripped) == copies * len(title):
-            return None
-        return lead + len(title), lead + len(title) * copies
+    min_echo_han: int = 6
 
     def edits(self, text: str) -> list[Edit]:
+        return _TitleScan(self, text).run()
+
+    def _key(self, line: str) -> str:
+        return line_key(line) if self.fold else _loose(line)
+
+    def _copy_ends(self, key: str, body: str) -> tuple[int, list[int]]:
+        """Where the copies of ``key`` that ``body`` starts with begin and end.
+
+        The first copy's start, and each copy's end, as offsets in ``body``;
+        body characters are compared as :func:`line_key` compares them
+        (spaces skipped, ASCII punctuation widened, folded when ``fold``).
+        """
+        folded = body
+        if self.fold and _NON_ASCII.search(body):
+            folded = get_converter("t2s").convert(body)
+            if len(folded) != len(body):  # a phrase conversion moved offsets
+                return 0, []
+        first = -1
+        ends: list[int] = []
+        j = 0
+        for i, ch in enumerate(folded):
+            if _SPACE.match(ch):
+                continue
+            if _widen(ch) != key[j]:
+                break
+            if first < 0:
+                first = i
+            j += 1
+            if j == len(key):
+                ends.append(i + 1)
+                j = 0
+        return max(first, 0), ends
+
+
+class _TitleScan:
+    """One pass of :class:`RepeatedLines` over a text's lines.
+
+    Decisions look back at the lines kept so far (what a second run would
+    see, which keeps the step idempotent) and ahead at most two lines.
+    """
+
+    def __init__(self, step: RepeatedLines, text: str) -> None:
+        self.step = step
+        self.rows = _lines_with_keys(text, None, step.fold)
+        self.fences = (
+            [m.start() for m in _FENCE.finditer(text)] if "```" in text or "~~~" in text else []
+        )
+
+    def _in_fence(self, i: int) -> bool:
+        return bisect_left(self.fences, self.rows[i][0].start()) % 2 == 1
+
+    def _blank(self, i: int) -> bool:
+        return not self.rows[i][0].group(0).strip()
+
+    def _ahead(self, i: int, n: int) -> list[int]:
+        """The next ``n`` lines after ``i`` in its block (stopping at a blank line)."""
+        out = []
+        for j in range(i + 1, min(i + 1 + n, len(self.rows))):
+            if self._blank(j):
+                break
+            out.append(j)
+        return out
+
+    def _verse(self, block: list[int], i: int, key: str) -> bool:
+        """Whether line ``i`` sits in a block of three or more short lines."""
+        lens = [*block[-2:], len(key)] + [len(self.rows[j][1] or "") for j in self._ahead(i, 2)]
+        return len(lens) >= 3 and max(lens) <= VERSE_CHARS
+
+    def run(self) -> list[Edit]:
+        step, rows = self.step, self.rows
         out: list[Edit] = []
-        prev_key = ""
-        prev_body = ""
-        for m, line_key_ in _lines_with_keys(text, self.max_chars + 1, self.fold):
+        last = -1  # the last line kept (not blank)
+        last_key = last_body = ""
+        last_title: bool | None = None  # whether `last` is a title (computed when needed)
+        last_after = -1  # the kept line right above `last` (-1: a blank line or the start)
+        blank_since = True  # a blank line, or the text's start, since `last`
+        blanks_above = 0  # blank lines right above this line
+        echoes = 0  # lines removed as copies of `last`
+        run = 0  # copies of this line's key in a row in this block, this one included
+        prev_key: str | None = None  # key of the non-blank line right above, if no blank between
+        block: list[int] = []  # key lengths of the kept lines of this block
+        for i, (m, key_) in enumerate(rows):
             body = m.group(0).rstrip("\n")
             if not body.strip():
+                blanks_above += 1
+                blank_since = True
+                block = []
+                prev_key = None
                 continue
-            key = line_key_ or ""
-            if prev_key and len(prev_key) <= self.max_chars:
-                if key == prev_key:
-                    out.append(Edit(m.start(), m.end(), ""))
-                    continue
-                cut = self._repeated_prefix(prev_body.strip(), body)
-                if cut:
-                    rest = body[: cut[0]] + body[cut[1] :]
-                    rest_key = line_key(rest) if self.fold else _loose(rest)
-                    # A line of nothing but copies of the title ("TT", but also
-                    # "TT\r" or "TT\u200b") is left whole: cut to one copy, it
-                    # would be an exact repeat that the next run removes.
-                    if rest_key != prev_key:
+            key = key_ or ""
+            run = run + 1 if key == prev_key else 1
+            prev_key = key
+            if last >= 0 and last_key and (key == last_key or key.startswith(last_key)):
+                if last_title is None:
+                    last_title = (
+                        _title_like(last_body, last_key, step.max_chars)
+                        and (last_after < 0 or self._after_boilerplate(last_after))
+                        and not self._in_fence(last)
+                    )
+                if last_title and key == last_key:
+                    copies = run
+                    for j in self._ahead(i, 2):
+                        if rows[j][1] != key:
+                            break
+                        copies += 1
+                    if copies < 3 and not self._verse(block, i, key):
+                        out.append(Edit(m.start(), m.end(), ""))
+                        echoes += 1
+                        blanks_above = 0
+                        continue
+                elif last_title and not self._verse(block, i, key):
+                    cut = self._glued(last_key, body, blanks_above <= 1, echoes > 0)
+                    if cut:
                         out.append(Edit(m.start() + cut[0], m.start() + cut[1], ""))
-                        body, key = rest, rest_key
-            prev_key, prev_body = key, body
+                        body = body[: cut[0]] + body[cut[1] :]
+                        key = step._key(body)
+            # this line is kept
+            last_after = -1 if blank_since else last
+            last, last_key, last_body, last_title = i, key, body, None
+            blank_since, blanks_above, echoes = False, 0, 0
+            block.append(len(key))
         return out
+
+    def _after_boilerplate(self, before: int) -> bool:
+        key = self.rows[before][1] or ""
+        return bool(key) and len(key) <= _SITE.max_chars and _SITE._is_boilerplate(key)
+
+    def _glued(
+        self, title: str, body: str, just_above: bool, echoed: bool
+    ) -> tuple[int, int] | None:
+        """The span to cut from a paragraph ``body`` that starts with ``title``."""
+        step = self.step
+        first, ends = step._copy_ends(title, body)
+        if not ends:
+            return None
+        rest = body[ends[-1] :]
+        if not _SPACE.sub("", rest):
+            return None  # nothing but copies of the title: leave the line whole
+        lead = len(rest) - len(rest.lstrip())
+        text = rest[lead:]
+        if (
+            just_above
+            and len(_HAN_CHAR.findall(title)) >= step.min_echo_han
+            and _starts_sentence(text, echoed or len(ends) > 1)
+            and len(text) >= 8
+            and _RUNNING.search(text, 0, 200)
+        ):
+            return first, ends[-1] + lead
+        if len(ends) > 1:
+            return ends[0], ends[-1]
+        return None
