@@ -276,18 +276,20 @@ def _is_indented(line: str) -> bool:
     return line.startswith(("    ", "\t"))
 
 
+# Every line break the Whitespace step knows, so both agree on what a line is.
+_BREAKS = "\n\r\u2028\u2029\x0b\x0c"
+_LINE = regex.compile(f"[^{_BREAKS}]*(?:\r\n|[{_BREAKS}])|[^{_BREAKS}]+")
+
+
 def _lines(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of every line, end excluding its line break."""
     out = []
-    pos = 0
-    for m in regex.finditer(r"[^\n]*\n|[^\n]+$", text):
+    for m in _LINE.finditer(text):
         s, e = m.span()
-        body_end = e - 1 if text[e - 1 : e] == "\n" else e
-        if body_end > s and text[body_end - 1] == "\r":
-            body_end -= 1
+        body_end = e
+        if text[e - 1] in _BREAKS:
+            body_end -= 2 if text[e - 2 : e] == "\r\n" else 1
         out.append((s, body_end))
-        pos = e
-    del pos
     return out
 
 
@@ -342,13 +344,9 @@ def _block_regions(text: str, kinds: frozenset[str]) -> list[Region]:
         j = i
         while j + 1 < n and label[j + 1] == kind:
             j += 1
-        start = lines[i][0]
-        end = lines[j][1]
         # the line breaks around the block belong to it: no step may join across them
-        start = start - 1 if start > 0 else start
-        if end < len(text):
-            end = text.find("\n", end)
-            end = len(text) if end < 0 else end + 1
+        start = lines[i - 1][1] if i > 0 else 0
+        end = lines[j + 1][0] if j + 1 < n else len(text)
         out.append(Region(kind, start, end, text[start:end]))
         i = j + 1
     return out
@@ -552,12 +550,13 @@ def mask(text: str, regions: Sequence[Region]) -> str:
     pos = 0
     for r in regions:
         parts.append(text[pos : r.start])
-        parts.append(regex.sub(r"[^\n\r]", MASK, text[r.start : r.end]))
+        parts.append(_NOT_BREAK.sub(MASK, text[r.start : r.end]))
         pos = r.end
     parts.append(text[pos:])
     return "".join(parts)
 
 
+_NOT_BREAK = regex.compile(f"[^{_BREAKS}]")
 _LINE_ENDING = frozenset({"\r\n", "\r", "\u2028", "\u2029", "\x0b", "\x0c"})
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache, partial
 
 import regex
 
-from ..edits import Edit, chain_edits, sub_edits
+from ..edits import Edit, sub_edits
 from ._chars import CJK_PUNCT_CHARS
 from .base import Normalizer
 
@@ -51,31 +53,27 @@ class Whitespace(Normalizer):
     max_blank_lines: int = 1
     strip_indent: bool = False
 
-    def _fast(self, text: str) -> str:
+    def _passes(self) -> list[Callable[[str], list[Edit]]]:
+        # Each rule once: base.Normalizer derives edits() and the fast call from these.
+        rules: list[tuple[regex.Pattern[str], str]] = []
         if self.line_endings:
-            text = _LINE_BREAKS.sub("\n", text)
+            rules.append((_LINE_BREAKS, "\n"))
         if self.trailing:
-            text = _TRAILING.sub("", text)
+            rules.append((_TRAILING, ""))
         if self.strip_indent:
-            text = _LEADING.sub("", text)
+            rules.append((_LEADING, ""))
         if self.max_blank_lines >= 0:
             n = self.max_blank_lines + 1
-            text = regex.sub(f"\n{{{n + 1},}}", "\n" * n, text)
-            text = _DOC_END.sub("\n", _DOC_START.sub("", text))
-        return text
+            rules.append((_blank_runs(n + 1), "\n" * n))
+            rules.append((_DOC_START, ""))
+            rules.append((_DOC_END, "\n"))
+        return [partial(_sub, pattern, repl) for pattern, repl in rules]
 
-    def edits(self, text: str) -> list[Edit]:
-        passes = []
-        if self.line_endings:
-            passes.append(lambda t: sub_edits(_LINE_BREAKS, t, "\n"))
-        if self.trailing:
-            passes.append(lambda t: sub_edits(_TRAILING, t, ""))
-        if self.strip_indent:
-            passes.append(lambda t: sub_edits(_LEADING, t, ""))
-        if self.max_blank_lines >= 0:
-            n = self.max_blank_lines + 1
-            runs = regex.compile(f"\n{{{n + 1},}}")
-            passes.append(lambda t: sub_edits(runs, t, "\n" * n))
-            passes.append(lambda t: sub_edits(_DOC_START, t, ""))
-            passes.append(lambda t: sub_edits(_DOC_END, t, "\n"))
-        return chain_edits(text, *passes)
+
+def _sub(pattern: regex.Pattern[str], repl: str, text: str) -> list[Edit]:
+    return sub_edits(pattern, text, repl)
+
+
+@lru_cache(maxsize=8)
+def _blank_runs(n: int) -> regex.Pattern[str]:
+    return regex.compile(f"\n{{{n},}}")
