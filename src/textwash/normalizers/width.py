@@ -56,8 +56,12 @@ _NUMBER = (
     "％?"
 )
 _FULLWIDTH_ALNUM = regex.compile(f"[{_FW_ALNUM}]+")
-_PATTERN = regex.compile(f"{_NUMBER}|[{_FW_ALNUM}]+")
-_PATTERN_SYMBOLS = regex.compile(f"{_NUMBER}|[{_FW_ALNUM}{_FW_SYMBOLS}]+")
+# The lookahead lets the regex engine skip ahead to a full-width character
+# (without it the optional sign makes every position a candidate: 20x slower).
+_PATTERN = regex.compile(f"(?=[＋－{_FW_ALNUM}])(?:{_NUMBER}|[{_FW_ALNUM}]+)")
+_PATTERN_SYMBOLS = regex.compile(
+    f"(?=[{_FW_ALNUM}{_FW_SYMBOLS}])(?:{_NUMBER}|[{_FW_ALNUM}{_FW_SYMBOLS}]+)"
+)
 # U+FF01-FF5E are the full-width forms of ASCII 0x21-0x7E.
 _NARROW = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 
