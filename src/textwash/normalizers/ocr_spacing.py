@@ -1,14 +1,60 @@
-"""Delete the spaces OCR puts between Chinese characters.
+"""Delete the spaces OCR puts between Chinese characters, and only those.
 
 OCR of Chinese journals often prints ``社 会 、实 现`` for ``社会、实现`` and
-``8 0 0 0 万`` for ``8000万``.  Clean Chinese text has a few legitimate spaces
-between Han characters too (``第一章 总则``, a short list of names, a verse), so
-the step decides line by line: a space between two Han characters is deleted
-when the line is running text (at least ``min_han`` Han characters and some
-sentence punctuation) or when its spaces isolate single characters, the mark
-of OCR spacing.  Spaces next to
-full-width punctuation and inside split digit runs touching Han always go;
-spaces between Latin words never change.
+``8 0 0 0 万`` for ``8000万``.  But a dump also holds spaces that are meant:
+forms align their fields with runs of spaces (``主持人：张三    记录人：李四``),
+name lists separate names with single spaces (``参加会议的有 张三 李四 王五
+等人。``) or pad two-character names to three cells with U+3000 (``王　芳　李建国``),
+headings put a space after their number (``第一章 总则``), verse separates its
+lines.  So the step looks at each line, finds the gaps that are meant, and
+deletes the other gaps between Han characters only on positive evidence of
+OCR spacing.
+
+**Gaps that are meant** (kept):
+
+* *field gaps* -- a run of two or more blanks, or one holding a tab, on a
+  form-like line: one with two or more ``label：`` fields
+  (``姓名：李明轩          性别：男``), or a row of three or more columns with no
+  running-text punctuation (``日期        带班领导        值班人员``);
+* *padding* -- one Han character, U+3000 (or two or more blanks), one Han
+  character, standing alone between blanks, line ends or a label's ``：`` /
+  ``（``: ``王　芳``, ``主　任：``, ``收    据``;
+* *name lists* -- two or more items in a row, separated by blanks, each of two
+  to four Han characters (or a padded pair), the first one maybe after a
+  label's ``：`` and the last one maybe before ``。，、；``: the gaps between
+  the items and the gaps on either side of them (``有 张三 李四 王五 等人``).
+
+Padding and name lists are trusted only while the line shows no isolated
+single characters (below): the chunks of a heavily OCR-spaced line
+(``机关 服务 群众 的根``) look like a name list too.
+
+**Evidence of OCR spacing** (a line needs one of them):
+
+* an isolated single character: a lone Han character between blanks with Han
+  or CJK punctuation on the other side of a blank (``耿 志 峰``,
+  ``社 会 、实 现``); ``2023 年 11 月`` is spacing around numbers, not this;
+* running text: at least ``min_han`` Han characters and sentence punctuation
+  ``，。；、？！`` (``：`` alone is a form's), with a gap between two Han
+  characters that is not meant (``勇于对人 民负责，坚持替群众着 想``).
+
+On an OCR-spaced line every gap between Han characters or CJK punctuation goes,
+and the gaps around numbers too (``不足 4 0 % 提高`` → ``不足40%提高``); elsewhere
+only the gaps next to full-width punctuation go (``问题 ， 从`` → ``问题，从``).
+Meant gaps are never deleted, nor the gap after a heading number (``第三条 为了``),
+nor spaces next to Latin letters (``Windows 10``).  Single digits split by
+blanks are joined when they touch Han (``8 0 0 0 万``).
+
+>>> s = OcrSpacing()
+>>> s("社 会 、实 现 中华 民 族伟 大 复 兴")
+'社会、实现中华民族伟大复兴'
+>>> s("主持人：张三    记录人：李四")
+'主持人：张三    记录人：李四'
+>>> s("参加会议的有 张三 李四 王五 等人。")
+'参加会议的有 张三 李四 王五 等人。'
+>>> s("一等奖：王　芳　李建国　赵　敏")
+'一等奖：王　芳　李建国　赵　敏'
+>>> s("心里装着群众，勇于对人 民负责，坚持替群众着 想")
+'心里装着群众，勇于对人民负责，坚持替群众着想'
 """
 
 from __future__ import annotations
@@ -19,12 +65,12 @@ from dataclasses import dataclass
 import regex
 
 from ..edits import Edit, merge_edits
-from ._chars import CJK_PUNCT, HAN, HAN_OR_PUNCT, HEADING_UNIT, HSPACE, ZH_NUM
+from ._chars import CJK_PUNCT, HAN, HAN_OR_PUNCT, HSPACE, ZH_NUM
 from .base import Normalizer
 
 __all__ = ["OcrSpacing", "is_ocr_spaced"]
 
-_HEADING_BEFORE = rf"(?<!(?:^|{HSPACE})第[{ZH_NUM}\d]{{1,6}}[{HEADING_UNIT}])"
+_HEADING_BEFORE = rf"(?<!(?:^|{HSPACE})第[{ZH_NUM}\d]{{1,6}}[章节条款编篇部卷回])"
 # A gap between two Han characters (or Han and CJK punctuation).
 _HAN_GAP = regex.compile(rf"(?<={HAN_OR_PUNCT}){_HEADING_BEFORE}{HSPACE}+(?={HAN_OR_PUNCT})")
 # A gap with full-width punctuation on at least one side (and Han/punct on the other).
@@ -41,16 +87,89 @@ _NUMBER_GAP = regex.compile(
 _DIGIT_RUN = regex.compile(rf"(?<!\d)\d(?:{HSPACE}\d)+(?!\d)")
 _HSPACE_CHARS = frozenset(" \t\u00a0\u3000\u202f\u205f" + "".join(map(chr, range(0x2002, 0x200B))))
 _HSPACE_RE = regex.compile(HSPACE)
-_SPACE_SPLIT = regex.compile(rf"{HSPACE}+")
-_SINGLE_HAN = regex.compile(rf"^{HAN}$")
+_GAP = regex.compile(rf"{HSPACE}+")
 _HAN_CHAR = regex.compile(HAN)
 _HAN_OR_PUNCT_CHAR = regex.compile(HAN_OR_PUNCT)
 
-_SENTENCE_PUNCT = regex.compile(r"[，。；、：？！,;:?!]")
+#: Running-text punctuation (a form's "：" is not).
+_RUNNING = regex.compile(rf"[，。；、？！]|(?<={HAN}{HSPACE}*)[,;?!]")
+#: A form label's colon: after Han or a closing bracket ("收款单位（盖章）："), not in "14:30".
+_LABEL = regex.compile(r"(?<=[\p{Han}）)])[：:]")
+#: A padded two-character word: "王　芳", "主　任：", "收    据".
+_PAD = regex.compile(
+    rf"(?<![^\s：:（(，、；]){HAN}(?P<gap>\u3000+|{HSPACE}{{2,}}){HAN}(?![^\s：:（(，、；。])"
+)
+#: One item of a name list (padding removed): 2-4 Han, maybe after a label, maybe before 。，、；.
+_NAME_ITEM = regex.compile(rf"(?:\S*[：:（(])?{HAN}{{2,4}}[。，、；！？）)”]?")
+
+
+def _is_wide(gap: str) -> bool:
+    return len(gap) >= 2 or "\t" in gap
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """What one line's gaps are: the meant ones (by start offset) and whether it is OCR-spaced."""
+
+    kept: frozenset[int]
+    ocr: bool
+
+
+def _read_line(line: str, min_han: int, min_single: int) -> _Line:
+    """Judge the gaps of one line (see the module docstring for the rules)."""
+    gaps = [
+        g for g in _GAP.finditer(line) if g.start() > 0 and g.end() < len(line)
+    ]  # blanks at either end are Whitespace's business
+    if not gaps:
+        return _Line(frozenset(), False)
+    kept: set[int] = set()
+    # field gaps
+    wide = [g.start() for g in gaps if _is_wide(g[0])]
+    if wide and (len(_LABEL.findall(line)) >= 2 or (len(wide) >= 2 and not _RUNNING.search(line))):
+        kept.update(wide)
+    # padding and name lists
+    pads = {m.start("gap") for m in _PAD.finditer(line)}
+    starts = [0, *(g.end() for g in gaps)]
+    ends = [*(g.start() for g in gaps), len(line)]
+    tokens = [line[s:e] for s, e in zip(starts, ends, strict=True)]
+    # items: tokens joined across padding
+    items: list[tuple[str, list[int]]] = []  # (text without padding, token indexes)
+    for i, tok in enumerate(tokens):
+        if i and gaps[i - 1].start() in pads:
+            text, idx = items[-1]
+            items[-1] = (text + tok, [*idx, i])
+        else:
+            items.append((tok, [i]))
+    padded = {i for _, idx in items if len(idx) > 1 for i in idx}
+    singles = 0
+    for i, tok in enumerate(tokens):
+        if i in padded or len(tok) != 1 or not _HAN_CHAR.match(tok):
+            continue
+        left = tokens[i - 1][-1] if i > 0 else ""
+        right = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+        if any(c and _HAN_OR_PUNCT_CHAR.match(c) for c in (left, right)):
+            singles += 1
+    if singles < min_single:
+        kept.update(pads)
+        named = [bool(_NAME_ITEM.fullmatch(text)) for text, _ in items]
+        for k in range(len(items)):
+            in_list = named[k] and (
+                (k > 0 and named[k - 1]) or (k + 1 < len(items) and named[k + 1])
+            )
+            if in_list:
+                first, last = items[k][1][0], items[k][1][-1]
+                if first > 0:
+                    kept.add(gaps[first - 1].start())
+                if last < len(gaps):
+                    kept.add(gaps[last].start())
+    # evidence of OCR spacing
+    loose = any(g.start() not in kept for g in _HAN_GAP.finditer(line))
+    running = len(_HAN_CHAR.findall(line)) >= min_han and bool(_RUNNING.search(line))
+    return _Line(frozenset(kept), loose and (singles >= min_single or running))
 
 
 def is_ocr_spaced(line: str, min_han: int = 10, min_single: int = 1) -> bool:
-    """Whether the Han–Han spaces of ``line`` look like OCR debris.
+    """Whether ``line`` has gaps between Han characters that are OCR debris.
 
     >>> is_ocr_spaced("社 会 、实 现 中华 民 族")
     True
@@ -60,13 +179,10 @@ def is_ocr_spaced(line: str, min_han: int = 10, min_single: int = 1) -> bool:
     False
     >>> is_ocr_spaced("随着社 会、经 济的发展，群众的需求")
     True
+    >>> is_ocr_spaced("报销部门：市场部      报销日期：2023 年 11 月 3 日")
+    False
     """
-    if not _HAN_GAP.search(line):
-        return False
-    if len(_HAN_CHAR.findall(line)) >= min_han and _SENTENCE_PUNCT.search(line):
-        return True
-    singles = sum(1 for tok in _SPACE_SPLIT.split(line) if _SINGLE_HAN.match(tok))
-    return singles >= min_single
+    return _read_line(line, min_han, min_single).ocr
 
 
 def _join_digits(text: str, start: int, end: int, floor: int) -> tuple[int, int, str] | None:
@@ -105,7 +221,7 @@ class OcrSpacing(Normalizer):
     >>> OcrSpacing()("Windows 10 and 1 2 3")
     'Windows 10 and 1 2 3'
 
-    ``min_han`` and ``min_single`` tune the per-line decision (see
+    ``min_han`` and ``min_single`` tune the per-line evidence (see
     :func:`is_ocr_spaced`); ``digits`` switches the digit-run repair.
     """
 
@@ -137,14 +253,22 @@ class OcrSpacing(Normalizer):
             end = text.find("\n", space.end())
             pos = end = len(text) if end < 0 else end
             body = text[base:end]
-            if is_ocr_spaced(body, self.min_han, self.min_single):
+            if not _HAN_GAP.search(body):
+                continue  # no gap between Han or CJK punctuation: nothing to judge
+            line = _read_line(body, self.min_han, self.min_single)
+            if line.ocr:
                 # Two patterns may find one gap ("％\u3000货": a number gap and a
                 # Han gap): the line's deletions are the union of their matches.
                 found = [*_HAN_GAP.finditer(body), *_NUMBER_GAP.finditer(body)]
-                out.extend(merge_edits(Edit(base + g.start(), base + g.end(), "") for g in found))
             else:
-                gaps = _PUNCT_GAP.finditer(body)
-                out.extend(Edit(base + g.start(), base + g.end(), "") for g in gaps)
+                found = list(_PUNCT_GAP.finditer(body))
+            out.extend(
+                merge_edits(
+                    Edit(base + g.start(), base + g.end(), "")
+                    for g in found
+                    if g.start() not in line.kept
+                )
+            )
         return out
 
     def _passes(self) -> list[Callable[[str], list[Edit]]]:
