@@ -56,9 +56,7 @@ JAPANESE_CONFIGS = frozenset({"jp2t", "t2jp"})
 
 _converters: dict[tuple[int, str], Any] = {}
 _HAN = regex.compile(r"\p{Han}")
-_SURROGATES = regex.compile(r"[\ud800-\udfff]+")
-# Hiragana, katakana (not the ー and ・ Chinese text uses too) and Hangul.
-_FOREIGN = regex.compile(r"[\p{Hiragana}\p{Katakana}\p{Hangul}]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]+")
 # Clause tokens: a run of text, or a run of separators (punctuation, brackets,
 # quotes, whitespace).  No OpenCC dictionary entry contains a separator.
 _SEPARATORS = r"\s，,、；;：:。．.！？!?…—「」『』“”‘’\"'《》〈〉（）()【】〔〕［］\[\]"
@@ -188,14 +186,14 @@ def traditional_chars() -> frozenset[str]:
     return frozenset(c for c, t in zip(chars, converted, strict=True) if c != t and c not in also)
 
 
-def _class(chars: Iterable[str]) -> re.Pattern[str]:
-    r"""A ``re`` pattern matching one of ``chars``.
+def _class_source(chars: Iterable[str]) -> str:
+    r"""A ``re`` pattern source matching one of ``chars``.
 
     ``re`` keeps a set of BMP characters as a bitmap (one lookup a character)
     but tests other characters range by range, so the rare astral ones get
     their own branch behind a cheap ``[\U00010000-\U0010ffff]`` check.
 
-    >>> _class("們乾𠀾").findall("我們的乾𠀾")
+    >>> re.findall(_class_source("們乾𠀾"), "我們的乾𠀾")
     ['們', '乾', '𠀾']
     """
     codes = sorted({ord(c) for c in chars})
@@ -217,7 +215,39 @@ def _class(chars: Iterable[str]) -> re.Pattern[str]:
         )
         guard = "" if esc == "\\u{:04x}" else "(?=[\\U00010000-\\U0010ffff])"
         branches.append(f"{guard}[{body}]")
-    return re.compile("|".join(branches) or "(?!)")
+    return f"(?:{'|'.join(branches) or '(?!)'})"
+
+
+def _class(chars: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(_class_source(chars))
+
+
+@lru_cache(maxsize=1)
+def _foreign_chars() -> frozenset[str]:
+    """Hiragana, katakana and Hangul (not the ー and ・ that Chinese text uses too).
+
+    >>> [bool(_foreign().search(s)) for s in ("東京は", "ｶﾀｶﾅ", "한국", "马克・吐温", "ー")]
+    [True, True, True, False, False]
+    """
+    script = regex.compile(r"[\p{Hiragana}\p{Katakana}\p{Hangul}]")
+    blocks = (
+        (0x1100, 0x11FF), (0x3000, 0x33FF), (0xA960, 0xA97F), (0xAC00, 0xD7FF),
+        (0xFF00, 0xFFEF), (0x1AFF0, 0x1B16F), (0x1F200, 0x1F2FF),
+    )  # fmt: skip
+    return frozenset(chr(c) for lo, hi in blocks for c in range(lo, hi + 1) if script.match(chr(c)))
+
+
+@lru_cache(maxsize=1)
+def _foreign() -> re.Pattern[str]:
+    return _class(_foreign_chars())
+
+
+@lru_cache(maxsize=1)
+def _foreign_or_traditional() -> re.Pattern[str]:
+    # one scan for the two reasons a line is left alone or converted
+    return re.compile(
+        f"(?P<foreign>{_class_source(_foreign_chars())})|{_class_source(traditional_chars())}"
+    )
 
 
 @lru_cache(maxsize=1)
@@ -239,8 +269,9 @@ def _also_simplified() -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def _particle() -> re.Pattern[str]:
     table = load_convert_table()
-    words = "|".join(sorted(table.particle, key=len, reverse=True))
-    return re.compile(f"({words})著(?![{''.join(sorted(table.zhu))}])")
+    words = "|".join(re.escape(w) for w in sorted(table.particle, key=len, reverse=True))
+    zhu = "".join(re.escape(c) for c in sorted(table.zhu))
+    return re.compile(f"({words})著(?![{zhu}])")
 
 
 @lru_cache(maxsize=len(OPENCC_CONFIGS))
@@ -364,21 +395,23 @@ class ChineseConvert(Normalizer):
 
     def _line(self, line: str) -> str:
         """The converted form of one line (without its line break)."""
-        if self.config not in JAPANESE_CONFIGS and _FOREIGN.search(line):
-            return line
-        if self.config in TO_SIMPLIFIED:
-            if not self._by_clause():
-                line = self._convert(line)
-            elif _traditional().search(line):
-                line = self._convert_clauses(line)
-            return _particles(line)
-        if (
-            self.skip_traditional_lines
-            and self.config.startswith("s2")
-            and _traditional().search(line)
+        if self.config in JAPANESE_CONFIGS:
+            return str(get_converter(self.config).convert(line))
+        if self.config in TO_SIMPLIFIED and not self._by_clause():
+            return line if _foreign().search(line) else _particles(self._convert(line))
+        if self.config not in TO_SIMPLIFIED and not (
+            self.skip_traditional_lines and self.config.startswith("s2")
         ):
+            return line if _foreign().search(line) else self._convert(line)
+        # left alone for kana/Hangul anywhere; evidence decides the rest
+        m = _foreign_or_traditional().search(line)
+        if m is None:
+            return _particles(line) if self.config in TO_SIMPLIFIED else self._convert(line)
+        if m.lastgroup == "foreign" or self.config not in TO_SIMPLIFIED:
+            return line  # kana/Hangul, or traditional text an s2* config would misread
+        if _foreign().search(line, m.end()):
             return line
-        return str(get_converter(self.config).convert(line))
+        return _particles(self._convert_clauses(line))
 
     def _convert(self, text: str) -> str:
         out = str(get_converter(self.config).convert(text))
@@ -393,6 +426,8 @@ class ChineseConvert(Normalizer):
         # whose only candidates are also-simplified characters stays when
         # something in it reads as simplified.
         also = _also_simplified()
+        if not also.search(line):
+            return self._convert(line)  # every clause converts: one run
         evidence = _traditional()
         table = load_convert_table().simplified
 
