@@ -38,7 +38,7 @@ def _zh(convert: str) -> Pipeline:
         [
             UnicodeRepair(),
             GbkMojibake(),
-            Whitespace(strip_indent=True),
+            Whitespace(),
             Width(),
             Boilerplate(),
             LineRepair(),
@@ -48,7 +48,7 @@ def _zh(convert: str) -> Pipeline:
             ChineseConvert(convert),
             # after t2s every line is simplified: no need to fold them again
             RepeatedLines(fold=convert != "t2s"),
-            Whitespace(strip_indent=True),
+            Whitespace(),
         ]
     )
 
