@@ -173,24 +173,43 @@ def render_document(
     ``text`` is the raw document; ``edits`` come from :meth:`Pipeline.explain`
     and ``flags`` from :meth:`Pipeline.run`.
 
-    >>> print(render_document("a.txt", "好", []))
+    Protected regions (the ``protect:KIND`` entries ``explain`` puts first) are
+    listed as kept, with their text:
+
+    >>> from textwash.pipeline import StepEdit
+    >>> kept = StepEdit("protect:inline_code", -1, 2, 5, "`x`", "`x`", 2, 5)
+    >>> print(render_document("a.txt", "好 `x`", [kept]))
     ==> a.txt <==
+      L1  protect:inline_code  = kept「`x`」
       (no changes)
     """
     lines = [_paint(f"==> {title} <==", "header", color)]
     starts = line_starts(text)
-    edit_lines = [bisect_right(starts, e.source_start) for e in edits]
+    # a protected block starts with the line break before it: count from its first line
+    edit_lines = [
+        bisect_right(starts, e.source_start + (len(e.old) - len(e.old.lstrip("\r\n"))))
+        if e.index < 0
+        else bisect_right(starts, e.source_start)
+        for e in edits
+    ]
     flag_lines = [bisect_right(starts, f.source_start) for f in flags]
     widths = (
         len(str(max([*edit_lines, *flag_lines], default=0))),
         max((len(x.step) for x in [*edits, *flags]), default=0),  # type: ignore[attr-defined]
     )
+    changed = False
     for (edit, step_input), line in zip(_with_inputs(text, edits), edit_lines, strict=True):
+        if edit.index < 0:  # a protected region: nothing changed there
+            snippet = escape(shorten(text[edit.source_start : edit.source_end].strip("\n")))
+            kept = _paint("= kept", "flag", color)
+            lines.append(f"{_prefix(line, edit.step, color, widths)}{kept}「{snippet}」")
+            continue
+        changed = True
         lines.append(render_edit(step_input, edit, line, color=color, widths=widths))
     for flag, line in zip(flags, flag_lines, strict=True):
         snippet = escape(shorten(text[flag.source_start : flag.source_end]))
         note = _paint(f"! {flag.kind}: {flag.message}", "flag", color)
         lines.append(f"{_prefix(line, flag.step, color, widths)}{note}「{snippet}」")
-    if len(lines) == 1:
+    if not changed and not flags:
         lines.append("  (no changes)")
     return "\n".join(lines)
