@@ -331,9 +331,9 @@ def _block_regions(text: str, kinds: frozenset[str]) -> list[Region]:
         _grow_code(text, lines, label, strong)
     if "data" in kinds:
         _grow(lines, label, "data", lambda k: _data_joins(text[lines[k][0] : lines[k][1]]))
-    for kind in ("japanese", "korean"):
-        if kind in kinds:  # a line of a Japanese letter may hold no kana: its paragraph counts
-            _grow(lines, label, kind, lambda k: True)
+    for script in ("japanese", "korean"):
+        if script in kinds:  # a line of a Japanese letter may hold no kana: its paragraph counts
+            _grow(lines, label, script, lambda k: True)
     out: list[Region] = []
     i = 0
     while i < n:
