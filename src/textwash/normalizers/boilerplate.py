@@ -261,6 +261,11 @@ def _starts_sentence(rest: str, sure: bool) -> bool:
     return sure or c not in _MAY_CONTINUE
 
 
+def _short_lines(lens: list[int], n: int) -> bool:
+    """Whether ``lens`` are the key lengths of ``n`` or more verse-short lines."""
+    return len(lens) >= n and max(lens) <= VERSE_CHARS
+
+
 _SITE = Boilerplate()
 
 
@@ -377,10 +382,11 @@ class _TitleScan:
             out.append(j)
         return out
 
-    def _verse(self, block: list[int], i: int, key: str) -> bool:
-        """Whether line ``i`` sits in a block of three or more short lines."""
-        lens = [*block[-2:], len(key)] + [len(self.rows[j][1] or "") for j in self._ahead(i, 2)]
-        return len(lens) >= 3 and max(lens) <= VERSE_CHARS
+    def _verse(self, above: list[int], i: int, key: str) -> bool:
+        """Whether line ``i`` (``key``), with the key lengths ``above`` it in its
+        block, sits in a block of three or more short lines."""
+        lens = [*above, len(key)] + [len(self.rows[j][1] or "") for j in self._ahead(i, 2)]
+        return _short_lines(lens, 3)
 
     def run(self) -> list[Edit]:
         step, rows = self.step, self.rows
@@ -395,12 +401,15 @@ class _TitleScan:
         run = 0  # copies of this line's key in a row in this block, this one included
         prev_key: str | None = None  # key of the non-blank line right above, if no blank between
         block: list[int] = []  # key lengths of the kept lines of this block
+        before: list[int] = []  # ... of the block before it
+        last_before: list[int] = []  # ... of the block before `last`, when `last` starts one
         for i, (m, key_) in enumerate(rows):
             body = m.group(0).rstrip("\n")
             if not body.strip():
                 blanks_above += 1
                 blank_since = True
-                block = []
+                if block:
+                    before, block = block, []
                 prev_key = None
                 continue
             key = key_ or ""
@@ -411,20 +420,22 @@ class _TitleScan:
                     last_title = (
                         _title_like(last_body, last_key, step.max_chars)
                         and (last_after < 0 or self._after_boilerplate(last_after))
+                        and not _short_lines(last_before, 2)  # a stanza ends above
                         and not self._in_fence(last)
                     )
+                above = [] if blanks_above else [len(last_key)]
                 if last_title and key == last_key:
                     copies = run
                     for j in self._ahead(i, 2):
                         if rows[j][1] != key:
                             break
                         copies += 1
-                    if copies < 3 and not self._verse(block, i, key):
+                    if copies < 3 and not self._verse(above, i, key):
                         out.append(Edit(m.start(), m.end(), ""))
                         echoes += 1
                         blanks_above = 0
                         continue
-                elif last_title and not self._verse(block, i, key):
+                elif last_title and not self._verse(above, i, key):
                     cut = self._glued(last_key, body, blanks_above <= 1, echoes > 0)
                     if cut:
                         out.append(Edit(m.start() + cut[0], m.start() + cut[1], ""))
@@ -432,6 +443,7 @@ class _TitleScan:
                         key = step._key(body)
             # this line is kept
             last_after = -1 if blank_since else last
+            last_before = before if blank_since else []
             last, last_key, last_body, last_title = i, key, body, None
             blank_since, blanks_above, echoes = False, 0, 0
             block.append(len(key))
