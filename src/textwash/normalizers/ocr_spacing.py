@@ -20,9 +20,10 @@ OCR spacing.
   character, standing alone between blanks, line ends or a label's ``：`` /
   ``（``: ``王　芳``, ``主　任：``, ``收    据``;
 * *name lists* -- two or more items in a row, separated by blanks, each of two
-  to four Han characters (or a padded pair), the first one maybe after a
-  label's ``：`` and the last one maybe before ``。，、；``: the gaps between
-  the items and the gaps on either side of them (``有 张三 李四 王五 等人``).
+  to four Han characters (or a padded pair), the first one maybe right after a
+  label's ``：``, the last one maybe followed by punctuation and the rest of
+  the sentence (``韩冰。``, ``李四，名单如上``): the gaps between the items and
+  the gaps on either side of them (``有 张三 李四 王五 等人``).
 
 Padding and name lists are trusted only while the line shows no isolated
 single characters (below): the chunks of a heavily OCR-spaced line
@@ -99,8 +100,9 @@ _LABEL = regex.compile(r"(?<=[\p{Han}）)])[：:]")
 _PAD = regex.compile(
     rf"(?<![^\s：:（(，、；]){HAN}(?P<gap>\u3000+|{HSPACE}{{2,}}){HAN}(?![^\s：:（(，、；。])"
 )
-#: One item of a name list (padding removed): 2-4 Han, maybe after a label, maybe before 。，、；.
-_NAME_ITEM = regex.compile(rf"(?:\S*[：:（(])?{HAN}{{2,4}}[。，、；！？）)”]?")
+#: One item of a name list (padding removed): 2-4 Han, maybe after a label's "：" or
+#: "（", maybe followed by punctuation and the rest of the sentence ("韩冰。", "李四，名单如上").
+_NAME_ITEM = regex.compile(rf"(?:\S*[：:（(])?{HAN}{{2,4}}(?:[。，、；！？）)”]\S*)?")
 
 
 def _is_wide(gap: str) -> bool:
