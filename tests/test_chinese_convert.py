@@ -147,6 +147,29 @@ def test_a_traditional_title_in_a_simplified_line_converts_alone():
     assert check_contract(zh, "乾县的發展") == "乾县的发展"
 
 
+def test_a_quoted_word_in_a_simplified_line_is_a_mention():
+    text = (
+        "学日语的时候，比如日语的“手紙”是信件的意思，“勉強”是学习的意思，“大丈夫”是没关系的意思。"
+    )
+    assert check_contract(zh, text) == text
+    assert check_contract(zh, "台湾人把软件叫做「軟體」。") == "台湾人把软件叫做「軟體」。"
+    # titles are not mentions: simplified text writes them in simplified
+    assert check_contract(zh, "我读过《紅樓夢》这本书。") == "我读过《红楼梦》这本书。"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("「我們走吧。」他說。", "「我们走吧。」他说。"),
+        ("「我們走吧。」他笑了笑。", "「我们走吧。」他笑了笑。"),  # nothing simplified around
+        ("「你好嗎？」", "「你好吗？」"),
+        ("他說：「手紙」是信。", "他说：「手纸」是信。"),  # a traditional line converts whole
+    ],
+)
+def test_quotes_in_traditional_lines_convert(raw, clean):
+    assert check_contract(zh, raw) == clean
+
+
 def test_a_line_without_evidence_is_not_converted():
     # the price of doing no harm: a traditional line with nothing only traditional in it
     assert zh("在於此，不在於彼。") == "在於此，不在於彼。"

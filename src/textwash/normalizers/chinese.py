@@ -61,6 +61,9 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]+")
 # quotes, whitespace).  No OpenCC dictionary entry contains a separator.
 _SEPARATORS = r"\s，,、；;：:。．.！？!?…—「」『』“”‘’\"'《》〈〉（）()【】〔〕［］\[\]"
 _CLAUSE = re.compile(f"[^{_SEPARATORS}]+|[{_SEPARATORS}]+")
+# Quotations: what a simplified line quotes in traditional script is a mention.
+# (Titles in 《》 are not: simplified text writes them in simplified.)
+_QUOTED = re.compile(r"“[^“”\n]*”|「[^「」\n]*」|『[^『』\n]*』|‘[^‘’\n]*’|\"[^\"\n]*\"")
 # The code points OpenCC has entries for (CJK radicals to CJK extension H).
 _OPENCC_RANGE = (0x2E80, 0x323AF)
 
@@ -291,6 +294,49 @@ def _particles(text: str) -> str:
     return _particle().sub(r"\1着", text) if "著" in text else text
 
 
+def _simplified_marks(text: str) -> int:
+    """How many characters of ``text`` OpenCC ``s2t`` changes, less the also-simplified.
+
+    ~0 for traditional text (a stray ``里`` or ``吃``), most of the Han for simplified.
+
+    >>> [_simplified_marks(s) for s in ("乾坤", "學日語的時候", "学日语的时候")]
+    [0, 0, 3]
+    """
+    back = get_converter("s2t").convert(text)
+    if len(back) != len(text):
+        return len(text)
+    table = load_convert_table().simplified
+    return sum(1 for a, b in zip(text, back, strict=True) if a != b and a not in table)
+
+
+def _mentions(line: str) -> list[tuple[int, int]]:
+    """Quoted spans with traditional evidence in a line that is simplified around them.
+
+    A simplified sentence that quotes ``“手紙”`` is talking about that word (here a
+    Japanese one) and it stays as written.  The line around the quotes must have
+    no traditional evidence and at least two characters that read as simplified,
+    a tenth of its Han; otherwise (a traditional line, or too little to tell) the
+    quotes are converted with the rest.
+
+    >>> _mentions("日语的“手紙”是信件的意思，“勉強”是学习的意思。")
+    [(3, 7), (14, 18)]
+    >>> _mentions("「我們走吧。」他說。"), _mentions("「我們走吧。」他笑了笑。")
+    ([], [])
+    """
+    quoted = [m.span() for m in _QUOTED.finditer(line)]
+    evidence = _traditional()
+    marked = [(a, b) for a, b in quoted if evidence.search(line, a, b)]
+    if not marked:
+        return []
+    starts = [a for a, _ in quoted]
+    ends = [b for _, b in quoted]
+    outside = "".join(line[e:s] for e, s in zip([0, *ends], [*starts, len(line)], strict=True))
+    if evidence.search(outside):
+        return []
+    marks = _simplified_marks(outside)
+    return marked if marks >= 2 and marks * 10 >= len(_HAN.findall(outside)) else []
+
+
 def _lines_matching(pattern: Any, text: str) -> Iterator[tuple[int, int]]:
     """``(start, end)`` of each line of ``text`` (``\\n`` excluded) where ``pattern`` matches."""
     pos = 0
@@ -422,27 +468,28 @@ class ChineseConvert(Normalizer):
         return out
 
     def _convert_clauses(self, line: str) -> str:
-        # Convert the runs of clauses that are traditional or neutral; a clause
+        # Convert the runs of clauses that are traditional or neutral.  A clause
         # whose only candidates are also-simplified characters stays when
-        # something in it reads as simplified.
+        # something in it reads as simplified; a quoted mention stays when the
+        # line around it is simplified.
         also = _also_simplified()
-        if not also.search(line):
+        mentions = _mentions(line)
+        if not mentions and not also.search(line):
             return self._convert(line)  # every clause converts: one run
         evidence = _traditional()
-        table = load_convert_table().simplified
 
-        def convert(clause: str) -> bool:
+        def convert(token: tuple[int, str]) -> bool:
+            start, clause = token
+            if any(a <= start < b for a, b in mentions):
+                return False
             if evidence.search(clause) or not also.search(clause):
                 return True
-            back = get_converter("s2t").convert(clause)
-            if len(back) != len(clause):
-                return False
-            return all(a == b or a in table for a, b in zip(clause, back, strict=True))
+            return _simplified_marks(clause) == 0
 
-        clauses = _CLAUSE.findall(line)
+        tokens = [(m.start(), m.group()) for m in _CLAUSE.finditer(line)]
         out = []
-        for flag, group in itertools.groupby(clauses, key=convert):
-            run = "".join(group)
+        for flag, group in itertools.groupby(tokens, key=convert):
+            run = "".join(clause for _, clause in group)
             out.append(self._convert(run) if flag else run)
         return "".join(out)
 
