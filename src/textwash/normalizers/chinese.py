@@ -361,23 +361,26 @@ class ChineseConvert(Normalizer):
     '显著'
 
     **To simplified** (``t2s``, ``tw2s``, ``tw2sp``, ``hk2s``, ``hk2sp``), the text
-    is judged clause by clause: a line is cut at punctuation, brackets, quotes
-    and spaces, and only clauses with evidence are converted.  Evidence is a
-    character that ``t2s`` changes and that is not also standard simplified;
-    those few (``乾 於 徵 摺 夥 麽 …``) are listed in the shipped table
-    ``textwash/data/chinese_convert.tsv``.  Clean simplified text has no
-    evidence, so it passes untouched, ``乾清宫`` and all:
+    is converted only where it shows evidence: a character that ``t2s`` changes
+    and that is not also standard simplified (those few, ``乾 於 徵 摺 夥 麽 …``,
+    are listed in the shipped table ``textwash/data/chinese_convert.tsv``).  A
+    line without evidence is left as it is, so clean simplified text passes
+    untouched, ``乾清宫`` and all:
 
     >>> zh = ChineseConvert()
     >>> zh("乾清宫位于故宫内廷。乾隆、乾坤、著作、后天、里程、发展")
     '乾清宫位于故宫内廷。乾隆、乾坤、著作、后天、里程、发展'
 
-    In a line with evidence, a clause whose only candidates are such
-    characters is converted as well when nothing in it reads as simplified
-    (OpenCC ``s2t`` would leave it as it is), so ``於是`` beside ``他們`` becomes
-    ``于是``; a clause like ``乾清宫很美`` (``宫`` is simplified) stays.  Inside a
-    converted clause OpenCC's phrase tables decide (``乾隆`` stays, ``乾燥``
-    becomes ``干燥``), and the table's ``keep`` words it damages are put back.
+    A line with evidence is cut into clauses at punctuation, brackets, quotes
+    and spaces, and its clauses are converted, in runs, except two kinds.  A
+    clause whose only candidates are the listed characters stays when
+    something in it reads as simplified (OpenCC ``s2t`` would change it): so
+    ``於是`` beside ``他們`` becomes ``于是``, but ``乾清宫很美`` (``宫`` is
+    simplified) stays.  A quoted word stays when the line around it reads as
+    simplified: it is a mention (``“手紙”``, the Japanese word); titles in
+    ``《》`` are converted.  Inside a converted clause OpenCC's phrase tables
+    decide (``乾隆`` stays, ``乾燥`` becomes ``干燥``), and the table's ``keep``
+    words it damages are put back.
 
     >>> zh("於是，他們走了。")
     '于是，他们走了。'
@@ -385,6 +388,8 @@ class ChineseConvert(Normalizer):
     '乾清宫很美，《红楼梦》是名著。'
     >>> zh("天氣很乾燥。")
     '天气很干燥。'
+    >>> zh("学日语时，“手紙”是信件的意思，“勉強”是学习的意思。")
+    '学日语时，“手紙”是信件的意思，“勉強”是学习的意思。'
 
     The output is simplified, so ``著`` used as the particle after the verbs the
     table lists is written ``着``; ``著作``, ``著名``, ``显著``, ``名著`` stay.
@@ -408,9 +413,9 @@ class ChineseConvert(Normalizer):
     '显着'
 
     **From simplified** (``s2*``): these configs expect simplified input and
-    misread text that is already traditional (``觀念`` → ``觀唸``, ``里辦公處`` →
-    ``裏辦公處``), so by default they skip every line that has traditional
-    evidence (``skip_traditional_lines``); traditional text passes through.
+    misread text that is already traditional (``根據里辦公處`` → ``根據裏辦公處``),
+    so by default they skip every line that has traditional evidence
+    (``skip_traditional_lines``); traditional text passes through.
 
     >>> ChineseConvert("s2t")("观念\\n根據里辦公處的統計\\n乾清宫")
     '觀念\\n根據里辦公處的統計\\n乾清宮'
