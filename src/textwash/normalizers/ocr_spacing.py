@@ -17,8 +17,8 @@ OCR spacing.
   (``姓名：李明轩          性别：男``), or a row of three or more columns with no
   running-text punctuation (``日期        带班领导        值班人员``);
 * *padding* -- one Han character, U+3000 (or two or more blanks), one Han
-  character, standing alone between blanks, line ends or a label's ``：`` /
-  ``（``: ``王　芳``, ``主　任：``, ``收    据``;
+  character, with no letter, digit or Han right outside them: ``王　芳``,
+  ``主　任：``, ``收    据`` (and the gaps on either side of it);
 * *name lists* -- two or more items in a row, separated by blanks, each of two
   to four Han characters (or a padded pair), the first one maybe right after a
   label's ``：``, the last one maybe followed by punctuation and the rest of
@@ -96,10 +96,9 @@ _HAN_OR_PUNCT_CHAR = regex.compile(HAN_OR_PUNCT)
 _RUNNING = regex.compile(rf"[，。；、？！]|(?<={HAN}{HSPACE}*)[,;?!]")
 #: A form label's colon: after Han or a closing bracket ("收款单位（盖章）："), not in "14:30".
 _LABEL = regex.compile(r"(?<=[\p{Han}）)])[：:]")
-#: A padded two-character word: "王　芳", "主　任：", "收    据".
-_PAD = regex.compile(
-    rf"(?<![^\s：:（(，、；]){HAN}(?P<gap>\u3000+|{HSPACE}{{2,}}){HAN}(?![^\s：:（(，、；。])"
-)
+#: A padded two-character word: "王　芳", "主　任：", "收    据".  Punctuation may
+#: touch it (deleting a gap next to punctuation must not unmake it).
+_PAD = regex.compile(rf"(?<!\w){HAN}(?P<gap>\u3000+|{HSPACE}{{2,}}){HAN}(?!\w)")
 #: One item of a name list (padding removed): 2-4 Han, maybe after a label's "：" or
 #: "（", maybe followed by punctuation and the rest of the sentence ("韩冰。", "李四，名单如上").
 _NAME_ITEM = regex.compile(rf"(?:\S*[：:（(])?{HAN}{{2,4}}(?:[。，、；！？）)”]\S*)?")
@@ -158,7 +157,7 @@ def _read_line(line: str, min_han: int, min_single: int) -> _Line:
             in_list = named[k] and (
                 (k > 0 and named[k - 1]) or (k + 1 < len(items) and named[k + 1])
             )
-            if in_list:
+            if in_list or len(items[k][1]) > 1:  # an item of a list, or a padded word
                 first, last = items[k][1][0], items[k][1][-1]
                 if first > 0:
                     kept.add(gaps[first - 1].start())
