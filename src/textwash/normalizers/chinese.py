@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -189,47 +189,53 @@ def traditional_chars() -> frozenset[str]:
     return frozenset(c for c, t in zip(chars, converted, strict=True) if c != t and c not in also)
 
 
-def _class_source(chars: Iterable[str]) -> str:
-    r"""A ``re`` pattern source matching one of ``chars``.
+class _CharSet:
+    r"""Find the characters of a set in text, fast.
 
-    ``re`` keeps a set of BMP characters as a bitmap (one lookup a character)
-    but tests other characters range by range, so the rare astral ones get
-    their own branch behind a cheap ``[\U00010000-\U0010ffff]`` check.
+    ``re`` tests a set of BMP characters with one bitmap lookup, but tests
+    astral characters range by range, which is slow for a big set.  So the
+    pattern holds the BMP members plus the whole astral range, and an astral
+    hit is checked against the set.
 
-    >>> re.findall(_class_source("們乾𠀾"), "我們的乾𠀾")
-    ['們', '乾', '𠀾']
+    >>> cs = _CharSet("們乾𠀾")
+    >>> cs.find("我𠀀們"), cs.find("我𠀀𠀾"), cs.find("我们"), cs.has("乾坤")
+    (2, 2, -1, True)
     """
-    codes = sorted({ord(c) for c in chars})
-    branches = []
-    for part, esc in (
-        ([c for c in codes if c < 0x10000], "\\u{:04x}"),
-        ([c for c in codes if c >= 0x10000], "\\U{:08x}"),
-    ):
-        if not part:
-            continue
+
+    def __init__(self, chars: Iterable[str]) -> None:
+        self.chars = frozenset(chars)
+        codes = sorted(ord(c) for c in self.chars if ord(c) < 0x10000)
         spans: list[list[int]] = []
-        for c in part:
+        for c in codes:
             if spans and spans[-1][1] == c - 1:
                 spans[-1][1] = c
             else:
                 spans.append([c, c])
-        body = "".join(
-            esc.format(a) if a == b else f"{esc.format(a)}-{esc.format(b)}" for a, b in spans
-        )
-        guard = "" if esc == "\\u{:04x}" else "(?=[\\U00010000-\\U0010ffff])"
-        branches.append(f"{guard}[{body}]")
-    return f"(?:{'|'.join(branches) or '(?!)'})"
+        body = "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in spans)
+        self._exact = all(ord(c) < 0x10000 for c in self.chars)
+        if not self._exact:
+            body += "\\U00010000-\\U0010ffff"
+        self._pattern = re.compile(f"[{body}]" if body else "(?!)")
 
+    def find(self, text: str, pos: int = 0, endpos: int | None = None) -> int:
+        """Index of the first member in ``text[pos:endpos]``, or -1."""
+        end = len(text) if endpos is None else endpos
+        while (m := self._pattern.search(text, pos, end)) is not None:
+            if self._exact or m.group() in self.chars:
+                return m.start()
+            pos = m.end()
+        return -1
 
-def _class(chars: Iterable[str]) -> re.Pattern[str]:
-    return re.compile(_class_source(chars))
+    def has(self, text: str, pos: int = 0, endpos: int | None = None) -> bool:
+        """Whether ``text[pos:endpos]`` holds a member."""
+        return self.find(text, pos, endpos) >= 0
 
 
 @lru_cache(maxsize=1)
 def _foreign_chars() -> frozenset[str]:
     """Hiragana, katakana and Hangul (not the ー and ・ that Chinese text uses too).
 
-    >>> [bool(_foreign().search(s)) for s in ("東京は", "ｶﾀｶﾅ", "한국", "马克・吐温", "ー")]
+    >>> [_foreign().has(s) for s in ("東京は", "ｶﾀｶﾅ", "한국", "马克・吐温", "ー")]
     [True, True, True, False, False]
     """
     script = regex.compile(r"[\p{Hiragana}\p{Katakana}\p{Hangul}]")
@@ -241,40 +247,41 @@ def _foreign_chars() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _foreign() -> re.Pattern[str]:
-    return _class(_foreign_chars())
+def _foreign() -> _CharSet:
+    return _CharSet(_foreign_chars())
 
 
 @lru_cache(maxsize=1)
-def _foreign_or_traditional() -> re.Pattern[str]:
+def _foreign_or_traditional() -> _CharSet:
     # one scan for the two reasons a line is left alone or converted
-    return re.compile(
-        f"(?P<foreign>{_class_source(_foreign_chars())})|{_class_source(traditional_chars())}"
-    )
+    return _CharSet(_foreign_chars() | traditional_chars())
 
 
 @lru_cache(maxsize=1)
-def _traditional() -> re.Pattern[str]:
-    return _class(traditional_chars())
+def _traditional() -> _CharSet:
+    return _CharSet(traditional_chars())
 
 
 @lru_cache(maxsize=1)
-def _trigger() -> re.Pattern[str]:
+def _trigger() -> _CharSet:
     # what can make a line change on the way to simplified: traditional evidence or 著
-    return _class(traditional_chars() | {"著"})
+    return _CharSet(traditional_chars() | {"著"})
 
 
 @lru_cache(maxsize=1)
-def _also_simplified() -> re.Pattern[str]:
-    return _class(load_convert_table().simplified)
+def _also_simplified() -> _CharSet:
+    return _CharSet(load_convert_table().simplified)
 
 
 @lru_cache(maxsize=1)
-def _particle() -> re.Pattern[str]:
+def _particle_words() -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
+    # (one-character words, longer words, characters that make 著 zhù)
     table = load_convert_table()
-    words = "|".join(re.escape(w) for w in sorted(table.particle, key=len, reverse=True))
-    zhu = "".join(re.escape(c) for c in sorted(table.zhu))
-    return re.compile(f"({words})著(?![{zhu}])")
+    return (
+        frozenset(w for w in table.particle if len(w) == 1),
+        tuple(w for w in table.particle if len(w) > 1),
+        table.zhu,
+    )
 
 
 @lru_cache(maxsize=len(OPENCC_CONFIGS))
@@ -291,7 +298,21 @@ def _particles(text: str) -> str:
     >>> _particles("随著时代，看著名著，意味著")
     '随着时代，看著名著，意味着'
     """
-    return _particle().sub(r"\1着", text) if "著" in text else text
+    i = text.find("著")
+    if i < 0:
+        return text
+    singles, longer, zhu = _particle_words()
+    out = []
+    pos = 0
+    while i >= 0:
+        if text[i + 1 : i + 2] not in zhu and (
+            text[i - 1 : i] in singles or any(text.endswith(w, 0, i) for w in longer)
+        ):
+            out += [text[pos:i], "着"]
+            pos = i + 1
+        i = text.find("著", i + 1)
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _simplified_marks(text: str) -> int:
@@ -325,28 +346,36 @@ def _mentions(line: str) -> list[tuple[int, int]]:
     """
     quoted = [m.span() for m in _QUOTED.finditer(line)]
     evidence = _traditional()
-    marked = [(a, b) for a, b in quoted if evidence.search(line, a, b)]
+    marked = [(a, b) for a, b in quoted if evidence.has(line, a, b)]
     if not marked:
         return []
     starts = [a for a, _ in quoted]
     ends = [b for _, b in quoted]
     outside = "".join(line[e:s] for e, s in zip([0, *ends], [*starts, len(line)], strict=True))
-    if evidence.search(outside):
+    if evidence.has(outside):
         return []
     marks = _simplified_marks(outside)
     return marked if marks >= 2 and marks * 10 >= len(_HAN.findall(outside)) else []
 
 
-def _lines_matching(pattern: Any, text: str) -> Iterator[tuple[int, int]]:
-    """``(start, end)`` of each line of ``text`` (``\\n`` excluded) where ``pattern`` matches."""
+def _lines_with(find: Callable[[str, int], int], text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each line of ``text`` (``\\n`` excluded) where ``find`` finds something.
+
+    ``find(text, pos)`` is the index of the next hit at or after ``pos``, or -1.
+    """
     pos = 0
-    while (m := pattern.search(text, pos)) is not None:
-        start = text.rfind("\n", 0, m.start()) + 1
-        end = text.find("\n", m.end())
+    while (i := find(text, pos)) >= 0:
+        start = text.rfind("\n", 0, i) + 1
+        end = text.find("\n", i)
         if end < 0:
             end = len(text)
         yield start, end
         pos = end + 1
+
+
+def _find_han(text: str, pos: int) -> int:
+    m = _HAN.search(text, pos)
+    return -1 if m is None else m.start()
 
 
 @dataclass(frozen=True, repr=False)
@@ -449,18 +478,18 @@ class ChineseConvert(Normalizer):
         if self.config in JAPANESE_CONFIGS:
             return str(get_converter(self.config).convert(line))
         if self.config in TO_SIMPLIFIED and not self._by_clause():
-            return line if _foreign().search(line) else _particles(self._convert(line))
+            return line if _foreign().has(line) else _particles(self._convert(line))
         if self.config not in TO_SIMPLIFIED and not (
             self.skip_traditional_lines and self.config.startswith("s2")
         ):
-            return line if _foreign().search(line) else self._convert(line)
+            return line if _foreign().has(line) else self._convert(line)
         # left alone for kana/Hangul anywhere; evidence decides the rest
-        m = _foreign_or_traditional().search(line)
-        if m is None:
+        i = _foreign_or_traditional().find(line)
+        if i < 0:
             return _particles(line) if self.config in TO_SIMPLIFIED else self._convert(line)
-        if m.lastgroup == "foreign" or self.config not in TO_SIMPLIFIED:
+        if self.config not in TO_SIMPLIFIED or line[i] in _foreign_chars():
             return line  # kana/Hangul, or traditional text an s2* config would misread
-        if _foreign().search(line, m.end()):
+        if _foreign().has(line, i + 1):
             return line
         return _particles(self._convert_clauses(line))
 
@@ -479,7 +508,7 @@ class ChineseConvert(Normalizer):
         # line around it is simplified.
         also = _also_simplified()
         mentions = _mentions(line)
-        if not mentions and not also.search(line):
+        if not mentions and not also.has(line):
             return self._convert(line)  # every clause converts: one run
         evidence = _traditional()
 
@@ -487,7 +516,7 @@ class ChineseConvert(Normalizer):
             start, clause = token
             if any(a <= start < b for a, b in mentions):
                 return False
-            if evidence.search(clause) or not also.search(clause):
+            if evidence.has(clause) or not also.has(clause):
                 return True
             return _simplified_marks(clause) == 0
 
@@ -506,9 +535,9 @@ class ChineseConvert(Normalizer):
             return []
         # To simplified, a line can change only where it has evidence or 著: one
         # scan of the text finds those lines, and clean simplified text has none.
-        pattern = _trigger() if self._by_clause() else _HAN
+        find = _trigger().find if self._by_clause() else _find_han
         out = []
-        for start, end in _lines_matching(pattern, text):
+        for start, end in _lines_with(find, text):
             line = text[start:end]
             new = self._line(line)
             # keep only results that are final, which makes the step idempotent
