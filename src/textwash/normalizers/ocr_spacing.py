@@ -65,7 +65,7 @@ from dataclasses import dataclass
 
 import regex
 
-from ..edits import Edit, merge_edits
+from ..edits import Edit
 from ._chars import CJK_PUNCT, HAN, HAN_OR_PUNCT, HSPACE, ZH_NUM
 from .base import Normalizer
 
@@ -118,9 +118,12 @@ class _Line:
 
 def _read_line(line: str, min_han: int, min_single: int) -> _Line:
     """Judge the gaps of one line (see the module docstring for the rules)."""
-    gaps = [
-        g for g in _GAP.finditer(line) if g.start() > 0 and g.end() < len(line)
-    ]  # blanks at either end are Whitespace's business
+    gaps = list(_GAP.finditer(line))
+    # blanks at either end of the line are Whitespace's business
+    if gaps and gaps[0].start() == 0:
+        gaps.pop(0)
+    if gaps and gaps[-1].end() == len(line):
+        gaps.pop()
     if not gaps:
         return _Line(frozenset(), False)
     kept: set[int] = set()
@@ -133,25 +136,29 @@ def _read_line(line: str, min_han: int, min_single: int) -> _Line:
     starts = [0, *(g.end() for g in gaps)]
     ends = [*(g.start() for g in gaps), len(line)]
     tokens = [line[s:e] for s, e in zip(starts, ends, strict=True)]
-    # items: tokens joined across padding
-    items: list[tuple[str, list[int]]] = []  # (text without padding, token indexes)
-    for i, tok in enumerate(tokens):
-        if i and gaps[i - 1].start() in pads:
-            text, idx = items[-1]
-            items[-1] = (text + tok, [*idx, i])
-        else:
-            items.append((tok, [i]))
-    padded = {i for _, idx in items if len(idx) > 1 for i in idx}
+    padded = {i + d for i, g in enumerate(gaps) if g.start() in pads for d in (0, 1)}
+    # isolated single characters (counting stops at min_single: that is all the rules ask)
     singles = 0
     for i, tok in enumerate(tokens):
-        if i in padded or len(tok) != 1 or not _HAN_CHAR.match(tok):
+        if len(tok) != 1 or i in padded or not _HAN_CHAR.match(tok):
             continue
-        left = tokens[i - 1][-1] if i > 0 else ""
-        right = tokens[i + 1][0] if i + 1 < len(tokens) else ""
-        if any(c and _HAN_OR_PUNCT_CHAR.match(c) for c in (left, right)):
+        if (i > 0 and _HAN_OR_PUNCT_CHAR.match(tokens[i - 1][-1])) or (
+            i + 1 < len(tokens) and _HAN_OR_PUNCT_CHAR.match(tokens[i + 1][0])
+        ):
             singles += 1
-    if singles < min_single:
+            if singles >= min_single:
+                break
+    isolated = singles >= min_single
+    if not isolated:
         kept.update(pads)
+        # items: tokens joined across padding
+        items: list[tuple[str, list[int]]] = []  # (text without padding, token indexes)
+        for i, tok in enumerate(tokens):
+            if i and gaps[i - 1].start() in pads:
+                text, idx = items[-1]
+                items[-1] = (text + tok, [*idx, i])
+            else:
+                items.append((tok, [i]))
         named = [bool(_NAME_ITEM.fullmatch(text)) for text, _ in items]
         for k in range(len(items)):
             in_list = named[k] and (
@@ -163,10 +170,12 @@ def _read_line(line: str, min_han: int, min_single: int) -> _Line:
                     kept.add(gaps[first - 1].start())
                 if last < len(gaps):
                     kept.add(gaps[last].start())
-    # evidence of OCR spacing
+    # evidence of OCR spacing: a gap that is not meant, and isolated characters or running text
     loose = any(g.start() not in kept for g in _HAN_GAP.finditer(line))
-    running = len(_HAN_CHAR.findall(line)) >= min_han and bool(_RUNNING.search(line))
-    return _Line(frozenset(kept), loose and (singles >= min_single or running))
+    ocr = loose and (
+        isolated or (len(_HAN_CHAR.findall(line)) >= min_han and _RUNNING.search(line) is not None)
+    )
+    return _Line(frozenset(kept), ocr)
 
 
 def is_ocr_spaced(line: str, min_han: int = 10, min_single: int = 1) -> bool:
@@ -259,17 +268,14 @@ class OcrSpacing(Normalizer):
             line = _read_line(body, self.min_han, self.min_single)
             if line.ocr:
                 # Two patterns may find one gap ("％\u3000货": a number gap and a
-                # Han gap): the line's deletions are the union of their matches.
-                found = [*_HAN_GAP.finditer(body), *_NUMBER_GAP.finditer(body)]
+                # Han gap); both match the whole run of blanks, so its start names it.
+                found = {g.start(): g.end() for g in _HAN_GAP.finditer(body)}
+                for g in _NUMBER_GAP.finditer(body):
+                    found.setdefault(g.start(), g.end())
+                gaps = sorted(found.items())
             else:
-                found = list(_PUNCT_GAP.finditer(body))
-            out.extend(
-                merge_edits(
-                    Edit(base + g.start(), base + g.end(), "")
-                    for g in found
-                    if g.start() not in line.kept
-                )
-            )
+                gaps = [g.span() for g in _PUNCT_GAP.finditer(body)]
+            out.extend(Edit(base + s, base + e, "") for s, e in gaps if s not in line.kept)
         return out
 
     def _passes(self) -> list[Callable[[str], list[Edit]]]:
