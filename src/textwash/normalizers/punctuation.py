@@ -287,8 +287,8 @@ class Punctuation(Normalizer):
         return [rule.edits for rule in self._rules()]
 
     def _fast(self, text: str) -> str:
-        # The same rules applied with pattern.sub: about twice as fast as
-        # applying each pass's edits (see the module's tests).
+        # The same rules applied with pattern.sub: on the seed dump 1.4x as fast
+        # as applying each pass's edits in turn (Normalizer._fast).
         for rule in self._rules():
             text = rule.apply(text)
         return text
