@@ -58,7 +58,7 @@ _converters: dict[tuple[int, str], Any] = {}
 _HAN = regex.compile(r"\p{Han}")
 _SURROGATES = re.compile(r"[\ud800-\udfff]+")
 # Clause tokens: a run of text, or a run of separators (punctuation, brackets,
-# quotes, whitespace).  No OpenCC dictionary entry contains a separator.
+# quotes, whitespace).
 _SEPARATORS = r"\s，,、；;：:。．.！？!?…—「」『』“”‘’\"'《》〈〉（）()【】〔〕［］\[\]"
 _CLAUSE = re.compile(f"[^{_SEPARATORS}]+|[{_SEPARATORS}]+")
 # Quotations: what a simplified line quotes in traditional script is a mention.
