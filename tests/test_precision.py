@@ -110,6 +110,8 @@ NAME_LISTS = [
     "副主任：陈　红　周文斌",
     "主　任：刘志强",
     "委　员（按姓氏笔画排序）：",
+    # an author's affiliation: its comma is inside brackets, so it is no running text
+    "（某某大学 计算机学院，北京 100000）",
 ]
 
 

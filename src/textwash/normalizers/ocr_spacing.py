@@ -35,8 +35,9 @@ single characters (below): the chunks of a heavily OCR-spaced line
   or CJK punctuation on the other side of a blank (``耿 志 峰``,
   ``社 会 、实 现``); ``2023 年 11 月`` is spacing around numbers, not this;
 * running text: at least ``min_han`` Han characters and sentence punctuation
-  ``，。；、？！`` (``：`` alone is a form's), with a gap between two Han
-  characters that is not meant (``勇于对人 民负责，坚持替群众着 想``).
+  ``，。；、？！`` outside brackets (``：`` is a form's, and ``（某某大学 计算机学院，
+  北京 100000）`` an affiliation), with a gap between two Han characters that is
+  not meant (``勇于对人 民负责，坚持替群众着 想``).
 
 On an OCR-spaced line every gap between Han characters or CJK punctuation goes,
 and the gaps around numbers too (``不足 4 0 % 提高`` → ``不足40%提高``); elsewhere
@@ -94,6 +95,9 @@ _HAN_OR_PUNCT_CHAR = regex.compile(HAN_OR_PUNCT)
 
 #: Running-text punctuation (a form's "：" is not).
 _RUNNING = regex.compile(rf"[，。；、？！]|(?<={HAN}{HSPACE}*)[,;?!]")
+#: An aside in brackets: its punctuation does not make a line running text
+#: ("（某某大学 计算机学院，北京 100000）", an author's affiliation).
+_BRACKETED = regex.compile(r"（[^（）\n]*）|\([^()\n]*\)")
 #: A form label's colon: after Han or a closing bracket ("收款单位（盖章）："), not in "14:30".
 _LABEL = regex.compile(r"(?<=[\p{Han}）)])[：:]")
 #: A padded two-character word: "王　芳", "主　任：", "收    据".  Punctuation may
@@ -172,9 +176,11 @@ def _read_line(line: str, min_han: int, min_single: int) -> _Line:
                     kept.add(gaps[last].start())
     # evidence of OCR spacing: a gap that is not meant, and isolated characters or running text
     loose = any(g.start() not in kept for g in _HAN_GAP.finditer(line))
-    ocr = loose and (
-        isolated or (len(_HAN_CHAR.findall(line)) >= min_han and _RUNNING.search(line) is not None)
+    running = (
+        len(_HAN_CHAR.findall(line)) >= min_han
+        and _RUNNING.search(_BRACKETED.sub("", line)) is not None
     )
+    ocr = loose and (isolated or running)
     return _Line(frozenset(kept), ocr)
 
 
