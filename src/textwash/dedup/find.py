@@ -23,25 +23,26 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from datasketch import MinHashLSH
 
-from ..edits import ChainMap
+from ..edits import ChainMap, OffsetMap
 from ..errors import CleaningError
 from ..parallel import Failure, Workers, current_pipeline
-from ..pipeline import Pipeline
+from ..pipeline import Pipeline, RunResult
 from ..segment import UNIT_KINDS, Document, Unit, segment, units
 from ..segment.document import line_of, line_starts
-from .keys import FUNCTION_IDS, TokenArray, exact_key, ngram_hashes, token_array
+from .keys import FUNCTION_IDS, TokenArray, exact_key, ngram_hashes, shape_ids, token_array
 from .parts import PART_CHARS, Parts
 from .ragged import Ragged, gather_spans
 from .report import Cluster, DuplicateReport, Member
 from .signatures import signatures_from_flat, to_lean_minhashes
 from .unionfind import UnionFind
+from .verify import Verifier
 
 __all__ = [
     "DedupResult",
@@ -115,6 +116,9 @@ class _Item:
     clean: str  # the cleaned text of the unit's document (shared by its units)
     n_tokens: int
     key: bytes
+    shape: bytes  # the key with numbers masked (keys.shape_ids)
+    defects: int  # what cleaning repaired or flagged in the unit's raw span
+    marks: np.ndarray  # where, in the document (shared by its units)
 
     @property
     def sort_key(self) -> tuple[int, int]:
@@ -312,7 +316,9 @@ def find_duplicates(
 
     def take_held() -> None:
         for order, prepared in held:
-            offsets, clean, us, titles, n_tokens, keys, sh, cs, sizes = prepared
+            offsets, clean, us, titles, n_tokens, keys, sh, cs, sizes, shapes, defects, marks = (
+                prepared
+            )
             doc = documents[order]
             if parts:
                 parts.count(doc.doc_id, len(us), titles)
@@ -320,8 +326,21 @@ def find_duplicates(
                 lengths[order] = len(doc.text)
                 doc = documents[order] = replace(doc, text="")
             items.extend(
-                _Item(order, u, doc, offsets, clean, int(n), keys[16 * k : 16 * k + 16])
-                for k, (u, n) in enumerate(zip(us, n_tokens.tolist(), strict=True))
+                _Item(
+                    order,
+                    u,
+                    doc,
+                    offsets,
+                    clean,
+                    int(n),
+                    keys[16 * k : 16 * k + 16],
+                    shapes[16 * k : 16 * k + 16],
+                    int(d),
+                    marks,
+                )
+                for k, (u, n, d) in enumerate(
+                    zip(us, n_tokens.tolist(), defects.tolist(), strict=True)
+                )
             )
             arrays.extend(sh, cs, sizes)
             note("segment", whole[order] + 1, total)
@@ -384,11 +403,21 @@ def find_duplicates(
     # 4. containment -----------------------------------------------------------------
     contained: list[_Contained] = []
     overlaps = 0
+    verifier = Verifier(items)  # alignment checks for damaged and split copies (verify.py)
     if containment:
         contained, overlaps = _find_containment(
-            items, arrays, uf, containment_threshold, containment_ratio, threshold, note=note
+            items,
+            arrays,
+            uf,
+            containment_threshold,
+            containment_ratio,
+            threshold,
+            note=note,
+            verifier=verifier,
         )
     seconds["containment"] = lap()
+    verifier.join_split_copies(uf, contained, note=note)
+    seconds["split"] = lap()
 
     # 5. clusters ----------------------------------------------------------------------
     clusters = _build_clusters(items, arrays, uf, contained, keep, threshold)
@@ -403,6 +432,8 @@ def find_duplicates(
         "verified_pairs": verified,
         "contained": len(contained),
         "overlap_pairs": overlaps,
+        "aligned_pairs": verifier.pairs,
+        "split_copies": verifier.joined,
         "clusters": len(clusters),
         "seconds": {k: round(v, 4) for k, v in seconds.items()},
     }
@@ -440,6 +471,9 @@ _Prepared = tuple[
     tuple[np.ndarray, np.ndarray],
     tuple[np.ndarray, np.ndarray],
     np.ndarray,
+    bytes,  # the shape keys (numbers masked)
+    np.ndarray,  # defects per unit
+    np.ndarray,  # where cleaning found defects in the raw text (sorted)
 ]
 
 
@@ -485,6 +519,11 @@ def _prepare(job: tuple[Document, str, int, int, bool]) -> _Prepared:
     us = units(doc, unit, window=window, segmented=seg)
     content, toks = _content_tokens(clean, 0, len(clean))
     ids = toks.ids
+    if unit == "paragraph" and len(us) > 1:
+        starts = np.searchsorted(toks.start, [u.clean_start for u in us])
+        ends = np.searchsorted(toks.start, [u.clean_end for u in us])
+        us = _blocks(us, (ends - starts).tolist())
+    marks = _defect_marks(seg.run)
     content_ids = ids[content]
     near_ids = content_ids if drop_function_words else ids
     near_hashes = ngram_hashes(near_ids, ngram, whole=False)
@@ -498,6 +537,7 @@ def _prepare(job: tuple[Document, str, int, int, bool]) -> _Prepared:
     shingle_sets: list[np.ndarray] = []
     cont_sets: list[np.ndarray] = []
     keys: list[bytes] = []
+    shapes: list[bytes] = []
     for k in range(len(us)):
         sh = _EMPTY_U32
         if hi[k] - lo[k] >= MIN_TOKENS:
@@ -511,6 +551,7 @@ def _prepare(job: tuple[Document, str, int, int, bool]) -> _Prepared:
             cs = np.unique(cont_hashes[c0[k] : c1[k] - _CONTAINMENT_NGRAM + 1])
         cont_sets.append(cs)
         keys.append(exact_key(ids[lo[k] : hi[k]]))
+        shapes.append(exact_key(shape_ids(ids[lo[k] : hi[k]])))
 
     def packed(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         lengths = np.array([r.size for r in rows], dtype=np.int64)
@@ -526,7 +567,113 @@ def _prepare(job: tuple[Document, str, int, int, bool]) -> _Prepared:
         packed(shingle_sets),
         packed(cont_sets),
         (c1 - c0).astype(np.int32),
+        b"".join(shapes),
+        _count_in(marks, [u.start for u in us], [u.end for u in us]),
+        marks,
     )
+
+
+def _count_in(marks: np.ndarray, starts: Sequence[int], ends: Sequence[int]) -> np.ndarray:
+    """How many of ``marks`` (sorted) lie in each span ``[starts[k], ends[k])``."""
+    lo = np.searchsorted(marks, np.asarray(starts, dtype=np.int64), side="left")
+    hi = np.searchsorted(marks, np.asarray(ends, dtype=np.int64), side="left")
+    return (hi - lo).astype(np.int32)
+
+
+#: Steps whose edits are not defects of the text (line endings, trailing spaces).
+_NOT_DEFECTS = frozenset({"Whitespace"})
+
+
+def _defect_marks(run: RunResult) -> np.ndarray:
+    """Where cleaning repaired or flagged something, as sorted raw offsets.
+
+    One mark per edit of every step but :data:`_NOT_DEFECTS` (an ASCII comma
+    made full-width, an OCR space deleted, a hard wrap joined, a traditional
+    character converted, a look-alike replaced ...) at the raw position it
+    came from, and one per flag (a masked word, mojibake, a stray period).
+    The ``best`` keep policy keeps the copy with the fewest.
+
+    >>> from textwash import get_preset
+    >>> _defect_marks(get_preset("zh").run("近年来,随着 社 会 发 展。")).tolist()
+    [3, 6, 8, 10, 12]
+    """
+    maps = run.offsets.maps
+    found: list[np.ndarray] = []
+    k = 0
+    for (name, _), edits in zip(run.step_counts, run.step_edits, strict=True):
+        if not edits:
+            continue
+        if name not in _NOT_DEFECTS:
+            pos = np.fromiter((e.start for e in edits), dtype=np.int64, count=len(edits))
+            for m in reversed(maps[:k]):
+                pos = _back(m, pos)
+            found.append(pos)
+        k += 1
+    if run.flags:
+        found.append(np.array([f.source_start for f in run.flags], dtype=np.int64))
+    if not found:
+        return np.zeros(0, dtype=np.int64)
+    return np.sort(np.concatenate(found))
+
+
+def _back(m: OffsetMap, pos: np.ndarray) -> np.ndarray:
+    """:meth:`OffsetMap.to_source_pos` (``side="start"``) for an array of positions."""
+    ds = np.asarray(m._dst_starts, dtype=np.int64)
+    de = np.asarray(m._dst_ends, dtype=np.int64)
+    j = np.searchsorted(ds, pos, side="right") - 1
+    has = j >= 0
+    jj, p = j[has], pos[has]
+    out = pos.copy()
+    src_start = np.asarray(m._starts, dtype=np.int64)[jj]
+    src_end = np.asarray(m._ends, dtype=np.int64)[jj]
+    out[has] = np.where(p < de[jj], src_start, src_end + (p - de[jj]))
+    return out
+
+
+#: Lines of fewer tokens than this that come two or more in a row (table cells,
+#: list items, a heading and its sub-heading) are compared as one block.
+SHORT_LINE_TOKENS = 20
+
+
+def _blocks(us: list[Unit], n: Sequence[int]) -> list[Unit]:
+    """Paragraph units with every run of two or more short lines of one section
+    merged into one unit of kind ``"block"`` (``n[k]``: the tokens of ``us[k]``).
+
+    A table extracted one cell per line, or a list of short items, is then
+    compared as a whole: two tables that share a cell are not copies, two
+    copies of one table still are.
+
+    >>> from textwash.segment import units as split
+    >>> table = "表一\\n7天=(8天每日生活津贴)\\n14天=(15天每日生活津贴)\\n\\n"
+    >>> us = split(table + "正文" * 20 + "。")
+    >>> [(u.kind, u.line, u.end_line) for u in _blocks(us, [2, 10, 11, 40])]
+    [('block', 1, 3), ('paragraph', 5, 5)]
+    """
+    out: list[Unit] = []
+    k = 0
+    while k < len(us):
+        j = k
+        while (
+            j + 1 < len(us)
+            and n[j] < SHORT_LINE_TOKENS
+            and n[j + 1] < SHORT_LINE_TOKENS
+            and us[j + 1].section == us[k].section
+        ):
+            j += 1
+        u = us[k]
+        if j > k:
+            last = us[j]
+            u = replace(
+                u,
+                kind="block",
+                text="\n".join(x.text for x in us[k : j + 1]),
+                end=last.end,
+                end_line=last.end_line,
+                clean_end=last.clean_end,
+            )
+        out.append(replace(u, index=len(out)) if u.index != len(out) else u)
+        k = j + 1
+    return out
 
 
 #: How many LSH bands are indexed at a time (at least 2, as datasketch requires).
@@ -814,12 +961,15 @@ def _find_containment(
     near_threshold: float,
     *,
     note: ProgressHook,
+    verifier: Verifier | None = None,
 ) -> tuple[list[_Contained], int]:
     """Passages inside much longer units, and comparable units one inside the other.
 
     The second kind (a sentence added or deleted) is joined in ``uf`` directly
     when the near-duplicate shingles of the shorter unit lie ``near_threshold``
-    inside the other's; their number is returned with the passages.
+    inside the other's, or when ``verifier`` finds the shorter one in the other
+    despite scattered wrong characters (OCR, retyping); their number is
+    returned with the passages.
     """
     n = _CONTAINMENT_NGRAM
     # One unit stands for each group of exact and near copies found so far: its
@@ -843,7 +993,8 @@ def _find_containment(
             continue
         len_a, len_b = sizes[a], sizes[b]
         if len_b < ratio * len_a:
-            if _overlap(arrays.shingles[a], arrays.shingles[b]) >= near_threshold:
+            shared = _overlap(arrays.shingles[a], arrays.shingles[b]) >= near_threshold
+            if shared or (verifier is not None and verifier.near(a, b)):
                 uf.union(a, b)
                 overlaps += 1
             continue

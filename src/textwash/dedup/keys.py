@@ -2,9 +2,13 @@
 
 Chinese has no spaces, and tokenizers that split on ``\\W`` see whole clauses
 as one token, so Han text is tokenized character by character; Latin words and
-digit runs are single tokens.  Tokens are folded (traditional → simplified,
-case, every digit run → ``0``) before keys and shingles are built, so copies
-that differ only in script, case, numbers, spaces or punctuation agree.
+numbers are single tokens.  Tokens are folded (traditional → simplified, case,
+the width and grouping of numbers: ``１２００``, ``1,200`` and ``1 200`` are all
+``1200``) before keys and shingles are built, so copies that differ only in
+script, case, spaces or punctuation agree.  The *values* of numbers are not
+folded: two statistics paragraphs of different years are different texts.
+:func:`shape_ids` masks the numbers (and Chinese numerals) for the test that
+finds such texts, which the duplicate report calls ``numbers``.
 
 Two views of the same tokens: :func:`tokenize` gives readable strings,
 :func:`token_array` gives the NumPy arrays the deduplication stages use (one
@@ -15,9 +19,11 @@ the ids with a vectorised mixing function, so no Python code runs per shingle.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import regex
@@ -25,20 +31,47 @@ import regex
 from ..normalizers.chinese import get_converter
 
 __all__ = [
+    "CHINESE_NUMERALS",
     "FUNCTION_CHARS",
     "FUNCTION_IDS",
+    "NUMBER_ID",
     "TokenArray",
     "exact_key",
+    "is_number_id",
     "ngram_hashes",
+    "number_value",
+    "numbers_in",
+    "shape_ids",
     "shingles",
     "token_array",
     "token_id",
     "tokenize",
 ]
 
-_TOKEN = regex.compile(r"\p{Han}|\d+|[^\W\d_\p{Han}]+", regex.UNICODE)
-_RUN = regex.compile(r"(\p{Han}+)|\d+|[^\W\d_\p{Han}]+", regex.UNICODE)
+#: A number: digits of any width, grouped by commas or spaces in threes
+#: (``1,200``, ``1 200``), or with a decimal part (``6.5``).
+_NUMBER = (
+    r"(?<!\d)\d{1,3}(?:,\d{3})+(?:[.．]\d+)?(?![\d,])"
+    r"|(?<!\d)\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d.．])"
+    r"|\d+(?:[.．]\d+)?"
+)
+_TOKEN = regex.compile(rf"\p{{Han}}|{_NUMBER}|[^\W\d_\p{{Han}}]+", regex.UNICODE)
+_RUN = regex.compile(rf"(\p{{Han}}+)|({_NUMBER})|[^\W\d_\p{{Han}}]+", regex.UNICODE)
 _HAN = regex.compile(r"\p{Han}")
+
+#: Han characters that write numbers (ordinary and financial forms).
+CHINESE_NUMERALS = "〇零一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟"
+#: A Chinese numeral that is a number in context: ``第七``, ``十四条``, ``百分之五``,
+#: ``二〇二三年`` (followed by a counter of articles, years, money ...).
+_CHINESE_NUMBER = regex.compile(
+    rf"(?<=第|百分之)[{CHINESE_NUMERALS}]+"
+    rf"|(?<![\d{CHINESE_NUMERALS}])[{CHINESE_NUMERALS}]+(?=[条款项章节编篇卷届期次年月日号元倍岁%])"
+)
+#: A digit number with the 万 or 亿 that multiplies it (``5.2万``, ``1200亿``).
+_DIGIT_NUMBER = regex.compile(rf"(?:{_NUMBER})[万亿]?")
+
+#: Token ids of numbers have this bit set (and not the top one, which words have).
+NUMBER_ID = 0x40000000
 
 #: Function characters that summaries and "pseudo-original" rewrites drop
 #: (的、了、在、是 …); containment matching ignores them on both sides.
@@ -107,17 +140,57 @@ def _fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+def number_value(number: str) -> str:
+    """A number as its value is written: ASCII digits, no grouping, no leading zeros.
+
+    Width and grouping fold; the value does not.
+
+    >>> [number_value(n) for n in ["１２００", "1,200", "1 200", "007", "6.50", "6．5"]]
+    ['1200', '1200', '1200', '7', '6.5', '6.5']
+    """
+    if not (number.isascii() and number.isdigit()):
+        chars = []
+        for c in number:
+            if c.isdigit():
+                chars.append(str(unicodedata.decimal(c)))
+            elif c in ".．":
+                chars.append(".")
+        number = "".join(chars)
+    whole, _, fraction = number.partition(".")
+    whole = whole.lstrip("0") or "0"
+    fraction = fraction.rstrip("0")
+    return f"{whole}.{fraction}" if fraction else whole
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers of ``text``, in order: digit numbers by value, and Chinese
+    numerals where they count something (``第七``, ``十四条``, ``百分之五``).
+
+    >>> numbers_in("2023年实现1,200亿元，增长6.5%。第十四条")
+    ['2023', '1200亿', '6.5', '十四']
+    """
+    found = []
+    for m in _DIGIT_NUMBER.finditer(text):
+        number = m.group()
+        unit = number[-1] if number[-1] in "万亿" else ""
+        found.append((m.start(), number_value(number.rstrip("万亿")) + unit))
+    found += [(m.start(), m.group()) for m in _CHINESE_NUMBER.finditer(text)]
+    return [n for _, n in sorted(found)]
+
+
 def tokenize(text: str) -> list[tuple[str, int, int]]:
     """Folded tokens of ``text`` with their ``(start, end)`` character spans.
 
-    >>> [t for t, _, _ in tokenize("後來,Windows 10 發布了")]
-    ['后', '来', 'windows', '0', '发', '布', '了']
+    Numbers are one token each, written as their value (:func:`number_value`).
+
+    >>> [t for t, _, _ in tokenize("後來,Windows １０ 發布了1,200")]
+    ['后', '来', 'windows', '10', '发', '布', '了', '1200']
     """
     out = []
     for m in _TOKEN.finditer(_fold(text)):
         tok = m.group(0)
         if tok[0].isdigit():
-            tok = "0"
+            tok = number_value(tok)
         elif not _HAN.match(tok):
             tok = tok.casefold()
         out.append((tok, m.start(), m.end()))
@@ -127,15 +200,51 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
 def token_id(token: str) -> int:
     """The 32-bit id of a folded token: its code point if it is one character.
 
-    Longer tokens (Latin words) get a CRC-32 with the top bit set, above every
-    code point.
+    Numbers get a CRC-32 of their value with :data:`NUMBER_ID` set, longer
+    tokens (Latin words) a CRC-32 with the top bit set: both are above every
+    code point, and apart from each other.
 
-    >>> token_id("公"), token_id("0"), token_id("windows") > 0x10FFFF
-    (20844, 48, True)
+    >>> token_id("公"), is_number_id(token_id("10")), token_id("windows") > 0x10FFFF
+    (20844, True, True)
     """
+    crc = zlib.crc32(token.encode("utf-8", "surrogatepass"))
+    if token[:1].isdigit():
+        return NUMBER_ID | (crc & 0x3FFFFFFF)
     if len(token) == 1:
         return ord(token)
-    return zlib.crc32(token.encode("utf-8", "surrogatepass")) | 0x80000000
+    return crc | 0x80000000
+
+
+def is_number_id(ids: int | np.ndarray) -> Any:
+    """Whether token ids are numbers (element-wise for an array).
+
+    >>> is_number_id(token_array("第7条 ok").ids).tolist()
+    [False, True, False, False]
+    """
+    if isinstance(ids, np.ndarray):
+        return (ids & np.uint32(0xC0000000)) == np.uint32(NUMBER_ID)
+    return (ids & 0xC0000000) == NUMBER_ID
+
+
+_NUMERAL_TABLE = np.zeros(0x10000, dtype=bool)
+_NUMERAL_TABLE[[ord(c) for c in CHINESE_NUMERALS]] = True
+
+
+def shape_ids(ids: np.ndarray) -> np.ndarray:
+    """``ids`` with every number and run of Chinese numerals as one :data:`NUMBER_ID`.
+
+    Two texts with the same shape and different tokens differ only in their
+    numbers: ``第七条`` and ``第十四条``, ``2023年`` and ``2024年``.
+
+    >>> a, b = (shape_ids(token_array(t).ids) for t in ("第七条增长6.5%", "第十四条增长5%"))
+    >>> a.tolist() == b.tolist(), a.size
+    (True, 6)
+    """
+    ids = np.asarray(ids, dtype=np.uint32)
+    masked = is_number_id(ids) | ((ids < 0x10000) & _NUMERAL_TABLE[np.minimum(ids, 0xFFFF)])
+    keep = np.ones(ids.size, dtype=bool)
+    keep[1:] = ~(masked[1:] & masked[:-1])
+    return np.where(masked, np.uint32(NUMBER_ID), ids)[keep]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +288,10 @@ def token_array(text: str) -> TokenArray:
         tok = m.group(0)
         other_start.append(m.start())
         other_end.append(m.end())
-        other_id.append(48 if tok[0].isdigit() else token_id(tok.casefold()))
+        if m.start(2) >= 0:
+            other_id.append(token_id(number_value(tok)))
+        else:
+            other_id.append(token_id(tok.casefold()))
     han_pos = np.flatnonzero(np.cumsum(han[:-1]))
     # fold traditional to simplified: a table lookup in the BMP, _FOLD beyond it
     han_ids = codes[han_pos]
@@ -201,9 +313,10 @@ def token_array(text: str) -> TokenArray:
 def exact_key(ids: np.ndarray | Sequence[str]) -> bytes:
     """The exact-duplicate key: a digest of the folded tokens, without spaces or punctuation.
 
-    >>> a = exact_key(token_array("社 会 、经 济,發展 2023").ids)
-    >>> a == exact_key(list("社会经济发展") + ["0"])
-    True
+    >>> a = exact_key(token_array("社 会 、经 济,發展 2,023").ids)
+    >>> words = list("社会经济发展")
+    >>> a == exact_key(words + ["2023"]), a == exact_key(words + ["2024"])
+    (True, False)
     """
     if not isinstance(ids, np.ndarray):
         ids = np.array([token_id(t) for t in ids], dtype=np.uint32)
