@@ -108,6 +108,13 @@ _PAD = regex.compile(rf"(?<!\w){HAN}(?P<gap>\u3000+|{HSPACE}{{2,}}){HAN}(?!\w)")
 _NAME_ITEM = regex.compile(rf"(?:\S*[：:（(])?{HAN}{{2,4}}(?:[。，、；！？）)”]\S*)?")
 
 
+def _is_running(line: str, min_han: int) -> bool:
+    """Running text: ``min_han`` Han characters and sentence punctuation outside brackets."""
+    if len(_HAN_CHAR.findall(line)) < min_han:
+        return False
+    return _RUNNING.search(_BRACKETED.sub("", line)) is not None
+
+
 def _is_wide(gap: str) -> bool:
     return len(gap) >= 2 or "\t" in gap
 
@@ -176,11 +183,7 @@ def _read_line(line: str, min_han: int, min_single: int) -> _Line:
                     kept.add(gaps[last].start())
     # evidence of OCR spacing: a gap that is not meant, and isolated characters or running text
     loose = any(g.start() not in kept for g in _HAN_GAP.finditer(line))
-    running = (
-        len(_HAN_CHAR.findall(line)) >= min_han
-        and _RUNNING.search(_BRACKETED.sub("", line)) is not None
-    )
-    ocr = loose and (isolated or running)
+    ocr = loose and (isolated or _is_running(line, min_han))
     return _Line(frozenset(kept), ocr)
 
 
