@@ -75,7 +75,6 @@ _URL = regex.compile(
     r"(?:https?|ftp)://[^\s\p{Han}，。“”]+|www\.[^\s\p{Han}，。“”]+"
     r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.]+"
 )
-_URL_HINT = regex.compile(r"://|www\.|@")
 _PARENS = regex.compile(r"(?P<o>[(（])(?P<c>[^()（）\n]{1,120})(?P<cl>[)）])")
 _DQUOTES = regex.compile(r'(?P<o>["“])(?P<c>[^"“”\n]{1,200})(?P<cl>["”])')
 _SQUOTES = regex.compile(r"(?P<o>')(?P<c>[^'‘’\n]{1,100})(?P<cl>')")
@@ -151,7 +150,8 @@ class _Rule:
 
 
 def _urls(text: str) -> list[tuple[int, int]]:
-    if not _URL_HINT.search(text):
+    # str containment: a regex search for these is several times slower, and every rule asks
+    if "://" not in text and "www." not in text and "@" not in text:
         return []
     return [m.span() for m in _URL.finditer(text)]
 
