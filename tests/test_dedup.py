@@ -178,7 +178,9 @@ def test_function_words_dropped_still_match():
 def test_a_sentence_added_is_a_copy_by_overlap():
     longer = P3 + "各班主任要把演练情况记录在案，并及时向学校报告。"
     [c] = find_duplicates([P3, longer]).clusters
-    assert c.members[1].measure == "containment" and c.members[1].similarity == 1.0
+    # about the same length: a near copy (issue 11), measured by the overlap coefficient
+    assert (c.kind, c.members[1].link, c.members[1].measure) == ("near", "near", "overlap")
+    assert c.members[1].similarity == 1.0
 
 
 def test_lsh_parameters_are_recorded_and_match_datasketch():
@@ -215,8 +217,10 @@ def test_containment_of_a_paragraph_with_function_words_dropped():
 
 def test_keep_policies():
     longer = P1 + "此外，还要不断创新工作方法。"
-    first = find_duplicates([P1, longer], threshold=0.6)
+    first = find_duplicates([P1, longer], threshold=0.6, keep="first")
     assert first.clusters[0].kept.doc_id == "0"
+    best = find_duplicates([P1, longer], threshold=0.6)  # the default, "best": no defects, longer
+    assert best.params["keep"] == "best" and best.clusters[0].kept.doc_id == "1"
     longest = find_duplicates([P1, longer], threshold=0.6, keep="longest")
     assert longest.clusters[0].kept.doc_id == "1"
 

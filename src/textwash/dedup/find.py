@@ -22,21 +22,32 @@ The stages, each timed in the report's ``stats["seconds"]``:
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from datasketch import MinHashLSH
+from rapidfuzz import fuzz
+from rapidfuzz.distance import LCSseq
 
 from ..edits import ChainMap, OffsetMap
 from ..errors import CleaningError
 from ..parallel import Failure, Workers, current_pipeline
 from ..pipeline import Pipeline, RunResult
-from ..segment import UNIT_KINDS, Document, Unit, segment, units
+from ..segment import UNIT_KINDS, Document, Unit, segment, split_sentences, units
 from ..segment.document import line_of, line_starts
-from .keys import FUNCTION_IDS, TokenArray, exact_key, ngram_hashes, shape_ids, token_array
+from .keys import (
+    FUNCTION_IDS,
+    TokenArray,
+    exact_key,
+    ngram_hashes,
+    numbers_in,
+    shape_ids,
+    token_array,
+)
 from .parts import PART_CHARS, Parts
 from .ragged import Ragged, gather_spans
 from .report import Cluster, DuplicateReport, Member
@@ -65,6 +76,9 @@ MIN_EXACT_TOKENS = 6
 MIN_CONTAINMENT_TOKENS = 20
 #: Containment compares 3-grams of the tokens that are not function characters.
 _CONTAINMENT_NGRAM = 3
+#: What ``keep`` may be: the copy with the fewest defects found by cleaning (then
+#: the longest, then the first), the first in input order, or the longest.
+KEEP_POLICIES = ("best", "first", "longest")
 
 
 def as_documents(docs: Iterable[DocLike]) -> list[Document]:
@@ -215,7 +229,7 @@ def find_duplicates(
     ngram: int = 5,
     num_perm: int = 128,
     seed: int = 1,
-    keep: str = "first",
+    keep: str = "best",
     containment: bool = True,
     containment_threshold: float = 0.6,
     containment_ratio: float = 2.0,
@@ -227,6 +241,8 @@ def find_duplicates(
     load_text: Callable[[Document], str] | None = None,
     part_chars: int = PART_CHARS,
     on_error: Callable[[DocumentFailure], None] | None = None,
+    remove_numbers: bool = False,
+    _found: _Found | None = None,
 ) -> DuplicateReport:
     """Find exact, near-duplicate and contained copies of passages across ``docs``.
 
@@ -268,8 +284,8 @@ def find_duplicates(
     """
     if not 0 < threshold <= 1:
         raise ValueError("threshold must be in (0, 1]")
-    if keep not in ("first", "longest"):
-        raise ValueError("keep must be 'first' or 'longest'")
+    if keep not in KEEP_POLICIES:
+        raise ValueError(f"keep must be one of {', '.join(map(repr, KEEP_POLICIES))}")
     if ngram < 1:
         raise ValueError("ngram must be at least 1")
     params: dict[str, Any] = {
@@ -286,6 +302,9 @@ def find_duplicates(
         "window": window,
         "minhash_scheme": "affine32",
         "part_chars": part_chars,
+        "remove_numbers": remove_numbers,
+        "short_line_tokens": SHORT_LINE_TOKENS,
+        "passage_tokens": PASSAGE_TOKENS,
     }
     seconds: dict[str, float] = {}
     lap = _timer()
@@ -369,15 +388,21 @@ def find_duplicates(
     arrays.freeze()
     seconds["segment"] = lap()
 
-    uf = UnionFind(len(items))
+    uf = _Links(items, remove_numbers)
     # 2. exact -------------------------------------------------------------------
     by_key: dict[bytes, int] = {}
+    by_shape: dict[bytes, int] = {}
     for i, it in enumerate(items):
         if it.n_tokens < MIN_EXACT_TOKENS:
             continue
         first = by_key.setdefault(it.key, i)
         if first != i:
             uf.union(first, i)
+        elif it.n_tokens >= MIN_TOKENS and it.shape != it.key:
+            # the same words with other numbers: a `numbers` pair, not a copy
+            other = by_shape.setdefault(it.shape, i)
+            if other != i:
+                uf.union(other, i)
     seconds["exact"] = lap()
 
     # 3. minhash, lsh, verify ------------------------------------------------------
@@ -417,13 +442,21 @@ def find_duplicates(
         )
     seconds["containment"] = lap()
     verifier.join_split_copies(uf, contained, note=note)
+    contained = _split_numbers(uf, contained)
     seconds["split"] = lap()
 
     # 5. clusters ----------------------------------------------------------------------
-    clusters = _build_clusters(items, arrays, uf, contained, keep, threshold)
+    built = _build_clusters(items, arrays, uf, contained, keep, threshold)
+    clusters = [c for c, _ in built]
     if load_text is not None:
         clusters = _quote(clusters, documents, lengths, parts.loader(load_text))
-    clusters = parts.restore(clusters)
+    if parts:
+        clusters = _restore(parts, clusters)
+    if _found is not None:
+        _found.items = items
+        _found.clusters = [(c, refs) for c, (_, refs) in zip(clusters, built, strict=True)]
+        _found.parts = parts
+        _found.whole = whole
     seconds["clusters"] = lap()
     stats = {
         "documents": whole[-1] + 1 if whole else 0,
@@ -434,6 +467,7 @@ def find_duplicates(
         "overlap_pairs": overlaps,
         "aligned_pairs": verifier.pairs,
         "split_copies": verifier.joined,
+        "numbers_pairs": len(uf.numbers),
         "clusters": len(clusters),
         "seconds": {k: round(v, 4) for k, v in seconds.items()},
     }
@@ -1010,6 +1044,9 @@ def _find_containment(
             last = content[min(t1 + n - 1, content.size - 1)]
             start, end = int(toks.start[content[t0]]), int(toks.end[last])
             found.append(_Contained(a, b, start, end, round(score, 4)))
+        elif verifier is not None and verifier.near(a, b):  # not one stretch: sentences deleted
+            uf.union(a, b)
+            overlaps += 1
     return found, overlaps
 
 
@@ -1051,6 +1088,100 @@ def _best_window(matched: list[tuple[int, int]], width: int) -> tuple[int, int, 
     return best
 
 
+# -- clusters: links, kept copies, labels --------------------------------------------
+
+
+class _Links(UnionFind):
+    """The union-find of copies, which joins two units only when their numbers fit.
+
+    Every ``union`` of a stage passes through :meth:`union`: two units whose
+    numbers differ (the shorter one holds a number the longer one does not:
+    ``2023`` against ``2024``, ``第七条`` against ``第十四条``) are not copies but
+    a ``numbers`` pair, kept apart unless ``remove_numbers``.  The pairs that
+    joined two groups are kept in ``edges``, so a report can say through which
+    copy a member was linked.
+    """
+
+    def __init__(self, items: list[_Item], remove_numbers: bool) -> None:
+        super().__init__(len(items))
+        self.items = items
+        self.remove_numbers = remove_numbers
+        self.edges: list[tuple[int, int]] = []
+        self.numbers: list[tuple[int, int]] = []
+        self._numbers: dict[int, Counter[str]] = {}
+
+    def numbers_of(self, i: int) -> Counter[str]:
+        """The numbers of unit ``i`` (:func:`~textwash.dedup.keys.numbers_in`)."""
+        found = self._numbers.get(i)
+        if found is None:
+            it = self.items[i]
+            u = it.unit
+            found = self._numbers[i] = Counter(numbers_in(it.clean[u.clean_start : u.clean_end]))
+        return found
+
+    def fit(self, a: int, b: int) -> bool:
+        """Whether every number of the shorter unit occurs (as often) in the longer one."""
+        if self.items[a].key == self.items[b].key:
+            return True
+        na, nb = self.numbers_of(a), self.numbers_of(b)
+        if self.items[a].n_tokens > self.items[b].n_tokens:
+            na, nb = nb, na
+        return all(nb[k] >= n for k, n in na.items())
+
+    def union(self, a: int, b: int) -> None:
+        """Join ``a`` and ``b`` if they are copies; note a ``numbers`` pair if not."""
+        if self.find(a) == self.find(b):
+            return
+        if not self.fit(a, b):
+            self.numbers.append((a, b))
+            if not self.remove_numbers:
+                return
+        self.edges.append((a, b))
+        super().union(a, b)
+
+
+def _numbers_of_span(it: _Item, start: int, end: int) -> Counter[str]:
+    return Counter(numbers_in(it.clean[start:end]))
+
+
+def _split_numbers(links: _Links, contained: list[_Contained]) -> list[_Contained]:
+    """Passages whose numbers are not all in the longer paragraph's span become
+    ``numbers`` pairs (joined, with ``remove_numbers``); the rest are returned."""
+    kept: list[_Contained] = []
+    for c in contained:
+        inner = links.numbers_of(c.inner)
+        if not inner:
+            kept.append(c)
+            continue
+        span = _numbers_of_span(links.items[c.outer], c.start, c.end)
+        if all(span[k] >= n for k, n in inner.items()):
+            kept.append(c)
+        else:
+            links.numbers.append((c.inner, c.outer))
+            if links.remove_numbers:
+                links.edges.append((c.inner, c.outer))
+                UnionFind.union(links, c.inner, c.outer)
+    return kept
+
+
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    """Where a member's text is: ``[start, end)`` of item ``item``'s cleaned document.
+
+    ``whole``: the whole unit (else a passage inside it).
+    """
+
+    item: int
+    start: int
+    end: int
+    whole: bool
+
+
+def _unit_ref(items: list[_Item], i: int) -> _Ref:
+    u = items[i].unit
+    return _Ref(i, u.clean_start, u.clean_end, True)
+
+
 def _member(it: _Item, similarity: float, measure: str, kept: bool = False) -> Member:
     u = it.unit
     return Member(
@@ -1067,6 +1198,8 @@ def _member(it: _Item, similarity: float, measure: str, kept: bool = False) -> M
         source=u.source,
         section=u.section,
         title=u.title,
+        link="kept" if kept else "",
+        defects=it.defects,
     )
 
 
@@ -1078,19 +1211,174 @@ def _contained_member(items: list[_Item], c: _Contained) -> Member:
     text = outer.doc.text
     line = u.line + text.count("\n", u.start, start)
     end_line = line + text.count("\n", start, max(start, end - 1))
-    return replace(member, start=start, end=end, line=line, end_line=end_line, text=text[start:end])
+    return replace(
+        member,
+        start=start,
+        end=end,
+        line=line,
+        end_line=end_line,
+        text=text[start:end],
+        link="containment",
+        outer_start=u.start,
+        outer_end=u.end,
+        defects=int(_count_in(outer.marks, [start], [end])[0]),
+    )
+
+
+#: A passage inside a longer paragraph is cut (or kept in place of the
+#: standalone copy) only when it is whole sentences of that paragraph holding
+#: at least this many content characters (not function characters): a heading,
+#: caption or stock phrase repeated inside a sentence is reported, never cut.
+PASSAGE_TOKENS = 15
+#: The share of a sentence's folded characters (function characters left out)
+#: that an alignment must find in the kept copy for the sentence to be held
+#: there: a sentence with one or two wrong characters in 30 is, a sentence with
+#: other words is not.
+HELD_SIMILARITY = 0.85
+#: Sentences shorter than this (folded characters) are held only word for word.
+_MIN_ALIGNED = 6
+
+
+def _char(token: int) -> str:
+    """One character for a token id: Han as itself, a word or number as a private-use one."""
+    return chr(token) if token < 0x110000 else chr(0xF0000 + token % 0xFFFE)
+
+
+class _Region:
+    """``clean[start:end]`` as sentences of folded characters, for alignments.
+
+    ``chars`` holds one character per content token (function characters,
+    punctuation and spaces left out), ``tok_start``/``tok_end`` their spans in
+    ``clean``, and ``sentences`` every sentence of every line as
+    ``(start, end, first, stop)``: its span in ``clean`` and its range in ``chars``.
+    """
+
+    __slots__ = ("chars", "clean", "end", "sentences", "start", "tok_end", "tok_start")
+
+    def __init__(self, clean: str, start: int, end: int) -> None:
+        self.clean, self.start, self.end = clean, start, end
+        content, toks = _content_tokens(clean, start, end)
+        self.chars = "".join(map(_char, toks.ids[content].tolist()))
+        self.tok_start = toks.start[content]
+        self.tok_end = toks.end[content]
+        spans: list[tuple[int, int]] = []
+        pos = start
+        for line in clean[start:end].split("\n"):
+            spans.extend((pos + a, pos + b) for a, b in split_sentences(line))
+            pos += len(line) + 1
+        first = np.searchsorted(self.tok_start, [s for s, _ in spans]).tolist()
+        stop = np.searchsorted(self.tok_start, [e for _, e in spans]).tolist()
+        self.sentences = [(s, e, f, t) for (s, e), f, t in zip(spans, first, stop, strict=True)]
+
+    def span(self, first: int, stop: int) -> tuple[int, int]:
+        """The span in ``clean`` of ``chars[first:stop]`` (``stop > first``)."""
+        return int(self.tok_start[first]), int(self.tok_end[stop - 1])
+
+    def hold(self, chars: str, numbers: Counter[str]) -> tuple[int, int] | None:
+        """Where this region holds a sentence (its folded ``chars`` and ``numbers``),
+        as a span of ``clean``, or ``None``.
+
+        Word for word, or by an alignment finding :data:`HELD_SIMILARITY` of it
+        (Indel similarity, ``rapidfuzz``), and with the same numbers.
+        """
+        if not chars or not self.chars:
+            return None
+        at = self.chars.find(chars)
+        if at >= 0:
+            first, stop = at, at + len(chars)
+        elif len(chars) < _MIN_ALIGNED:
+            return None
+        elif len(chars) >= len(self.chars):
+            if fuzz.ratio(chars, self.chars) < 100 * HELD_SIMILARITY:
+                return None
+            first, stop = 0, len(self.chars)
+        else:
+            found = fuzz.partial_ratio_alignment(
+                chars, self.chars, score_cutoff=100 * HELD_SIMILARITY
+            )
+            if found is None or found.dest_end <= found.dest_start:
+                return None
+            first, stop = found.dest_start, found.dest_end
+        start, end = self.span(first, stop)
+        if Counter(numbers_in(self.clean[start:end])) != numbers:
+            return None
+        return start, end
+
+
+class _Regions:
+    """:class:`_Region` objects of items' units and of passages, made once each."""
+
+    def __init__(self, items: list[_Item]) -> None:
+        self.items = items
+        self._made: dict[tuple[int, int, int], _Region] = {}
+
+    def of(self, item: int, start: int, end: int) -> _Region:
+        key = (item, start, end)
+        region = self._made.get(key)
+        if region is None:
+            region = self._made[key] = _Region(self.items[item].clean, start, end)
+        return region
+
+    def unit(self, item: int) -> _Region:
+        u = self.items[item].unit
+        return self.of(item, u.clean_start, u.clean_end)
+
+
+def _differences(regions: _Regions, a: _Ref, b: _Ref) -> tuple[str, str]:
+    """The sentences of ``b`` that ``a`` does not hold, and those of ``a`` that ``b``
+    does not hold (cleaned text), as a report names them."""
+    ra, rb = regions.of(a.item, a.start, a.end), regions.of(b.item, b.start, b.end)
+
+    def unheld(src: _Region, dst: _Region) -> str:
+        out = []
+        for s, e, f, t in src.sentences:
+            chars = src.chars[f:t]
+            if chars and dst.hold(chars, Counter(numbers_in(src.clean[s:e]))) is None:
+                out.append(src.clean[s:e].strip())
+        return "".join(out)
+
+    return unheld(rb, ra), unheld(ra, rb)
+
+
+def _passage(region: _Region, start: int, end: int) -> tuple[int, int] | None:
+    """The whole sentences of ``region`` that ``[start, end)`` stands for, as a span,
+    when they hold at least :data:`PASSAGE_TOKENS` content characters and cover
+    the span; ``None`` for a phrase inside a sentence."""
+    inside = [
+        (s, e, f, t)
+        for s, e, f, t in region.sentences
+        if t > f and _overlap_len(s, e, start, end) * 2 >= e - s
+    ]
+    if not inside:
+        return None
+    size = sum(t - f for _, _, f, t in inside)
+    span_size = int(
+        np.searchsorted(region.tok_start, end) - np.searchsorted(region.tok_start, start)
+    )
+    if size < PASSAGE_TOKENS or size < 0.8 * span_size:
+        return None
+    return inside[0][0], inside[-1][1]
+
+
+def _overlap_len(s: int, e: int, start: int, end: int) -> int:
+    return max(0, min(e, end) - max(s, start))
+
+
+def _numbers_text(a: Counter[str], b: Counter[str]) -> str:
+    return " ".join(sorted((a - b).elements()))
 
 
 def _build_clusters(
     items: list[_Item],
     arrays: _Arrays,
-    uf: UnionFind,
+    links: _Links,
     contained: list[_Contained],
     keep: str,
     threshold: float,
-) -> list[Cluster]:
+) -> list[tuple[Cluster, tuple[_Ref, ...]]]:
+    """The clusters, each with where its members' texts are (for :func:`deduplicate`)."""
     doc_order = {it.unit.doc_id: it.order for it in items}
-    groups = [g for g in uf.groups() if len(g) > 1]
+    groups = [g for g in links.groups() if len(g) > 1]
     group_of = {i: gi for gi, g in enumerate(groups) for i in g}
     extra: dict[int, list[_Contained]] = {}
     for c in contained:
@@ -1100,48 +1388,212 @@ def _build_clusters(
             groups.append([c.inner])
             group_of[c.inner] = gi
         extra.setdefault(gi, []).append(c)
+    neighbours: dict[int, list[int]] = {}
+    for a, b in links.edges:
+        neighbours.setdefault(a, []).append(b)
+        neighbours.setdefault(b, []).append(a)
+    numbers_pairs = {frozenset(p) for p in links.numbers}
+    regions = _Regions(items)
 
-    built: list[tuple[tuple[int, tuple[int, int]], Cluster]] = []
+    def position(m: Member) -> tuple[int, int]:
+        return (doc_order[m.doc_id], m.start)
+
+    def label(i: int, k: int) -> tuple[str, str, float, str, str]:
+        """Why unit ``i`` is a copy of unit ``k``: link, measure, similarity, added, missing."""
+        a, b = items[i], items[k]
+        if a.key == b.key:
+            return "exact", "exact", 1.0, "", ""
+        link = "numbers" if frozenset((i, k)) in numbers_pairs or not links.fit(i, k) else "near"
+        added = missing = ""
+        if link == "numbers":
+            na, nb = links.numbers_of(i), links.numbers_of(k)
+            added, missing = _numbers_text(na, nb), _numbers_text(nb, na)
+            if a.shape == b.shape:
+                return link, "shape", 1.0, added, missing
+        sa, sb = arrays.shingles[i], arrays.shingles[k]
+        jac = _jaccard(sa, sb)
+        if jac >= threshold:
+            return link, "jaccard", jac, added, missing
+        ov = _overlap(sa, sb)
+        if link == "near":
+            added, missing = _differences(regions, _unit_ref(items, k), _unit_ref(items, i))
+        if ov >= threshold:
+            return link, "overlap", ov, added, missing
+        short, long = sorted((regions.unit(i).chars, regions.unit(k).chars), key=len)
+        share = LCSseq.similarity(short, long) / len(short) if short else 0.0
+        return link, "alignment", share, added, missing
+
+    def rank(i: int) -> tuple[int, ...]:
+        it = items[i]
+        if keep == "first":
+            return (it.order, it.unit.start)
+        if keep == "longest":
+            return (-it.n_tokens, it.order, it.unit.start)
+        return (it.defects, -it.n_tokens, 1, it.order, it.unit.start)
+
+    built: list[tuple[tuple[int, tuple[int, int]], Cluster, tuple[_Ref, ...]]] = []
     for gi, group in enumerate(groups):
         ordered = sorted(group, key=lambda i: items[i].sort_key)
-        if keep == "first":
-            kept_i = ordered[0]
-        else:
-            kept_i = min(ordered, key=lambda i: (-items[i].n_tokens, items[i].sort_key))
-        ref = items[kept_i]  # every similarity is measured against the kept copy
-        members = [_member(ref, 1.0, "exact", kept=True)]
-        all_exact = True
-        for i in ordered:
-            if i == kept_i:
-                continue
-            it = items[i]
-            if it.key == ref.key:
-                members.append(_member(it, 1.0, "exact"))
-                continue
-            all_exact = False
-            jac = _jaccard(arrays.shingles[kept_i], arrays.shingles[i])
-            ov = _overlap(arrays.shingles[kept_i], arrays.shingles[i])
-            if jac < threshold <= ov:  # one inside the other: a sentence added or deleted
-                members.append(_member(it, ov, "containment"))
-            else:
-                members.append(_member(it, jac, "jaccard"))
-        spans: list[Member] = []
+        members: list[Member] = []
+        refs: list[_Ref] = []
+        spans: list[tuple[_Contained, Member]] = []
         for c in sorted(extra.get(gi, []), key=lambda c: (-c.score, c.outer, c.start)):
             m = _contained_member(items, c)
-            if any(o.doc_id == m.doc_id and o.start < m.end and m.start < o.end for o in spans):
+            if any(o.doc_id == m.doc_id and o.start < m.end and m.start < o.end for _, o in spans):
                 continue  # the same passage found for another copy of this cluster
-            spans.append(m)
-
-        def position(m: Member) -> tuple[int, int]:
-            return (doc_order[m.doc_id], m.start)
-
-        rest = sorted([*members[1:], *spans], key=position)
-        members = [members[0], *rest]
-        kind = "containment" if spans else ("exact" if all_exact else "near")
-        built.append(((-len(members), position(members[0])), Cluster("", kind, tuple(members))))
+            spans.append((c, m))
+        kept_i = min(ordered, key=rank)
+        kept_span: tuple[_Contained, Member, tuple[int, int]] | None = None
+        if keep == "best":
+            # a passage of whole sentences inside a longer paragraph, as good as the
+            # best standalone copy, is kept in place: the standalone copy goes
+            best = rank(kept_i)
+            for c, m in spans:
+                whole = _passage(regions.unit(c.outer), c.start, c.end)
+                if whole is None:
+                    continue
+                n = len(token_array(items[c.outer].clean[whole[0] : whole[1]]))
+                r = (m.defects, -n, 0, doc_order[m.doc_id], m.start)
+                if r < best:
+                    best, kept_span = r, (c, m, whole)
+        if kept_span is None:
+            members.append(_member(items[kept_i], 1.0, "exact", kept=True))
+            refs.append(_unit_ref(items, kept_i))
+        else:
+            c, m, (ws, we) = kept_span
+            members.append(replace(m, similarity=1.0, measure="exact", kept=True, link="kept"))
+            refs.append(_Ref(c.outer, ws, we, False))
+        # the copies, each labelled against the kept copy or the copy it was linked through
+        parent: dict[int, int] = {}
+        if kept_span is None:
+            parent[kept_i] = kept_i
+            queue = [kept_i]
+            for i in queue:
+                for j in neighbours.get(i, ()):
+                    if j not in parent:
+                        parent[j] = i
+                        queue.append(j)
+        rest: list[tuple[Member, _Ref, int | None]] = []
+        for i in ordered:
+            if kept_span is None and i == kept_i:
+                continue
+            it = items[i]
+            if kept_span is not None:
+                c = kept_span[0]
+                sa = arrays.cont_set[i]
+                share = _common(sa, arrays.cont_set[c.outer]) / sa.size if sa.size else 0.0
+                m = replace(_member(it, share, "containment"), link="containment")
+                rest.append((m, _unit_ref(items, i), None))
+                continue
+            link, measure, sim, added, missing = label(i, kept_i)
+            via = None
+            if measure == "alignment" and parent.get(i, kept_i) != kept_i:
+                via = parent[i]
+                link, measure, sim, added, missing = label(i, via)
+            m = replace(_member(it, sim, measure), link=link, added=added, missing=missing)
+            rest.append((m, _unit_ref(items, i), via))
+        for c, m in spans:
+            if kept_span is not None and c is kept_span[0]:
+                continue
+            via = c.inner if kept_span is None and c.inner != kept_i else None
+            rest.append((m, _Ref(c.outer, c.start, c.end, False), via))
+        rest.sort(key=lambda r: position(r[0]))
+        index_of = {ref.item: n for n, (_, ref, _) in enumerate(rest, 1) if ref.whole}
+        for m, ref, via in rest:
+            if via is not None and via in index_of:
+                m = replace(m, via=index_of[via])
+            members.append(m)
+            refs.append(ref)
+        links_found = {m.link for m in members[1:]}
+        kind = (
+            "containment"
+            if kept_span is not None or "containment" in links_found
+            else "numbers"
+            if "numbers" in links_found
+            else "near"
+            if "near" in links_found
+            else "exact"
+        )
+        cluster = Cluster("", kind, tuple(members))
+        built.append(((-len(members), position(members[0])), cluster, tuple(refs)))
+    if links.numbers and not links.remove_numbers:
+        built.extend(_numbers_clusters(items, links, group_of, rank, label, position))
     built.sort(key=lambda b: b[0])
     width = max(4, len(str(len(built))))
-    return [replace(c, id=f"c{n:0{width}d}") for n, (_, c) in enumerate(built, 1)]
+    return [(replace(c, id=f"c{n:0{width}d}"), refs) for n, (_, c, refs) in enumerate(built, 1)]
+
+
+def _numbers_clusters(
+    items: list[_Item],
+    links: _Links,
+    group_of: dict[int, int],
+    rank: Callable[[int], tuple[int, ...]],
+    label: Callable[[int, int], tuple[str, str, float, str, str]],
+    position: Callable[[Member], tuple[int, int]],
+) -> list[tuple[tuple[int, tuple[int, int]], Cluster, tuple[_Ref, ...]]]:
+    """Clusters of ``numbers`` copies (kept by default): one member for each group of
+    copies a ``numbers`` pair touches, every member kept."""
+
+    def group(i: int) -> int:
+        return group_of.get(i, -1 - i)
+
+    joined = UnionFind(0)
+    index: dict[int, int] = {}
+    unit_of: dict[int, int] = {}
+
+    def node(i: int) -> int:
+        g = group(i)
+        if g not in index:
+            index[g] = len(joined.parent)
+            joined.parent.append(index[g])
+            joined.size.append(1)
+        if g not in unit_of or items[i].sort_key < items[unit_of[g]].sort_key:
+            unit_of[g] = i
+        return index[g]
+
+    for a, b in links.numbers:
+        node_a, node_b = node(a), node(b)
+        if node_a != node_b:
+            joined.union(node_a, node_b)
+    by_node = {n: g for g, n in index.items()}
+    out = []
+    for component in joined.groups():
+        if len(component) < 2:
+            continue
+        units = sorted((unit_of[by_node[n]] for n in component), key=lambda i: items[i].sort_key)
+        ref_i = min(units, key=rank)
+        members = [_member(items[ref_i], 1.0, "exact", kept=True)]
+        refs = [_unit_ref(items, ref_i)]
+        rest = []
+        for i in units:
+            if i == ref_i:
+                continue
+            _, measure, sim, added, missing = label(i, ref_i)
+            if measure != "shape":
+                na, nb = links.numbers_of(i), links.numbers_of(ref_i)
+                added, missing = _numbers_text(na, nb), _numbers_text(nb, na)
+            m = _member(items[i], sim, measure, kept=True)
+            rest.append((replace(m, link="numbers", added=added, missing=missing), i))
+        rest.sort(key=lambda r: position(r[0]))
+        members.extend(m for m, _ in rest)
+        refs.extend(_unit_ref(items, i) for _, i in rest)
+        cluster = Cluster("", "numbers", tuple(members))
+        out.append(((-len(members), position(members[0])), cluster, tuple(refs)))
+    return out
+
+
+def _restore(parts: Parts, clusters: list[Cluster]) -> list[Cluster]:
+    """:meth:`Parts.restore`, with the containing paragraph's span moved along."""
+    out = []
+    for before, after in zip(clusters, parts.restore(clusters), strict=True):
+        members = []
+        for m0, m in zip(before.members, after.members, strict=True):
+            if m.outer_start is not None and m.outer_end is not None:
+                shift = m.start - m0.start
+                m = replace(m, outer_start=m.outer_start + shift, outer_end=m.outer_end + shift)
+            members.append(m)
+        out.append(replace(after, members=tuple(members)))
+    return out
 
 
 def _quote(
@@ -1184,7 +1636,20 @@ def _quote(
 
 @dataclass(frozen=True)
 class Removal:
-    """A passage :func:`deduplicate` cut, with the copy it duplicates."""
+    """A passage :func:`deduplicate` cut, and the kept text that holds it.
+
+    ``start``/``end``/``line``/``text``: what was cut, in the document as it was
+    given.  ``kept_doc_id``, ``kept_start``/``kept_end`` (``kept_line``): the
+    text left in the output that holds the same sentences (the same words once
+    script, width, spaces, punctuation and function characters are folded, or
+    an alignment finding :data:`HELD_SIMILARITY` of each sentence with the
+    same numbers).  ``kind`` is the member's ``link`` in its cluster
+    (``exact``, ``near``, ``containment``, or ``numbers`` when numbers copies
+    are removed: then, and only then, the kept text has other numbers).
+    ``round`` is 1 unless the output of the first round still held copies (a
+    sentence left by a partial cut repeating elsewhere), which later rounds cut;
+    their ``cluster`` ids are those of that round's report.
+    """
 
     doc_id: str
     start: int
@@ -1194,67 +1659,368 @@ class Removal:
     cluster: str
     kept_doc_id: str
     kept_line: int
+    kind: str = "exact"
+    kept_start: int = 0
+    kept_end: int = 0
+    round: int = 1
 
 
 @dataclass
 class DedupResult:
-    """Documents with later copies removed, the record of every removal, and the report."""
+    """Documents with copies removed, the record of every removal, and the report.
+
+    ``report`` is the report of the first round; ``rounds`` says how many
+    rounds of finding and cutting it took until the output held no more copies
+    to cut (see :func:`deduplicate`).
+    """
 
     documents: list[Document]
     removed: list[Removal]
     report: DuplicateReport
+    rounds: int = 1
+
+
+#: At most this many rounds of finding and cutting (each round's output is the
+#: next one's input; usually the second finds nothing).
+MAX_ROUNDS = 8
 
 
 def deduplicate(docs: Iterable[DocLike], **options: Any) -> DedupResult:
-    """Remove every copy but the kept one; record what was removed from where.
+    """Cut every copy down to what the kept copy does not hold; record every cut.
 
-    Takes the same options as :func:`find_duplicates`.  A removed paragraph takes
-    its line break with it; passages found inside longer paragraphs are cut out
-    of them.  ``result.removed`` lists every cut with its cluster and the kept
-    copy, so nothing disappears without trace.
+    Takes the same options as :func:`find_duplicates`.  Nothing that exists only
+    in one place is removed: a copy is cut only where the kept copy holds the
+    same text (a whole unit whose every sentence the kept copy holds, or runs of
+    whole sentences of it, each at least :data:`PASSAGE_TOKENS` content
+    characters long); a sentence the kept copy lacks stays where it was.  A
+    removed paragraph takes its line break with it.  ``numbers`` copies (the
+    same wording, other numbers) are kept unless ``remove_numbers=True``.
+    ``result.removed`` lists every cut with its cluster and the kept text
+    that holds it.
+
+    Cutting can leave text that is itself a copy of something else (a sentence
+    left over from one paragraph that another one repeats), so the output is
+    searched again, and cut again, until a round finds nothing to cut: the
+    result deduplicated again is the result.
 
     >>> a = "公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统。"
-    >>> out = deduplicate([a, "前言。\\n\\n" + a])
-    >>> [d.text for d in out.documents]
-    ['公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统。', '前言。\\n\\n']
-    >>> [(r.doc_id, r.line, r.kept_doc_id) for r in out.removed]
-    [('1', 3, '0')]
+    >>> u = "此外，一些地方还探索建立了积分落户制度，为外来务工人员提供了新的途径。"
+    >>> out = deduplicate([a, "前言。\\n\\n" + a + u])  # keeps the copy holding more
+    >>> [d.text for d in out.documents] == ["", "前言。\\n\\n" + a + u]
+    True
+    >>> out = deduplicate([a, "前言。\\n\\n" + a + u], keep="first")
+    >>> [d.text for d in out.documents] == [a, "前言。\\n\\n" + u]
+    True
+    >>> [(r.doc_id, r.line, r.text == a, r.kind, r.kept_doc_id, r.kept_start) for r in out.removed]
+    [('1', 3, True, 'containment', '0', 0)]
     """
     documents = as_documents(docs)
-    report = find_duplicates(documents, **options)
-    cuts: dict[str, list[tuple[int, int, Member, Cluster]]] = {}
-    for cluster in report.clusters:
-        for m in cluster.copies:
-            cuts.setdefault(m.doc_id, []).append((m.start, m.end, m, cluster))
-    out_docs: list[Document] = []
+    remove_numbers = bool(options.get("remove_numbers", False))
+    current = documents
+    pieces = [[(0, len(d.text))] for d in documents]  # each text as pieces of the original
     removed: list[Removal] = []
-    for doc in documents:
-        spans = sorted(cuts.get(doc.doc_id, []), key=lambda c: (c[0], c[1]))
-        text = doc.text
-        pieces: list[str] = []
+    first: DuplicateReport | None = None
+    rounds = 0
+    for rounds in range(1, MAX_ROUNDS + 1):
+        found = _Found()
+        report = find_duplicates(current, _found=found, **options)
+        if first is None:
+            first = report
+        cuts = _resolve(_plan(found, remove_numbers))
+        if not cuts:
+            break
+        current, pieces = _apply(current, pieces, documents, cuts, removed, rounds)
+    assert first is not None
+    out = [replace(d, text=c.text) for d, c in zip(documents, current, strict=True)]
+    return DedupResult(out, removed, first, rounds)
+
+
+@dataclass
+class _Found:
+    """What :func:`deduplicate` needs of a :func:`find_duplicates` run besides its report."""
+
+    items: list[_Item] = field(default_factory=list)
+    clusters: list[tuple[Cluster, tuple[_Ref, ...]]] = field(default_factory=list)
+    parts: Parts | None = None
+    whole: list[int] = field(default_factory=list)  # input document of each (part) document
+
+
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    """A span to cut from document ``doc`` (a position in the input list) and the kept
+    span that holds its text, in the texts of this round."""
+
+    rank: int
+    doc: int
+    start: int
+    end: int
+    whole: bool  # a whole unit: takes its line break along
+    cluster: str
+    kind: str
+    kept_doc: int
+    kept_start: int
+    kept_end: int
+
+
+def _plan(found: _Found, remove_numbers: bool) -> list[_Cut]:
+    """Every cut the clusters call for: what of each copy the kept copy holds."""
+    items = found.items
+    regions = _Regions(items)
+    parts = found.parts
+    cuts: list[_Cut] = []
+
+    def locate(item: int, start: int, end: int) -> tuple[int, int, int]:
+        """The raw span of a cleaned span of ``item``, in its whole input document."""
+        it = items[item]
+        rs, re_ = it.offsets.to_source(start, end)
+        part = parts._parts.get(it.unit.doc_id) if parts is not None else None
+        at = part.start if part is not None else 0
+        return found.whole[it.order], rs + at, re_ + at
+
+    for rank, (cluster, refs) in enumerate(found.clusters):
+        if all(m.kept for m in cluster.members):
+            continue
+        kept = refs[0]
+        holder = regions.of(kept.item, kept.start, kept.end)
+        for m, ref in zip(cluster.members[1:], refs[1:], strict=True):
+            if m.kept:
+                continue
+            u = items[ref.item].unit
+            spans: list[tuple[int, int, bool, list[tuple[int, int]]]] = []
+            if ref.whole and (m.link == "exact" or (m.link == "numbers" and remove_numbers)):
+                spans.append((u.clean_start, u.clean_end, True, [(kept.start, kept.end)]))
+            else:
+                spans = _sentence_cuts(holder, regions.unit(ref.item), ref, u.kind == "block")
+            for start, end, whole, held in spans:
+                doc, cs, ce = locate(ref.item, start, end)
+                ks, ke = min(a for a, _ in held), max(b for _, b in held)
+                kept_doc, ks, ke = locate(kept.item, ks, ke)
+                cuts.append(_Cut(rank, doc, cs, ce, whole, cluster.id, m.link, kept_doc, ks, ke))
+    return cuts
+
+
+#: :func:`_hold` of a sentence with no words (punctuation only): it goes with its neighbours.
+_PUNCTUATION = (-1, -1)
+
+
+def _sentence_cuts(
+    holder: _Region, region: _Region, ref: _Ref, block: bool
+) -> list[tuple[int, int, bool, list[tuple[int, int]]]]:
+    """What of ``ref`` (a unit, or a passage of one) ``holder`` holds, as cuts of whole
+    sentences: ``(start, end, whole unit, held spans)`` in cleaned coordinates.
+
+    The whole unit when the holder holds every sentence of it; else each run of
+    held sentences with :data:`PASSAGE_TOKENS` content characters or more (a
+    table or list, ``block``, only whole).
+    """
+    sentences = [
+        s for s in region.sentences if ref.whole or _overlap_len(s[0], s[1], ref.start, ref.end)
+    ]
+    held = [_hold(holder, region, s) for s in sentences]
+    found = [h for h in held if h is not None and h != _PUNCTUATION]
+    if not found:
+        return []
+    if ref.whole and len(found) == len(held) - held.count(_PUNCTUATION):
+        return [(region.start, region.end, True, found)]
+    if block:
+        return []
+    out = []
+    for run in _runs(held):
+        if sum(sentences[k][3] - sentences[k][2] for k in run) >= PASSAGE_TOKENS:
+            spans = [h for k in run if (h := held[k]) is not None and h != _PUNCTUATION]
+            out.append((sentences[run[0]][0], sentences[run[-1]][1], False, spans))
+    return out
+
+
+def _hold(
+    holder: _Region, region: _Region, sentence: tuple[int, int, int, int]
+) -> tuple[int, int] | None:
+    """Where ``holder`` holds a sentence of ``region`` (a span), :data:`_PUNCTUATION`
+    for a sentence with no words, or ``None``."""
+    s, e, f, t = sentence
+    chars = region.chars[f:t]
+    if not chars:
+        return _PUNCTUATION
+    return holder.hold(chars, Counter(numbers_in(region.clean[s:e])))
+
+
+def _runs(held: list[tuple[int, int] | None]) -> list[list[int]]:
+    """Runs of consecutive held sentences, without punctuation-only ones at their ends.
+
+    >>> _runs([(0, 1), _PUNCTUATION, None, _PUNCTUATION, (2, 3), (4, 5), _PUNCTUATION])
+    [[0], [4, 5]]
+    """
+    out: list[list[int]] = []
+    run: list[int] = []
+    for k in range(len(held) + 1):
+        if k < len(held) and held[k] is not None:
+            run.append(k)
+            continue
+        while run and held[run[0]] == _PUNCTUATION:
+            run.pop(0)
+        while run and held[run[-1]] == _PUNCTUATION:
+            run.pop()
+        if run:
+            out.append(run)
+        run = []
+    return out
+
+
+def _resolve(cuts: list[_Cut]) -> list[_Cut]:
+    """The cuts that can all be made: none cuts text that holds another's.
+
+    Nearly every kept span is a kept copy that nothing cuts; the few cuts whose
+    kept span another cut touches are taken in cluster order, each only if its
+    kept span is not cut and it cuts no kept span already relied on.
+    """
+    by_doc: dict[int, list[tuple[int, int]]] = {}
+    for c in cuts:
+        by_doc.setdefault(c.doc, []).append((c.start, c.end))
+    merged = {d: _merge(spans) for d, spans in by_doc.items()}
+    safe: list[_Cut] = []
+    doubtful: list[_Cut] = []
+    for c in cuts:
+        if _touches(merged.get(c.kept_doc, []), c.kept_start, c.kept_end):
+            doubtful.append(c)
+        else:
+            safe.append(c)
+    if not doubtful:
+        return cuts
+    made: dict[int, list[tuple[int, int]]] = {}
+    relied: dict[int, list[tuple[int, int]]] = {}
+    for c in safe:
+        made.setdefault(c.doc, []).append((c.start, c.end))
+        relied.setdefault(c.kept_doc, []).append((c.kept_start, c.kept_end))
+    for c in sorted(doubtful, key=lambda c: c.rank):
+        if any(_overlap_len(s, e, c.kept_start, c.kept_end) for s, e in made.get(c.kept_doc, [])):
+            continue
+        if any(_overlap_len(s, e, c.start, c.end) for s, e in relied.get(c.doc, [])):
+            continue
+        safe.append(c)
+        made.setdefault(c.doc, []).append((c.start, c.end))
+        relied.setdefault(c.kept_doc, []).append((c.kept_start, c.kept_end))
+    return safe
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _touches(merged: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether ``[start, end)`` overlaps one of the sorted, disjoint ``merged`` spans."""
+    k = bisect_right(merged, (start, 1 << 62)) - 1
+    if k >= 0 and merged[k][1] > start:
+        return True
+    return k + 1 < len(merged) and merged[k + 1][0] < end
+
+
+def _apply(
+    current: list[Document],
+    pieces: list[list[tuple[int, int]]],
+    originals: list[Document],
+    cuts: list[_Cut],
+    removed: list[Removal],
+    round_no: int,
+) -> tuple[list[Document], list[list[tuple[int, int]]]]:
+    """Make the cuts; record each in the original texts; the new texts and their pieces."""
+    by_doc: dict[int, list[_Cut]] = {}
+    for c in cuts:
+        by_doc.setdefault(c.doc, []).append(c)
+    starts = {d: _piece_starts(pieces[d]) for d in {c.kept_doc for c in cuts} | set(by_doc)}
+    new_docs = list(current)
+    new_pieces = list(pieces)
+    for d, doc_cuts in by_doc.items():
+        text = current[d].text
+        original = originals[d].text
+        kept_text: list[str] = []
+        kept_pieces: list[tuple[int, int]] = []
         pos = 0
-        for start, end, m, cluster in spans:
-            start = max(start, pos)
+        for c in sorted(doc_cuts, key=lambda c: (c.start, c.end)):
+            start = max(c.start, pos)
+            end = _swallow_line_break(text, start, c.end) if c.whole else c.end
             if end <= start:
                 continue
-            end = _swallow_line_break(text, start, end)
-            pieces.append(text[pos:start])
-            removed.append(
-                Removal(
-                    doc.doc_id,
-                    start,
-                    end,
-                    m.line,
-                    text[start:end],
-                    cluster.id,
-                    cluster.kept.doc_id,
-                    cluster.kept.line,
+            kept_text.append(text[pos:start])
+            kept_pieces.extend(_original(pieces[d], starts[d], pos, start))
+            kd = c.kept_doc
+            ks, ke = _original_span(pieces[kd], starts[kd], c.kept_start, c.kept_end)
+            kept_original = originals[kd].text
+            kept_line = kept_original.count("\n", 0, ks) + 1
+            for os_, oe in _original(pieces[d], starts[d], start, end):
+                removed.append(
+                    Removal(
+                        originals[d].doc_id,
+                        os_,
+                        oe,
+                        original.count("\n", 0, os_) + 1,
+                        original[os_:oe],
+                        c.cluster,
+                        originals[kd].doc_id,
+                        kept_line,
+                        c.kind,
+                        ks,
+                        ke,
+                        round_no,
+                    )
                 )
-            )
             pos = end
-        pieces.append(text[pos:])
-        out_docs.append(replace(doc, text="".join(pieces)))
-    return DedupResult(out_docs, removed, report)
+        kept_text.append(text[pos:])
+        kept_pieces.extend(_original(pieces[d], starts[d], pos, len(text)))
+        new_docs[d] = replace(current[d], text="".join(kept_text))
+        new_pieces[d] = _merge(kept_pieces)
+    removed.sort(key=lambda r: (r.round, _doc_rank(originals, r.doc_id), r.start))
+    return new_docs, new_pieces
+
+
+def _doc_rank(originals: list[Document], doc_id: str) -> int:
+    for k, d in enumerate(originals):
+        if d.doc_id == doc_id:
+            return k
+    return len(originals)
+
+
+def _piece_starts(pieces: list[tuple[int, int]]) -> list[int]:
+    """Where each piece starts in the current text."""
+    out, at = [], 0
+    for s, e in pieces:
+        out.append(at)
+        at += e - s
+    return out
+
+
+def _original(
+    pieces: list[tuple[int, int]], starts: list[int], start: int, end: int
+) -> list[tuple[int, int]]:
+    """The original spans of ``[start, end)`` of the current text (one per piece it spans)."""
+    out = []
+    k = max(0, bisect_right(starts, start) - 1)
+    while k < len(pieces) and start < end:
+        ps, pe = pieces[k]
+        at = starts[k]
+        if start < at + (pe - ps):
+            s = ps + (start - at)
+            e = ps + min(end - at, pe - ps)
+            if e > s:
+                out.append((s, e))
+            start = at + (pe - ps)
+        k += 1
+    return out
+
+
+def _original_span(
+    pieces: list[tuple[int, int]], starts: list[int], start: int, end: int
+) -> tuple[int, int]:
+    """The original span from the first to the last character of ``[start, end)``."""
+    spans = _original(pieces, starts, start, max(end, start + 1))
+    if not spans:
+        return (0, 0)
+    return spans[0][0], spans[-1][1] if end > start else spans[0][0]
 
 
 def _swallow_line_break(text: str, start: int, end: int) -> int:

@@ -21,18 +21,40 @@ SCHEMA_VERSION = 1
 
 @dataclass(frozen=True)
 class Member:
-    """One copy in a cluster.
+    """One copy in a cluster, and why it is there.
 
     ``start``/``end`` are character offsets into the document's text as it was
     passed in, ``line``/``end_line`` its 1-based first and last lines there and
-    ``text`` that raw passage.  ``similarity`` compares the copy with the
-    cluster's kept copy, measured as ``measure``: ``"exact"`` (same normalized
-    key), ``"jaccard"`` (of the shingle sets), or ``"containment"``: the share
-    of one text's shingles found in the other, either because this passage sits
-    inside a longer paragraph or because one paragraph is the other with a
-    sentence added or deleted.  ``kept`` marks the one copy
-    :func:`~textwash.deduplicate` keeps (always a whole unit, never a passage
-    inside a longer one).
+    ``text`` that raw passage.
+
+    ``link`` says why the copy is in the cluster: ``"kept"`` for the copy the
+    others are compared with (``members[0]``); ``"exact"`` (the same text once
+    script, width, spaces and punctuation are folded); ``"near"`` (about the
+    same length, a few words or a sentence apart); ``"containment"`` (a
+    passage inside a clearly longer paragraph, at least
+    ``params["containment_ratio"]`` times its length: ``outer_start``/``outer_end``
+    are that paragraph, ``start``/``end`` the passage); ``"numbers"`` (the same
+    wording with other numbers: a year's statistics and the next year's,
+    ``第七条`` and ``第十四条``).
+
+    ``similarity`` and ``measure`` say how close it is to the kept copy (or, when
+    ``via`` is set, to ``members[via]``, the copy it was linked through):
+    ``"exact"`` (1.0), ``"jaccard"`` (of the shingle sets), ``"overlap"`` (the
+    share of the shorter text's shingles found in the longer one: a sentence
+    added or deleted), ``"containment"`` (the share of the passage's 3-grams
+    found in the longer paragraph), ``"alignment"`` (the share of the shorter
+    text's characters an alignment finds in the other: scattered wrong
+    characters) or ``"shape"`` (``numbers`` copies whose words are all the
+    same).  ``added`` and ``missing`` name what differs from the kept copy, when
+    it is a sentence or two (or, for ``numbers``, the numbers).  ``defects``
+    counts what cleaning repaired or flagged in the copy (ASCII punctuation,
+    OCR spaces, hard wraps, look-alikes ...): the ``best`` keep policy keeps the
+    copy with the fewest.
+
+    ``kept`` marks what :func:`~textwash.deduplicate` keeps: ``members[0]``,
+    and every member of a ``numbers`` cluster unless numbers copies are
+    removed.  What it cuts of the other copies is only the text the kept copy
+    holds (see ``docs/dedup.md``).
     """
 
     doc_id: str
@@ -48,6 +70,13 @@ class Member:
     source: str | None = None
     section: int = 0
     title: str | None = None
+    link: str = ""
+    via: int | None = None
+    added: str = ""
+    missing: str = ""
+    outer_start: int | None = None
+    outer_end: int | None = None
+    defects: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,8 +84,10 @@ class Cluster:
     """Copies of one passage: ``members[0]`` is the kept copy.
 
     ``kind`` is ``"exact"`` when every copy has the same normalized key,
-    ``"near"`` when some only pass the Jaccard test, and ``"containment"`` when
-    some copies sit inside longer paragraphs.
+    ``"near"`` when some are near copies, ``"containment"`` when some copies sit
+    inside longer paragraphs, and ``"numbers"`` when the copies have the same
+    wording with other numbers (kept by default: nothing of such a cluster is
+    removed unless ``remove_numbers``).
     """
 
     id: str
@@ -70,8 +101,8 @@ class Cluster:
 
     @property
     def copies(self) -> tuple[Member, ...]:
-        """The copies a deduplicated corpus removes."""
-        return self.members[1:]
+        """The copies :func:`~textwash.deduplicate` cuts (what the kept copy holds of them)."""
+        return tuple(m for m in self.members[1:] if not m.kept)
 
     def __len__(self) -> int:
         return len(self.members)
@@ -98,7 +129,7 @@ class DuplicateReport:
 
     @property
     def duplicated_chars(self) -> int:
-        """Characters in the copies that deduplication would remove."""
+        """Characters in the copies that are not kept: `deduplicate` cuts at most these."""
         return sum(m.end - m.start for c in self.clusters for m in c.copies)
 
     # -- JSON -------------------------------------------------------------------
