@@ -67,7 +67,6 @@ __all__ = ["Punctuation"]
 _FULL = str.maketrans({",": "，", ";": "；", ":": "：", "?": "？", "!": "！"})
 _LEFT = rf"(?:{HAN}|[{CJK_CLOSE}…—])"
 _HAS_HAN = regex.compile(HAN)
-_IS_HAN = regex.compile(rf"{HAN}")
 _ORDINAL = regex.compile(rf"^{HSPACE}*[{ZH_NUM}]{{1,4}}{HSPACE}*$")
 _BLANKS = frozenset(" \t\u00a0\u3000\u202f\u205f" + "".join(map(chr, range(0x2002, 0x200B))))
 
@@ -209,14 +208,16 @@ def _judge_periods(m: regex.Match[str]) -> tuple[str | None, str | None]:
             return "。", None
         if _ends_here(text, end):
             return "……", None
-        return None, "two periods inside a phrase, neither an ellipsis nor a full stop"
+        if _HAS_HAN.match(_next_visible(text, end)[1]):
+            return None, "two periods inside a phrase, neither an ellipsis nor a full stop"
+        return None, None
     # a single "."
     if end < len(text) and text[end] in _WORD:
         return None, None  # 中文.txt, a file name or a number
     if _ends_here(text, end):
         return "。", None
-    after, nxt = _next_visible(text, end)
-    if not (_IS_HAN.match(nxt) or nxt in CJK_OPEN):
+    after, nxt = _next_visible(text, end)  # nxt is not "": _ends_here saw to that
+    if not (_HAS_HAN.match(nxt) or nxt in CJK_OPEN):
         return None, None
     if after > end and text[start - 1] not in _BLANKS:
         return None, None  # "李华. 中文": the Latin style of reference lists
