@@ -73,7 +73,11 @@ def test_width_narrows_letters_and_digits_only():
 
 def test_width_symbols_option():
     assert Width(symbols=True)("５０％＋") == "50%+"
-    assert Width()("５０％") == "50％"
+    # a full-width number expression is narrowed whole, its % included (issue 10) ...
+    assert Width()("５０％") == "50%"
+    # ... but a % after ASCII digits, or alone, is prose punctuation and stays
+    assert Width()("50％") == "50％"
+    assert Width()("增长％") == "增长％"
 
 
 # -- OcrSpacing ----------------------------------------------------------------
