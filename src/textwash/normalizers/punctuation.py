@@ -81,6 +81,9 @@ _MARKS = regex.compile(
     rf"(?<={_LEFT}{HSPACE}*)[,;:?!]+"
     # a comma or semicolon after a number that goes on in Chinese: "20:30,其他"
     rf"|(?<=[\d%])[,;](?={HSPACE}*{HAN})"
+    # ... or after a private-use character, glued to Chinese: a protected span the
+    # pipeline masked ('{{"a": 1}},请检查'), or a PDF glyph mapped to the PUA
+    rf"|(?<=\p{{Co}})[,;](?={HAN})"
 )
 # A lone "." after Han, or a run of two or more of . 。 … (blanks between allowed).
 _PERIODS = regex.compile(rf"(?<={HAN}{HSPACE}*)(?:[.。…](?:{HSPACE}*[.。…])+|\.)")
