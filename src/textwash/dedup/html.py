@@ -457,8 +457,8 @@ def _render_filters(clusters: Sequence[Cluster]) -> str:
         '<label>Minimum similarity <input id="f-min" type="range" min="0" max="1" '
         'step="0.01" value="0"> <output id="f-min-out" for="f-min">0.00</output></label>'
         '<button type="reset" id="f-reset">Show all</button></form>'
-        f'<p id="shown" role="status" aria-live="polite">{_plural(total, "cluster")}</p>'
-        f"{_render_pager(total, 'top')}"
+        f'<div class="bar"><p id="shown" role="status" aria-live="polite">'
+        f"{_plural(total, 'cluster')}</p>{_render_pager(total, 'top')}</div>"
         '<p class="legend">Compared with the kept copy: <mark>changed</mark> '
         "<ins>added</ins> <del>missing</del></p></div>"
     )
@@ -544,6 +544,7 @@ padding:.5rem 0;margin-bottom:1rem}
 .filters{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.5rem}
 select,input,button{font:inherit}select{max-width:28rem}
 #f-min{vertical-align:middle}#f-min-out{display:inline-block;min-width:2.5em}
+.bar{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem 2rem}
 #shown{margin:.25rem 0;font-weight:600}.legend{margin:.25rem 0;font-size:.85rem;color:var(--muted)}
 .pager{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem 1rem;margin:.25rem 0}
 .pager .range{font-variant-numeric:tabular-nums}.page-no{width:5em}
