@@ -200,6 +200,7 @@ _CODE = regex.compile(
     r"|[{}]|==|!=|=>|->|:=|(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_.]*\("
 )
 _FENCE = regex.compile(r"(?m)^[ \t]*(?:```|~~~)")
+_NOT_SPACE = regex.compile(r"[^\s\u200b]")
 
 #: Lines of a verse or lyrics block are at most this long (key characters).
 VERSE_CHARS = 24
@@ -331,6 +332,15 @@ class RepeatedLines(Normalizer):
         body characters are compared as :func:`line_key` compares them
         (spaces skipped, ASCII punctuation widened, folded when ``fold``).
         """
+        lead = len(body) - len(body.lstrip())
+        if body.startswith(key, lead):  # the usual case: the copies as they are
+            found = []
+            pos = lead
+            while body.startswith(key, pos):
+                pos += len(key)
+                found.append(pos)
+            if pos == len(body) or not _SPACE.match(body, pos):
+                return lead, found
         folded = body
         if self.fold and _NON_ASCII.search(body):
             folded = get_converter("t2s").convert(body)
@@ -382,68 +392,79 @@ class _TitleScan:
             out.append(j)
         return out
 
-    def _verse(self, above: list[int], i: int, key: str) -> bool:
-        """Whether line ``i`` (``key``), with the key lengths ``above`` it in its
-        block, sits in a block of three or more short lines."""
-        lens = [*above, len(key)] + [len(self.rows[j][1] or "") for j in self._ahead(i, 2)]
+    def _verse(self, above: list[int], key: str, ahead: list[int]) -> bool:
+        """Whether a line (``key``), with the key lengths ``above`` it in its block
+        and the lines ``ahead`` of it, sits in a block of three or more short lines."""
+        lens = [*above, len(key)] + [len(self.rows[j][1] or "") for j in ahead]
         return _short_lines(lens, 3)
+
+    def _run(self, i: int, key: str) -> int:
+        """Copies of ``key`` in a row ending at line ``i`` (counted up to 3)."""
+        n, j = 1, i - 1
+        while n < 3 and j >= 0 and self.rows[j][1] == key:
+            n, j = n + 1, j - 1
+        return n
 
     def run(self) -> list[Edit]:
         step, rows = self.step, self.rows
         out: list[Edit] = []
         last = -1  # the last line kept (not blank)
-        last_key = last_body = ""
+        last_key = ""
+        last_body: str | None = None  # its text, when a cut changed it
         last_title: bool | None = None  # whether `last` is a title (computed when needed)
         last_after = -1  # the kept line right above `last` (-1: a blank line or the start)
         blank_since = True  # a blank line, or the text's start, since `last`
         blanks_above = 0  # blank lines right above this line
         echoes = 0  # lines removed as copies of `last`
-        run = 0  # copies of this line's key in a row in this block, this one included
-        prev_key: str | None = None  # key of the non-blank line right above, if no blank between
         block: list[int] = []  # key lengths of the kept lines of this block
         before: list[int] = []  # ... of the block before it
         last_before: list[int] = []  # ... of the block before `last`, when `last` starts one
         for i, (m, key_) in enumerate(rows):
-            body = m.group(0).rstrip("\n")
-            if not body.strip():
+            key = key_ or ""
+            if not key and not m.group(0).strip():  # a blank line
                 blanks_above += 1
                 blank_since = True
                 if block:
                     before, block = block, []
-                prev_key = None
                 continue
-            key = key_ or ""
-            run = run + 1 if key == prev_key else 1
-            prev_key = key
-            if last >= 0 and last_key and (key == last_key or key.startswith(last_key)):
+            body: str | None = None
+            if last_key and (key == last_key or key.startswith(last_key)):
                 if last_title is None:
+                    if last_body is None:
+                        last_body = rows[last][0].group(0).rstrip("\n")
                     last_title = (
                         _title_like(last_body, last_key, step.max_chars)
                         and (last_after < 0 or self._after_boilerplate(last_after))
                         and not _short_lines(last_before, 2)  # a stanza ends above
                         and not self._in_fence(last)
                     )
-                above = [] if blanks_above else [len(last_key)]
+                # the section's first four lines: the title's (if this line
+                # is in its block), this one's, and those ahead of it
+                above = [] if blank_since else [len(last_key)]
+                ahead = self._ahead(i, 3 - len(above)) if last_title else []
                 if last_title and key == last_key:
-                    copies = run
-                    for j in self._ahead(i, 2):
+                    copies = self._run(i, key)
+                    for j in ahead:
                         if rows[j][1] != key:
                             break
                         copies += 1
-                    if copies < 3 and not self._verse(above, i, key):
+                    if copies < 3 and not self._verse(above, key, ahead):
                         out.append(Edit(m.start(), m.end(), ""))
                         echoes += 1
                         blanks_above = 0
                         continue
-                elif last_title and not self._verse(above, i, key):
-                    cut = self._glued(last_key, body, blanks_above <= 1, echoes > 0)
+                elif last_title and not self._verse(above, key, ahead):
+                    text = m.group(0).rstrip("\n")
+                    cut = self._glued(last_key, text, blanks_above <= 1, echoes > 0)
                     if cut:
                         out.append(Edit(m.start() + cut[0], m.start() + cut[1], ""))
-                        body = body[: cut[0]] + body[cut[1] :]
+                        body = text[: cut[0]] + text[cut[1] :]
                         key = step._key(body)
             # this line is kept
-            last_after = -1 if blank_since else last
-            last_before = before if blank_since else []
+            if blank_since:
+                last_after, last_before = -1, before
+            else:
+                last_after, last_before = last, []
             last, last_key, last_body, last_title = i, key, body, None
             blank_since, blanks_above, echoes = False, 0, 0
             block.append(len(key))
@@ -462,7 +483,7 @@ class _TitleScan:
         if not ends:
             return None
         rest = body[ends[-1] :]
-        if not _SPACE.sub("", rest):
+        if not _NOT_SPACE.search(rest):
             return None  # nothing but copies of the title: leave the line whole
         lead = len(rest) - len(rest.lstrip())
         text = rest[lead:]
