@@ -289,9 +289,10 @@ class RepeatedLines(Normalizer):
     >>> RepeatedLines()("| 是 |\\n| 是 |\\n- 好\\n- 好\\n")
     '| 是 |\\n| 是 |\\n- 好\\n- 好\\n'
 
-    A copy right below a title goes, unless it is part of a verse block: three
-    or more copies in a row, or a block of three or more short lines
-    (:data:`VERSE_CHARS`) around it.
+    A copy of a title goes, right below it or after blank lines, unless it is
+    part of a verse: three or more copies in a row, or a section whose first
+    lines (three or four of them) are all short (:data:`VERSE_CHARS`); a line
+    right below a stanza (two or more short lines) is not a title either.
 
     >>> verse = "春晓\\n\\n好好学习\\n好好学习\\n天天向上\\n\\n好好学习\\n好好学习\\n好好学习\\n"
     >>> RepeatedLines()(verse) == verse
