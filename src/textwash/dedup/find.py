@@ -428,7 +428,7 @@ def find_duplicates(
     # 4. containment -----------------------------------------------------------------
     contained: list[_Contained] = []
     overlaps = 0
-    verifier = Verifier(items)  # alignment checks for damaged and split copies (verify.py)
+    verifier = Verifier(items, threshold, drop_function_words)  # damaged and split copies
     if containment:
         contained, overlaps = _find_containment(
             items,

@@ -43,6 +43,7 @@ phrases or a first sentence at 0.75 at most; the pairs of the labelled set's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -61,12 +62,19 @@ __all__ = [
     "lcs_share",
     "near_copy",
     "number_changed",
+    "rewritten",
 ]
 
 #: The share of the shorter text an alignment must find in the longer one.
 #: A copy with 5 wrong characters per 100 keeps 95%, two such copies of one
 #: original keep 90% of each other.
 NEAR_SHARE = 0.85
+#: A rewrite, not damage: more characters than this (or this share of the
+#: shorter text) in words replaced by others (:func:`rewritten`).
+REWRITE_CHARS = 3
+REWRITE_SHARE = 0.04
+#: The ``threshold`` of find_duplicates at which NEAR_SHARE applies.
+DEFAULT_THRESHOLD = 0.8
 #: Texts with fewer comparison characters are not judged by alignment: a few
 #: shared phrases make up most of them.
 MIN_CHARS = 20
@@ -84,9 +92,10 @@ _NUMERALS = frozenset("零〇一二三四五六七八九十百千万亿两壹贰
 _NUMBER_CHARS = _NUMERALS | frozenset("0123456789")
 _WIDE_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 _CODE_POINTS = 0x110000
+_SENTENCE = re.compile(r"[^。！？!?]+(?:[。！？!?]+[”’」』）)\"']*|$)")
 
 
-def comparison_text(clean: str) -> str:
+def comparison_text(clean: str, drop_function_words: bool = True) -> str:
     """``clean`` (a cleaned unit) as the alignment compares it.
 
     One character per token: Han characters folded to simplified, function
@@ -99,7 +108,7 @@ def comparison_text(clean: str) -> str:
     """
     toks = token_array(clean)
     ids = toks.ids
-    keep = ~np.isin(ids, FUNCTION_IDS)
+    keep = ~np.isin(ids, FUNCTION_IDS) if drop_function_words else np.ones(ids.size, dtype=bool)
     # numbers and Latin words have ids above the code points (or, for a number,
     # the code point of a digit in older versions of keys)
     special = np.flatnonzero((ids >= _CODE_POINTS) | ((ids >= 48) & (ids <= 57)))
@@ -138,6 +147,29 @@ def lcs_share(a: str, b: str) -> float:
     return LCSseq.similarity(a, b) / n if n else 0.0
 
 
+def _stretches(a: str, b: str) -> list[tuple[str, str]]:
+    """Where ``a`` and ``b`` differ once aligned: ``(left out of a, left out of b)``
+    for every stretch between two aligned characters.
+
+    >>> _stretches("公安机关群众工作", "公安機关的群众方法")
+    [('机', '機'), ('', '的'), ('工作', '方法')]
+    """
+    out: list[tuple[str, str]] = []
+    gone: list[str] = []
+    came: list[str] = []
+    for op in LCSseq.opcodes(a, b):
+        if op.tag == "equal":
+            if gone or came:
+                out.append(("".join(gone), "".join(came)))
+                gone, came = [], []
+            continue
+        gone.append(a[op.src_start : op.src_end])
+        came.append(b[op.dest_start : op.dest_end])
+    if gone or came:
+        out.append(("".join(gone), "".join(came)))
+    return out
+
+
 def number_changed(a: str, b: str) -> bool:
     """Whether aligning ``a`` with ``b`` puts a number of one where the other has another.
 
@@ -150,20 +182,39 @@ def number_changed(a: str, b: str) -> bool:
     >>> number_changed("第七条责令改正", "第十四条责令改正"), number_changed("增长", "2023年增长")
     (True, False)
     """
-    gone = came = False
-    for op in LCSseq.opcodes(a, b):
-        if op.tag == "equal":
-            if gone and came:
-                return True
-            gone = came = False
-            continue
-        gone = gone or any(c in _NUMBER_CHARS for c in a[op.src_start : op.src_end])
-        came = came or any(c in _NUMBER_CHARS for c in b[op.dest_start : op.dest_end])
-    return gone and came
+    return _number_changed(_stretches(a, b))
 
 
-def near_copy(a: str, b: str, share: float = NEAR_SHARE) -> bool:
+def _number_changed(stretches: list[tuple[str, str]]) -> bool:
+    return any(
+        any(c in _NUMBER_CHARS for c in gone) and any(c in _NUMBER_CHARS for c in came)
+        for gone, came in stretches
+    )
+
+
+def rewritten(short: str, long: str) -> int:
+    """How many characters of ``short`` sit in words that ``long`` has others in place of.
+
+    OCR and retyping change characters one at a time; a rewrite replaces
+    words (``不仅`` → ``我们``, ``维护`` → ``新形势下社会``).  Counted: the
+    characters of every stretch where ``short`` loses two or more facing at
+    least one of ``long``'s.
+
+    >>> rewritten("也是维护社会稳定的保证", "是新形势下社会稳定的保证"), rewritten("维护", "维扩")
+    (2, 0)
+    """
+    return _rewritten(_stretches(short, long))
+
+
+def _rewritten(stretches: list[tuple[str, str]]) -> int:
+    return sum(len(gone) for gone, came in stretches if len(gone) >= 2 and came)
+
+
+def near_copy(a: str, b: str, share: float = NEAR_SHARE, *, inside: bool = True) -> bool:
     """Whether the shorter of ``a`` and ``b`` (comparison texts) is found, damaged, in the other.
+
+    With ``inside=False`` the alignment must find ``share`` of the longer text
+    too (no sentence added or function words dropped on one side only).
 
     >>> o = "志愿服务队成立于三年前，已有注册志愿者四百余人，其中党员占了大多数。"
     >>> c = "志愿服物队成立于三年前,已有注册志愿者四百余人,其中党员占了太多数。"
@@ -176,10 +227,13 @@ def near_copy(a: str, b: str, share: float = NEAR_SHARE) -> bool:
     n = len(short)
     if n < MIN_CHARS or len(long) > MAX_RATIO * n:
         return False
-    need = -int(-share * n // 1)  # ceil
+    need = -int(-share * (n if inside else len(long)) // 1)  # ceil
     if not LCSseq.similarity(short, long, score_cutoff=need):
         return False
-    return not number_changed(short, long)
+    stretches = _stretches(short, long)
+    if _rewritten(stretches) > max(REWRITE_CHARS, REWRITE_SHARE * n):
+        return False
+    return not _number_changed(stretches)
 
 
 class Verifier:
@@ -187,13 +241,29 @@ class Verifier:
 
     ``items[i]`` is unit ``i`` with its document's ``order``, cleaned text
     ``clean``, exact ``key`` and ``unit`` (``index``, ``clean_start``,
-    ``clean_end``); comparison texts are made on demand and kept.  ``pairs``
+    ``clean_end``); comparison texts are made on demand and kept.  An
+    alignment must find :data:`NEAR_SHARE` of the shorter text at the default
+    ``threshold`` (0.8) and as much more as ``threshold`` is raised above it
+    (0.9: 0.95), so a caller asking for closer copies gets them here too.
+    With ``drop_function_words=False`` function characters count, and the
+    alignment must find that share of both texts (:func:`near_copy` with
+    ``inside=False``): a copy with words dropped or a sentence added is then
+    left to the shingle tests.  ``pairs``
     counts the pairs :meth:`near` accepted, ``joined`` the units
     :meth:`join_split_copies` joined, ``checked`` the alignments made.
     """
 
-    def __init__(self, items: Sequence[Any]) -> None:
+    def __init__(
+        self,
+        items: Sequence[Any],
+        threshold: float = DEFAULT_THRESHOLD,
+        drop_function_words: bool = True,
+    ) -> None:
         self.items = items
+        self.drop_function_words = drop_function_words
+        #: the share an alignment needs: NEAR_SHARE at the default threshold,
+        #: stricter by as much as a caller raises the threshold above it
+        self.share = min(1.0, NEAR_SHARE + max(0.0, threshold - DEFAULT_THRESHOLD))
         self._texts: dict[int, str] = {}
         self._partial: list[tuple[int, int]] = []
         self.pairs = 0
@@ -206,7 +276,9 @@ class Verifier:
         if t is None:
             it = self.items[i]
             u = it.unit
-            t = self._texts[i] = comparison_text(it.clean[u.clean_start : u.clean_end])
+            t = self._texts[i] = comparison_text(
+                it.clean[u.clean_start : u.clean_end], self.drop_function_words
+            )
         return t
 
     def near(self, a: int, b: int) -> bool:
@@ -216,7 +288,7 @@ class Verifier:
         two, which :meth:`join_split_copies` tries to put together.
         """
         self.checked += 1
-        if near_copy(self.text(a), self.text(b)):
+        if self._near(self.text(a), self.text(b)):
             self.pairs += 1
             return True
         self._partial.append((a, b))
@@ -230,7 +302,7 @@ class Verifier:
         partners_per_unit: int = 3,
         note: Callable[[str, int, int], None] | None = None,
     ) -> int:
-        """Put together copies that line breaks split into consecutive units.
+        """Put together copies split into consecutive units; retry refused pairs.
 
         A hard wrap right after ``。`` ends a paragraph for line repair as for a
         reader, so a copy wrapped there reaches the comparison as two units,
@@ -239,14 +311,37 @@ class Verifier:
         ``inner`` and ``outer``) or turned down against it by :meth:`near`,
         while ``x`` does not cover ``w``: ``x`` takes in its neighbours one at a
         time (up to :data:`MAX_PARTS` units), each only if it extends the
-        alignment with ``w`` by :data:`JOIN_GAIN` of its own characters; when
+        alignment with ``w`` by :data:`JOIN_GAIN` of its own characters (or
+        all its sentences but one do: a sentence added to the copy); when
         the parts together are a copy of ``w`` (:func:`near_copy`), they all
-        join ``w``'s group in ``uf``.  Passages found inside a unit of their
-        own group are then dropped from ``contained`` (changed in place).
-        Returns how many units joined a group.
+        join ``w``'s group in ``uf``.
+
+        Before that, every pair :meth:`near` turned down is tried again with
+        the other copies of each side (up to ``partners_per_unit`` each, the
+        longest first): containment compares one copy for each group, which
+        may be the one with the sentence of its own.
+
+        Passages found inside a unit of their own group are then dropped from
+        ``contained`` (changed in place).  Returns how many units joined a
+        group.
         """
-        partners = self._partners(uf, contained, partners_per_unit)
+        stand_for = self._stand_for(uf, partners_per_unit)
+        retried = 0
+        for a, b in self._partial:
+            if uf.find(a) == uf.find(b):
+                continue
+            others = [self.text(y) for y in stand_for.get(uf.find(b), [b])]
+            for x in stand_for.get(uf.find(a), [a]):
+                self.checked += len(others)
+                if any(self._near(self.text(x), t) for t in others):
+                    uf.union(a, b)
+                    retried += 1
+                    break
+        if retried:
+            self.pairs += retried
+            stand_for = self._stand_for(uf, partners_per_unit)
         joined = 0
+        partners = self._partners(uf, stand_for, contained)
         todo = sorted(partners.items())
         for k, (x, ws) in enumerate(todo):
             if note is not None and k % 1000 == 0:
@@ -260,21 +355,20 @@ class Verifier:
                         uf.union(p, w)
                         joined += 1
                 break
-        if joined:
+        if joined or retried:
             contained[:] = [c for c in contained if uf.find(c.inner) != uf.find(c.outer)]
         self.joined += joined
         return joined
 
-    def _partners(self, uf: UnionFind, contained: list[Any], per_unit: int) -> dict[int, list[int]]:
-        """For every unit linked or turned down: the units it may be part of a copy of."""
+    def _stand_for(self, uf: UnionFind, per_group: int) -> dict[int, list[int]]:
+        """For every group of two or more: its longest members with distinct texts."""
         groups: dict[int, list[int]] = {}
         for i in range(len(self.items)):
             groups.setdefault(uf.find(i), []).append(i)
-        partners: dict[int, list[int]] = {}
-        for members in groups.values():
+        out: dict[int, list[int]] = {}
+        for root, members in groups.items():
             if len(members) < 2:
                 continue
-            # the longest members with distinct texts stand for the group
             seen: set[bytes] = set()
             longest: list[int] = []
             for i in sorted(members, key=lambda i: -self._length(i)):
@@ -282,17 +376,28 @@ class Verifier:
                 if key not in seen:
                     seen.add(key)
                     longest.append(i)
-                    if len(longest) == per_unit:
+                    if len(longest) == per_group:
                         break
-            for x in members:
-                ws = [w for w in longest if self.items[w].key != self.items[x].key]
-                if ws:
-                    partners[x] = ws
+            for i in members:
+                out[i] = longest
+            out[root] = longest
+        return out
+
+    def _partners(
+        self, uf: UnionFind, stand_for: dict[int, list[int]], contained: list[Any]
+    ) -> dict[int, list[int]]:
+        """For every unit linked or turned down: the units it may be part of a copy of."""
+        partners: dict[int, list[int]] = {}
+        for x, longest in stand_for.items():
+            ws = [w for w in longest if self.items[w].key != self.items[x].key]
+            if ws:
+                partners[x] = ws
         for c in contained:
             partners.setdefault(c.inner, []).append(c.outer)
         for a, b in self._partial:
-            partners.setdefault(a, []).append(b)
-            partners.setdefault(b, []).append(a)
+            if uf.find(a) != uf.find(b):
+                partners.setdefault(a, []).append(b)
+                partners.setdefault(b, []).append(a)
         return partners
 
     def _neighbour(self, i: int, step: int) -> int | None:
@@ -327,16 +432,47 @@ class Verifier:
                 grown = ty + text if step < 0 else text + ty
                 self.checked += 1
                 gain = LCSseq.similarity(grown, tw) - score
-                if gain >= JOIN_GAIN * len(ty) and (best is None or gain > best[3]):
+                if gain < JOIN_GAIN * len(ty) and not self._held_but_one(y, tw, gain):
+                    continue
+                if best is None or gain > best[3]:
                     best = (step, y, grown, gain)
             if best is None:
                 break
             step, y, text, gain = best
             score += gain
             first, last = (y, last) if step < 0 else (first, y)
-        if first == last or not near_copy(text, tw):
+        if first == last or not self._near(text, tw):
             return None
         return list(range(first, last + 1))
+
+    def _held_but_one(self, y: int, tw: str, gain: int) -> bool:
+        """Whether all sentences of unit ``y`` but one are found in ``tw``, and in order.
+
+        The part of a split copy may carry a sentence the other copy lacks (one
+        was added or inserted there): its other sentences must each be found,
+        :data:`JOIN_GAIN` of their characters, in ``tw``, add up to
+        :data:`MIN_PART_CHARS` or more, and extend the alignment (``gain``) by
+        as much.
+        """
+        sents = self._sentences(y)
+        if len(sents) < 2:
+            return False
+        held = [s for s in sents if LCSseq.similarity(s, tw) >= JOIN_GAIN * len(s)]
+        n_held = sum(len(s) for s in held)
+        return (
+            len(held) >= len(sents) - 1 and n_held >= MIN_PART_CHARS and gain >= JOIN_GAIN * n_held
+        )
+
+    def _sentences(self, i: int) -> list[str]:
+        """The comparison texts of the sentences of unit ``i``."""
+        it = self.items[i]
+        u = it.unit
+        pieces = _SENTENCE.findall(it.clean[u.clean_start : u.clean_end])
+        pieces = [comparison_text(p, self.drop_function_words) for p in pieces]
+        return [t for t in pieces if t]
+
+    def _near(self, a: str, b: str) -> bool:
+        return near_copy(a, b, self.share, inside=self.drop_function_words)
 
     def _length(self, i: int) -> int:
         u = self.items[i].unit
