@@ -16,25 +16,34 @@ damaged copies and hard-negative distractors shuffled into dump documents):
   (``3-grams``), ``MinHashLSH(threshold=0.8)``; every LSH candidate pair is a
   cluster of two.
 
-Scoring (:class:`Score`).  A member span *touches* the paragraph that holds at
-least half of it.  **Links**: every pair of distinct paragraphs touched by one
-cluster, except passage links (one paragraph covered under :data:`PASSAGE`)
-between paragraphs that share a written sentence (``LabelledSet.related``: an
-inserted sentence and its original, a distractor opening with an original's
-first sentence), counted apart because finding that sentence is no error;
-precision is the share of links that are true pairs.  **Found**: a true pair is
-found when the clusters touching both paragraphs cover, together, at least
-:data:`COVER` of each, or of as much of it as the other's length allows (a copy
-with a sentence deleted holds only part of its original).  So a copy split in two
-by a wrap after ``。`` counts only when both halves are linked, and a sentence
-found inside a paragraph does not stand for it; recall is the share of true pairs
-found.  Recall is broken
-down by edit kind (*alone*: original ↔ copy pairs whose copy has only that edit;
-*any*: every true pair in which either paragraph carries it), precision by the
-kind of paragraph a false link touches (:data:`PARAGRAPH_KINDS`): for each kind
-``K``, ``TP / (TP + false links touching K)``, the precision on a set of the
-copies and the ``K`` distractors alone.  With several ``--seeds`` the counts are
-pooled over the sets before rates are computed.
+Scoring (:class:`Links`, :class:`Score`).  A member span *touches* the paragraph
+that holds at least half of it; a cluster links every two paragraphs it
+touches, and each pair is covered by the spans of the clusters touching both:
+
+* a **copy link** covers :data:`PASSAGE` (half) of both paragraphs or more: the
+  report says they are copies.  **Precision** is the share of copy links (and
+  of any links between true pairs) that are true pairs;
+* a **passage report** covers less of one paragraph: a passage of it was found
+  in the other (a heading repeated inside a sentence, a sentence two texts
+  share).  It claims no copy and is not a false link; it is counted apart,
+  and apart again when the two paragraphs share a sentence as written
+  (``LabelledSet.related``: an inserted sentence and its original, a
+  distractor opening with an original's first sentence).  What matters for a
+  passage is whether ``deduplicate`` cuts it: the characters it cuts from each
+  kind of paragraph are counted too (textwash only);
+* a true pair is **found** when the clusters touching it cover :data:`COVER` of
+  each paragraph, or as much of it as the other's length allows (a copy with a
+  sentence deleted holds only part of its original).  A copy split in two by a
+  wrap after ``。`` is found only when both halves are linked.  **Recall** is the
+  share of true pairs found.
+
+Recall is broken down by edit kind (*any*: every true pair in which either
+paragraph carries the edit; *alone*: original ↔ copy pairs whose copy has only
+that edit), precision by the kind of paragraph a false link touches
+(:data:`PARAGRAPH_KINDS`): for each kind ``K``, ``TP / (TP + false links
+touching K)``, the precision on the copies and the ``K`` distractors alone.
+With several ``--seeds`` the counts are pooled over the sets before rates are
+computed.
 
 ``--sweep`` also runs textwash over ``ngram`` × ``threshold``; ``--margins``
 prints the Jaccard of textwash's shingles on the paragraphs as written;
@@ -139,10 +148,29 @@ def textwash_clusters(ls: LabelledSet, **options: Any) -> tuple[Clusters, float]
             (int(m.doc_id), m.start, m.end)
             for m in cluster.members
             if getattr(m, "measure", None) not in NOT_COPIES
+            and getattr(m, "link", None) not in NOT_COPIES
         ]
         if len(spans) > 1:
             out.append(spans)
     return out, secs
+
+
+def textwash_cuts(ls: LabelledSet) -> dict[str, int]:
+    """Characters ``textwash.deduplicate(ls.docs)`` cuts from the paragraphs of each kind.
+
+    For distractors this should be nothing but sentences they share with
+    another paragraph as written (``LabelledSet.related``).
+    """
+    import textwash
+
+    out = dict.fromkeys(PARAGRAPH_KINDS, 0)
+    for r in textwash.deduplicate(ls.docs).removed:
+        doc = int(r.doc_id)
+        for p in ls.paragraphs.values():
+            if p.doc == doc and p.start < r.end and r.start < p.end:
+                kind = "copies" if p.role != "distractor" else p.kind
+                out[kind] += min(r.end, p.end) - max(r.start, p.start)
+    return out
 
 
 def split_paragraphs(doc: str) -> list[tuple[int, int]]:
@@ -215,11 +243,27 @@ def _covered(spans: Iterable[tuple[int, int]]) -> int:
     return total
 
 
-def links_and_found(ls: LabelledSet, clusters: Clusters) -> tuple[set[Pair], set[Pair], set[Pair]]:
-    """The links ``clusters`` make, the true pairs they find, and the links of a
-    shared sentence between related paragraphs (see the module doc)."""
-    links: set[Pair] = set()
-    # for each linked pair (a, b): the spans, clipped to each, of the clusters linking them
+@dataclass
+class Links:
+    """What a detector's clusters say about the pairs of paragraphs (see the module doc).
+
+    ``links``: copy links, pairs whose paragraphs are both covered :data:`PASSAGE`
+    or more (and every true pair linked at all); ``found``: true pairs covered
+    enough to count as found; ``passages``: a passage of one paragraph found in
+    another, unrelated one; ``shared``: the same between paragraphs that share a
+    written sentence.
+    """
+
+    links: set[Pair] = field(default_factory=set)
+    found: set[Pair] = field(default_factory=set)
+    passages: set[Pair] = field(default_factory=set)
+    shared: set[Pair] = field(default_factory=set)
+
+
+def links_and_found(ls: LabelledSet, clusters: Clusters) -> Links:
+    """Score ``clusters`` pair by pair (see :class:`Links`)."""
+    # for each pair (a, b) touched by one cluster: the spans, clipped to each,
+    # of all the clusters touching both
     cover: dict[Pair, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
     for cluster in clusters:
         inside: dict[str, list[tuple[int, int]]] = {}
@@ -232,27 +276,29 @@ def links_and_found(ls: LabelledSet, clusters: Clusters) -> tuple[set[Pair], set
         ids = sorted(inside)
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
-                links.add((a, b))
                 ca, cb = cover.setdefault((a, b), ([], []))
                 ca.extend(inside[a])
                 cb.extend(inside[b])
-    found = set()
-    shared = set()
+    out = Links()
     for pair, (spans_a, spans_b) in cover.items():
         pa, pb = ls.paragraphs[pair[0]], ls.paragraphs[pair[1]]
-        share_a = _covered(spans_a) / max(1, pa.end - pa.start)
-        share_b = _covered(spans_b) / max(1, pb.end - pb.start)
+        len_a, len_b = max(1, pa.end - pa.start), max(1, pb.end - pb.start)
+        share_a, share_b = _covered(spans_a) / len_a, _covered(spans_b) / len_b
         if pair in ls.truth:
+            out.links.add(pair)
             # each must be covered as far as the other can hold it (a copy with a
             # sentence deleted holds only part of its original)
-            len_a, len_b = pa.end - pa.start, pb.end - pb.start
             if share_a >= COVER * min(1.0, len_b / len_a) and share_b >= COVER * min(
                 1.0, len_a / len_b
             ):
-                found.add(pair)
-        elif pair in ls.related and min(share_a, share_b) < PASSAGE:
-            shared.add(pair)
-    return links - shared, found, shared
+                out.found.add(pair)
+        elif min(share_a, share_b) >= PASSAGE:
+            out.links.add(pair)
+        elif pair in ls.related:
+            out.shared.add(pair)
+        else:
+            out.passages.add(pair)
+    return out
 
 
 def link_kinds(ls: LabelledSet, pair: Pair) -> set[str]:
@@ -284,12 +330,17 @@ class Score:
     tp: int = 0
     fp: int = 0
     shared: int = 0
+    passages: int = 0
     found: int = 0
     truth: int = 0
     seconds: float = 0.0
     alone: dict[str, list[int]] = field(default_factory=lambda: _new_counts(EDIT_KINDS))
     any: dict[str, list[int]] = field(default_factory=lambda: _new_counts(EDIT_KINDS))
     false_by_kind: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PARAGRAPH_KINDS, 0))
+    passages_by_kind: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(PARAGRAPH_KINDS, 0)
+    )
+    cut_by_kind: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PARAGRAPH_KINDS, 0))
     paragraphs_by_kind: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(PARAGRAPH_KINDS, 0)
     )
@@ -324,8 +375,13 @@ class Score:
 
     def add(self, ls: LabelledSet, clusters: Clusters, seconds: float) -> None:
         """Score ``clusters`` against ``ls.truth`` and add the counts."""
-        links, found, shared = links_and_found(ls, clusters)
-        self.shared += len(shared)
+        scored = links_and_found(ls, clusters)
+        links, found = scored.links, scored.found
+        self.shared += len(scored.shared)
+        self.passages += len(scored.passages)
+        for pair in scored.passages:
+            for k in link_kinds(ls, pair):
+                self.passages_by_kind[k] += 1
         self.tp += len(links & ls.truth)
         self.fp += len(links - ls.truth)
         self.found += len(found)
@@ -372,6 +428,9 @@ class Score:
             "tp": self.tp,
             "fp": self.fp,
             "shared_sentence_links": self.shared,
+            "passages_reported": self.passages,
+            "passages_by_kind": dict(self.passages_by_kind),
+            "chars_cut_by_kind": dict(self.cut_by_kind),
             "found": self.found,
             "fn": self.fn,
             "truth": self.truth,
@@ -405,7 +464,7 @@ def score(ls: LabelledSet, clusters: Clusters, seconds: float = 0.0) -> Score:
 
 def pairs_of(clusters: Clusters, ls: LabelledSet) -> set[Pair]:
     """The links of ``clusters`` (pairs of paragraphs touched by one cluster)."""
-    return links_and_found(ls, clusters)[0]
+    return links_and_found(ls, clusters).links
 
 
 # -- running ---------------------------------------------------------------------------
@@ -456,13 +515,13 @@ def results_table(scores: dict[str, Score]) -> str:
     """The main Markdown table: precision, recall, F1, counts and time per method."""
     rows = [
         "| method | precision % | recall % | F1 % | true links | false links "
-        "| shared-sentence links | pairs missed | seconds |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| passages reported | shared-sentence passages | pairs missed | seconds |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, s in scores.items():
         rows.append(
             f"| {name} | {_pct(s.precision)} | {_pct(s.recall)} | {_pct(s.f1)} "
-            f"| {s.tp} | {s.fp} | {s.shared} | {s.fn} | {s.seconds:.2f} |"
+            f"| {s.tp} | {s.fp} | {s.passages} | {s.shared} | {s.fn} | {s.seconds:.2f} |"
         )
     return "\n".join(rows)
 
@@ -489,18 +548,27 @@ def kinds_table(scores: dict[str, Score]) -> str:
 
 
 def precision_table(scores: dict[str, Score]) -> str:
-    """Precision (%) per kind of paragraph a false link touches, with the false links."""
+    """Precision (%) per kind of paragraph a false link touches, with the false links,
+    the passages reported and (textwash) the characters ``deduplicate`` cut."""
     names = list(scores)
     short = [_short(n) for n in names]
-    head = "| paragraphs | count | " + " | ".join(f"{s} precision | {s} false" for s in short)
-    rows = [head + " |", "|---|---:|" + "---:|---:|" * len(names)]
+    head = "| paragraphs | count | " + " | ".join(
+        f"{s} precision | {s} false links | {s} passages" for s in short
+    )
+    rows = [
+        head + " | textwash chars cut |",
+        "|---|---:|" + "---:|---:|---:|" * len(names) + "---:|",
+    ]
     first = scores[names[0]]
     for k in PARAGRAPH_KINDS:
         cells = " | ".join(
-            f"{_pct(scores[n].precision_of(k))} | {scores[n].false_by_kind[k]}" for n in names
+            f"{_pct(scores[n].precision_of(k))} | {scores[n].false_by_kind[k]} "
+            f"| {scores[n].passages_by_kind[k]}"
+            for n in names
         )
         label = "originals and copies" if k == "copies" else f"`{k}`"
-        rows.append(f"| {label} | {first.paragraphs_by_kind[k]} | {cells} |")
+        cut = scores[TEXTWASH].cut_by_kind[k] if TEXTWASH in scores else 0
+        rows.append(f"| {label} | {first.paragraphs_by_kind[k]} | {cells} | {cut} |")
     return "\n".join(rows)
 
 
@@ -650,6 +718,10 @@ def main(argv: list[str] | None = None) -> int:
 
     warm_up(has_textwash)
     scores = {name: evaluate(sets, m) for name, m in methods(has_textwash).items()}
+    if has_textwash:
+        for ls in sets:
+            for k, n in textwash_cuts(ls).items():
+                scores[TEXTWASH].cut_by_kind[k] += n
     print(results_table(scores))
     print()
     print("Recall (%) by edit kind. *any*: every true pair in which either paragraph carries")

@@ -308,8 +308,8 @@ def test_score_halves_and_passages() -> None:
     half = [(orig.doc, orig.start, orig.end), (copy.doc, copy.start, cut)]
     other = [(orig.doc, orig.start, orig.end), (copy.doc, cut + 1, copy.end)]
     pair = (min(orig.pid, copy.pid), max(orig.pid, copy.pid))
-    assert pair not in bench.links_and_found(ls, [half])[1]
-    assert pair in bench.links_and_found(ls, [half, other])[1]
+    assert pair not in bench.links_and_found(ls, [half]).found
+    assert pair in bench.links_and_found(ls, [half, other]).found
     # a passage of a distractor linked to a sentence of another paragraph: a false link
     d = next(p for p in ls.paragraphs.values() if p.kind == "stock_phrase")
     passage = [(d.doc, d.start, d.start + 12), (orig.doc, orig.start, orig.end)]
