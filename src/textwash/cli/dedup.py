@@ -14,7 +14,8 @@ back, so all inputs are read first.  The results go where the options say:
 * ``--report FILE.json``: the JSON duplicate report;
 * ``--html FILE.html``: the report as a page to read;
 * ``-o FOLDER``: the deduplicated corpus, mirroring the inputs like
-  ``textwash clean``, plus ``FOLDER/removed.jsonl`` listing every removed passage;
+  ``textwash clean``, plus ``FOLDER/removed.jsonl`` listing every removed passage
+  and the kept text that holds it (nothing found in one place only is removed);
 * none of them: the JSON report on standard output.
 
 A summary table (documents, units, clusters by kind, copies, duplicated
@@ -94,7 +95,7 @@ __all__ = [
 #: File in the ``-o`` folder that lists every removed passage, one JSON object a line.
 REMOVED_NAME = "removed.jsonl"
 
-KEEP_CHOICES = ("first", "longest")
+KEEP_CHOICES = ("best", "first", "longest")
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -165,9 +166,16 @@ def add_dedup(sub: Any) -> None:
     p.add_argument(
         "--keep",
         choices=KEEP_CHOICES,
-        default="first",
-        help="which copy of a cluster is kept: the first in input order, or the longest "
-        "(default: first)",
+        default="best",
+        help="which copy of a cluster is kept: 'best' has the fewest defects that cleaning "
+        "repaired (ASCII punctuation, OCR spaces, hard wraps ...), then the most text; "
+        "'first' is the first in input order, 'longest' the longest (default: best)",
+    )
+    p.add_argument(
+        "--remove-numbers",
+        action="store_true",
+        help="also remove 'numbers' copies: the same wording with other numbers (another "
+        "year's statistics, another article); by default they are reported and kept",
     )
     p.add_argument(
         "--no-containment",
@@ -342,6 +350,7 @@ def _options(args: argparse.Namespace, pipeline: Pipeline | None) -> dict[str, A
         "threshold": args.threshold,
         "ngram": args.ngram,
         "keep": args.keep,
+        "remove_numbers": args.remove_numbers,
         "containment": not args.no_containment,
         "containment_threshold": args.containment_threshold,
         "pipeline": pipeline,

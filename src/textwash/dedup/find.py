@@ -1236,7 +1236,7 @@ PASSAGE_TOKENS = 15
 #: other words is not.
 HELD_SIMILARITY = 0.85
 #: Sentences shorter than this (folded characters) are held only word for word.
-_MIN_ALIGNED = 6
+_MIN_ALIGNED = 10
 
 
 def _char(token: int) -> str:
@@ -1278,8 +1278,9 @@ class _Region:
         """Where this region holds a sentence (its folded ``chars`` and ``numbers``),
         as a span of ``clean``, or ``None``.
 
-        Word for word, or by an alignment finding :data:`HELD_SIMILARITY` of it
-        (Indel similarity, ``rapidfuzz``), and with the same numbers.
+        Word for word, or (sentences of :data:`_MIN_ALIGNED` characters or more)
+        where an alignment (``rapidfuzz``) finds :data:`HELD_SIMILARITY` of its
+        characters in order, and with the same numbers.
         """
         if not chars or not self.chars:
             return None
@@ -1289,7 +1290,7 @@ class _Region:
         elif len(chars) < _MIN_ALIGNED:
             return None
         elif len(chars) >= len(self.chars):
-            if fuzz.ratio(chars, self.chars) < 100 * HELD_SIMILARITY:
+            if LCSseq.similarity(chars, self.chars) < HELD_SIMILARITY * len(chars):
                 return None
             first, stop = 0, len(self.chars)
         else:
@@ -1299,6 +1300,9 @@ class _Region:
             if found is None or found.dest_end <= found.dest_start:
                 return None
             first, stop = found.dest_start, found.dest_end
+            # the share of the sentence's own characters found there, in order
+            if LCSseq.similarity(chars, self.chars[first:stop]) < HELD_SIMILARITY * len(chars):
+                return None
         start, end = self.span(first, stop)
         if Counter(numbers_in(self.clean[start:end])) != numbers:
             return None
@@ -1532,51 +1536,70 @@ def _numbers_clusters(
     position: Callable[[Member], tuple[int, int]],
 ) -> list[tuple[tuple[int, tuple[int, int]], Cluster, tuple[_Ref, ...]]]:
     """Clusters of ``numbers`` copies (kept by default): one member for each group of
-    copies a ``numbers`` pair touches, every member kept."""
+    copies the ``numbers`` pairs touch, every member kept.
+
+    A member is compared with the reference copy (``members[0]``) when the two
+    make a pair, else with the member it pairs with (``via``).
+    """
 
     def group(i: int) -> int:
         return group_of.get(i, -1 - i)
 
-    joined = UnionFind(0)
-    index: dict[int, int] = {}
-    unit_of: dict[int, int] = {}
-
-    def node(i: int) -> int:
-        g = group(i)
-        if g not in index:
-            index[g] = len(joined.parent)
-            joined.parent.append(index[g])
-            joined.size.append(1)
-        if g not in unit_of or items[i].sort_key < items[unit_of[g]].sort_key:
-            unit_of[g] = i
-        return index[g]
-
+    unit_of: dict[int, int] = {}  # group -> the unit that stands for it
+    pairs: dict[int, set[int]] = {}
     for a, b in links.numbers:
-        node_a, node_b = node(a), node(b)
-        if node_a != node_b:
-            joined.union(node_a, node_b)
-    by_node = {n: g for g, n in index.items()}
+        for i in (a, b):
+            g = group(i)
+            if g not in unit_of or items[i].sort_key < items[unit_of[g]].sort_key:
+                unit_of[g] = i
+        ga, gb = group(a), group(b)
+        if ga != gb:
+            pairs.setdefault(ga, set()).add(gb)
+            pairs.setdefault(gb, set()).add(ga)
     out = []
-    for component in joined.groups():
-        if len(component) < 2:
+    seen: set[int] = set()
+    for start in sorted(pairs, key=lambda g: items[unit_of[g]].sort_key):
+        if start in seen:
             continue
-        units = sorted((unit_of[by_node[n]] for n in component), key=lambda i: items[i].sort_key)
-        ref_i = min(units, key=rank)
+        component = [start]
+        seen.add(start)
+        for g in component:
+            for h in sorted(pairs[g]):
+                if h not in seen:
+                    seen.add(h)
+                    component.append(h)
+        ref_g = min(component, key=lambda g: rank(unit_of[g]))
+        parent = {ref_g: ref_g}
+        queue = [ref_g]
+        for g in queue:
+            for h in sorted(pairs[g]):
+                if h not in parent:
+                    parent[h] = g
+                    queue.append(h)
+        ref_i = unit_of[ref_g]
         members = [_member(items[ref_i], 1.0, "exact", kept=True)]
         refs = [_unit_ref(items, ref_i)]
         rest = []
-        for i in units:
-            if i == ref_i:
+        for g in component:
+            if g == ref_g:
                 continue
-            _, measure, sim, added, missing = label(i, ref_i)
+            i, other = unit_of[g], unit_of[parent[g]]
+            _, measure, sim, added, missing = label(i, other)
             if measure != "shape":
-                na, nb = links.numbers_of(i), links.numbers_of(ref_i)
+                na, nb = links.numbers_of(i), links.numbers_of(other)
                 added, missing = _numbers_text(na, nb), _numbers_text(nb, na)
-            m = _member(items[i], sim, measure, kept=True)
-            rest.append((replace(m, link="numbers", added=added, missing=missing), i))
+            m = replace(
+                _member(items[i], sim, measure, kept=True),
+                link="numbers",
+                added=added,
+                missing=missing,
+            )
+            rest.append((m, i, other if other != ref_i else None))
         rest.sort(key=lambda r: position(r[0]))
-        members.extend(m for m, _ in rest)
-        refs.extend(_unit_ref(items, i) for _, i in rest)
+        index_of = {i: n for n, (_, i, _) in enumerate(rest, 1)}
+        for m, i, via in rest:
+            members.append(m if via is None else replace(m, via=index_of[via]))
+            refs.append(_unit_ref(items, i))
         cluster = Cluster("", "numbers", tuple(members))
         out.append(((-len(members), position(members[0])), cluster, tuple(refs)))
     return out
@@ -1974,8 +1997,39 @@ def _apply(
         kept_pieces.extend(_original(pieces[d], starts[d], pos, len(text)))
         new_docs[d] = replace(current[d], text="".join(kept_text))
         new_pieces[d] = _merge(kept_pieces)
+    if round_no > 1:
+        _repoint(removed, round_no)
     removed.sort(key=lambda r: (r.round, _doc_rank(originals, r.doc_id), r.start))
     return new_docs, new_pieces
+
+
+def _repoint(removed: list[Removal], round_no: int) -> None:
+    """Point earlier removals whose kept text this round cut at the text that holds
+    that cut (the cut text was held by it, so theirs is too)."""
+    new = [r for r in removed if r.round == round_no]
+    for k, r in enumerate(removed):
+        if r.round == round_no:
+            continue
+        for _ in range(round_no):  # follow the chain of cuts, one round at a time
+            cut = next(
+                (
+                    c
+                    for c in new
+                    if c.doc_id == r.kept_doc_id
+                    and _overlap_len(c.start, c.end, r.kept_start, r.kept_end)
+                ),
+                None,
+            )
+            if cut is None:
+                break
+            r = replace(
+                r,
+                kept_doc_id=cut.kept_doc_id,
+                kept_line=cut.kept_line,
+                kept_start=cut.kept_start,
+                kept_end=cut.kept_end,
+            )
+        removed[k] = r
 
 
 def _doc_rank(originals: list[Document], doc_id: str) -> int:

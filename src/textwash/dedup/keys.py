@@ -61,11 +61,14 @@ _HAN = regex.compile(r"\p{Han}")
 
 #: Han characters that write numbers (ordinary and financial forms).
 CHINESE_NUMERALS = "〇零一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟"
-#: A Chinese numeral that is a number in context: ``第七``, ``十四条``, ``百分之五``,
-#: ``二〇二三年`` (followed by a counter of articles, years, money ...).
+#: What a Chinese numeral counts when it is a number: articles, items, chapters,
+#: sessions, years, days, money ...
+_COUNTERS = "条款项章节编篇卷届期年月日号元倍岁%"
+#: A Chinese numeral that is a number in context: ``第七条``, ``十四条``,
+#: ``百分之五``, ``二〇二三年``; not ``第一线`` or ``一些``, which are words.
 _CHINESE_NUMBER = regex.compile(
-    rf"(?<=第|百分之)[{CHINESE_NUMERALS}]+"
-    rf"|(?<![\d{CHINESE_NUMERALS}])[{CHINESE_NUMERALS}]+(?=[条款项章节编篇卷届期次年月日号元倍岁%])"
+    rf"(?<=百分之)[{CHINESE_NUMERALS}]+"
+    rf"|(?<![\d{CHINESE_NUMERALS}])[{CHINESE_NUMERALS}]+(?=[{_COUNTERS}])"
 )
 #: A digit number with the 万 or 亿 that multiplies it (``5.2万``, ``1200亿``).
 _DIGIT_NUMBER = regex.compile(rf"(?:{_NUMBER})[万亿]?")
@@ -164,9 +167,9 @@ def number_value(number: str) -> str:
 
 def numbers_in(text: str) -> list[str]:
     """The numbers of ``text``, in order: digit numbers by value, and Chinese
-    numerals where they count something (``第七``, ``十四条``, ``百分之五``).
+    numerals where they count something (``第十四条``, ``三年``, ``百分之五``).
 
-    >>> numbers_in("2023年实现1,200亿元，增长6.5%。第十四条")
+    >>> numbers_in("2023年实现1,200亿元，增长6.5%。第十四条，在第一线")
     ['2023', '1200亿', '6.5', '十四']
     """
     found = []
