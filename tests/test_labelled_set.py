@@ -310,11 +310,14 @@ def test_score_halves_and_passages() -> None:
     pair = (min(orig.pid, copy.pid), max(orig.pid, copy.pid))
     assert pair not in bench.links_and_found(ls, [half]).found
     assert pair in bench.links_and_found(ls, [half, other]).found
-    # a passage of a distractor linked to a sentence of another paragraph: a false link
+    # a distractor linked whole to another paragraph: a false copy link
     d = next(p for p in ls.paragraphs.values() if p.kind == "stock_phrase")
+    s = bench.score(ls, [[(d.doc, d.start, d.end), (orig.doc, orig.start, orig.end)]])
+    assert s.fp == 1 and s.false_by_kind["stock_phrase"] == 1 and s.precision_of("topic") == 1.0
+    # a passage of it found in another paragraph: reported, not a copy link
     passage = [(d.doc, d.start, d.start + 12), (orig.doc, orig.start, orig.end)]
     s = bench.score(ls, [passage])
-    assert s.fp == 1 and s.false_by_kind["stock_phrase"] == 1
+    assert s.fp == 0 and s.passages == 1 and s.passages_by_kind["stock_phrase"] == 1
 
 
 def test_textwash_recall_beats_the_baseline(sets: dict[int, make_set.LabelledSet]) -> None:
