@@ -67,12 +67,12 @@ from dataclasses import dataclass
 import regex
 
 from ..edits import Edit
-from ._chars import CJK_PUNCT, HAN, HAN_OR_PUNCT, HSPACE, ZH_NUM
+from ._chars import CJK_PUNCT, HAN, HAN_OR_PUNCT, HEADING_UNIT, HSPACE, ZH_NUM
 from .base import Normalizer
 
 __all__ = ["OcrSpacing", "is_ocr_spaced"]
 
-_HEADING_BEFORE = rf"(?<!(?:^|{HSPACE})第[{ZH_NUM}\d]{{1,6}}[章节条款编篇部卷回])"
+_HEADING_BEFORE = rf"(?<!(?:^|{HSPACE})第[{ZH_NUM}\d]{{1,6}}[{HEADING_UNIT}])"
 # A gap between two Han characters (or Han and CJK punctuation).
 _HAN_GAP = regex.compile(rf"(?<={HAN_OR_PUNCT}){_HEADING_BEFORE}{HSPACE}+(?={HAN_OR_PUNCT})")
 # A gap with full-width punctuation on at least one side (and Han/punct on the other).
