@@ -347,6 +347,8 @@ def _block_regions(text: str, kinds: frozenset[str]) -> list[Region]:
         # the line breaks around the block belong to it: no step may join across them
         start = lines[i - 1][1] if i > 0 else 0
         end = lines[j + 1][0] if j + 1 < n else len(text)
+        if out and start < out[-1].end:  # two blocks share the break between them
+            start = out[-1].end
         out.append(Region(kind, start, end, text[start:end]))
         i = j + 1
     return out
@@ -549,6 +551,8 @@ def mask(text: str, regions: Sequence[Region]) -> str:
     parts = []
     pos = 0
     for r in regions:
+        if r.start < pos:
+            raise ValueError(f"protected regions overlap at {r!r}")
         parts.append(text[pos : r.start])
         parts.append(_NOT_BREAK.sub(MASK, text[r.start : r.end]))
         pos = r.end
