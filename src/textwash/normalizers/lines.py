@@ -7,7 +7,9 @@ cannot end a paragraph and the text after it cannot start one:
 * the line so far ends in a Han character, a digit, or non-final punctuation
   (``，、`` or an opening bracket), not in ``。！？；：…”）》`` and the like;
 * the next line is not blank and is not a heading or list item
-  (``第二章``, ``一、``, ``（三）``, ``1.``, ``①``);
+  (``第二章``, ``一、``, ``（三）``, ``1.``, ``①``), and the two lines are not
+  parallel records that both open with a field label (``第一组：…`` /
+  ``第二组：…``, ``一等奖（3人）：…`` / ``二等奖（5人）：…``);
 * and the line so far is either inside an unclosed bracket (``〔浅谈…群\\n众工作〕``)
   or looks like running text: at least ``min_chars`` characters including
   sentence punctuation, or at least ``long_chars`` characters.  Short lines
@@ -50,6 +52,8 @@ _SENTENCE_PUNCT = regex.compile(r"[，。、；：,;:！？!?.]")
 _OPENERS = "（(〔【《「『〈"
 _CLOSERS = "）)〕】》」』〉"
 _NONSPACE = regex.compile(r"\S")
+# A field label opening a line: "第二组：", "三等奖（6人）：", "主持人："
+_LABEL = regex.compile(rf"{_S}[^\s：:，。、；！？,;!?]{{2,12}}[：:]")
 _BRACKET = regex.compile(f"[{regex.escape(_OPENERS + _CLOSERS)}]")
 
 
@@ -135,6 +139,8 @@ class LineRepair(Normalizer):
     def _joinable(self, current: _Joined, nxt: str) -> bool:
         if not nxt.strip() or is_heading(nxt):
             return False
+        if _LABEL.match(nxt) and _LABEL.match(current.head):
+            return False  # parallel records ("第一组：…" / "第二组：…"), not a wrapped line
         if not _ENDS_OPEN.match(current.last[-1:]):
             return False
         current.update()
