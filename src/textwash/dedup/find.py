@@ -457,6 +457,7 @@ def find_duplicates(
         _found.clusters = [(c, refs) for c, (_, refs) in zip(clusters, built, strict=True)]
         _found.parts = parts
         _found.whole = whole
+        _found.keep = keep
     seconds["clusters"] = lap()
     stats = {
         "documents": whole[-1] + 1 if whole else 0,
@@ -664,14 +665,16 @@ def _back(m: OffsetMap, pos: np.ndarray) -> np.ndarray:
     return out
 
 
-#: Lines of fewer tokens than this that come two or more in a row (table cells,
-#: list items, a heading and its sub-heading) are compared as one block.
+#: Lines of fewer tokens than this that come two or more in a row, with no blank
+#: line between them (table cells, list items, a heading and its sub-heading),
+#: are compared as one block.
 SHORT_LINE_TOKENS = 20
 
 
 def _blocks(us: list[Unit], n: Sequence[int]) -> list[Unit]:
-    """Paragraph units with every run of two or more short lines of one section
-    merged into one unit of kind ``"block"`` (``n[k]``: the tokens of ``us[k]``).
+    """Paragraph units with every run of two or more short lines in a row (no blank
+    line between them) merged into one unit of kind ``"block"`` (``n[k]``: the
+    tokens of ``us[k]``).
 
     A table extracted one cell per line, or a list of short items, is then
     compared as a whole: two tables that share a cell are not copies, two
@@ -692,6 +695,7 @@ def _blocks(us: list[Unit], n: Sequence[int]) -> list[Unit]:
             and n[j] < SHORT_LINE_TOKENS
             and n[j + 1] < SHORT_LINE_TOKENS
             and us[j + 1].section == us[k].section
+            and us[j + 1].line == us[j].end_line + 1  # the next line, no blank line between
         ):
             j += 1
         u = us[k]
@@ -1766,6 +1770,7 @@ class _Found:
     clusters: list[tuple[Cluster, tuple[_Ref, ...]]] = field(default_factory=list)
     parts: Parts | None = None
     whole: list[int] = field(default_factory=list)  # input document of each (part) document
+    keep: str = "best"
 
 
 @dataclass(frozen=True, slots=True)
@@ -1785,8 +1790,20 @@ class _Cut:
     kept_end: int
 
 
+#: A copy's sentences are looked for in the kept copy and in at most this many
+#: other copies of its cluster that stay (in part or whole) in the output.
+MAX_HOLDERS = 16
+
+
 def _plan(found: _Found, remove_numbers: bool) -> list[_Cut]:
-    """Every cut the clusters call for: what of each copy the kept copy holds."""
+    """Every cut the clusters call for: what of each copy a kept text holds.
+
+    The copies of a cluster are taken best first (the keep policy's order).
+    Each sentence of a copy is looked for in the kept copy, then in the copies
+    taken before it that stay in the output, in part or whole (a cluster can
+    join copies of different passages through a longer text that holds them
+    all); whatever no kept text holds stays.
+    """
     items = found.items
     regions = _Regions(items)
     parts = found.parts
@@ -1800,84 +1817,121 @@ def _plan(found: _Found, remove_numbers: bool) -> list[_Cut]:
         at = part.start if part is not None else 0
         return found.whole[it.order], rs + at, re_ + at
 
+    def order(k: int, m: Member, ref: _Ref) -> tuple[int, int, int]:
+        size = items[ref.item].n_tokens if ref.whole else ref.end - ref.start
+        return (m.defects, -size, k) if found.keep == "best" else (0, 0, k)
+
     for rank, (cluster, refs) in enumerate(found.clusters):
         if all(m.kept for m in cluster.members):
             continue
         kept = refs[0]
-        holder = regions.of(kept.item, kept.start, kept.end)
-        for m, ref in zip(cluster.members[1:], refs[1:], strict=True):
+        holders = [(kept, regions.of(kept.item, kept.start, kept.end))]
+        todo = sorted(range(1, len(refs)), key=lambda k: order(k, cluster.members[k], refs[k]))
+        for k in todo:
+            m, ref = cluster.members[k], refs[k]
             if m.kept:
                 continue
             u = items[ref.item].unit
-            spans: list[tuple[int, int, bool, list[tuple[int, int]]]] = []
-            if ref.whole and (m.link == "exact" or (m.link == "numbers" and remove_numbers)):
-                spans.append((u.clean_start, u.clean_end, True, [(kept.start, kept.end)]))
+            spans: list[tuple[int, int, bool, int, list[tuple[int, int]]]] = []
+            if (
+                ref.whole
+                and m.via is None
+                and (m.link == "exact" or (m.link == "numbers" and remove_numbers))
+            ):
+                spans.append((u.clean_start, u.clean_end, True, 0, [(kept.start, kept.end)]))
             else:
-                spans = _sentence_cuts(holder, regions.unit(ref.item), ref, u.kind == "block")
-            for start, end, whole, held in spans:
+                region = regions.unit(ref.item)
+                spans = _sentence_cuts(holders, region, ref, u.kind == "block")
+                whole_cut = any(whole for _, _, whole, _, _ in spans)
+                if not whole_cut and len(holders) <= MAX_HOLDERS:
+                    holders.append((ref, regions.of(ref.item, ref.start, ref.end)))
+            for start, end, whole, h, held in spans:
                 doc, cs, ce = locate(ref.item, start, end)
                 ks, ke = min(a for a, _ in held), max(b for _, b in held)
-                kept_doc, ks, ke = locate(kept.item, ks, ke)
+                kept_doc, ks, ke = locate(holders[h][0].item, ks, ke)
                 cuts.append(_Cut(rank, doc, cs, ce, whole, cluster.id, m.link, kept_doc, ks, ke))
     return cuts
 
 
 #: :func:`_hold` of a sentence with no words (punctuation only): it goes with its neighbours.
-_PUNCTUATION = (-1, -1)
+_PUNCTUATION = (-1, -1, -1)
+
+_Held = tuple[int, int, int]  # (holder, start, end) in the holder's cleaned document
 
 
 def _sentence_cuts(
-    holder: _Region, region: _Region, ref: _Ref, block: bool
-) -> list[tuple[int, int, bool, list[tuple[int, int]]]]:
-    """What of ``ref`` (a unit, or a passage of one) ``holder`` holds, as cuts of whole
-    sentences: ``(start, end, whole unit, held spans)`` in cleaned coordinates.
+    holders: list[tuple[_Ref, _Region]], region: _Region, ref: _Ref, block: bool
+) -> list[tuple[int, int, bool, int, list[tuple[int, int]]]]:
+    """What of ``ref`` (a unit, or a passage of one) the ``holders`` hold, as cuts of
+    whole sentences: ``(start, end, whole unit, holder, held spans)`` in cleaned
+    coordinates.
 
-    The whole unit when the holder holds every sentence of it; else each run of
-    held sentences with :data:`PASSAGE_TOKENS` content characters or more (a
-    table or list, ``block``, only whole).
+    The whole unit when one holder holds every sentence of it; else each run of
+    sentences one holder holds with :data:`PASSAGE_TOKENS` content characters
+    or more (a table or list, ``block``, only whole).
     """
     sentences = [
         s for s in region.sentences if ref.whole or _overlap_len(s[0], s[1], ref.start, ref.end)
     ]
-    held = [_hold(holder, region, s) for s in sentences]
-    found = [h for h in held if h is not None and h != _PUNCTUATION]
-    if not found:
+    held: list[_Held | None] = []
+    for sentence in sentences:
+        found = None
+        for h, (_, holder) in enumerate(holders):
+            found = _hold(holder, region, sentence)
+            if found is not None:
+                found = found if found == _PUNCTUATION else (h, found[1], found[2])
+                break
+        held.append(found)
+    words = [x for x in held if x is not None and x != _PUNCTUATION]
+    if not words:
         return []
-    if ref.whole and len(found) == len(held) - held.count(_PUNCTUATION):
-        return [(region.start, region.end, True, found)]
+    every = ref.whole and len(words) == len(held) - held.count(_PUNCTUATION)
+    if every and len({x[0] for x in words}) == 1:
+        return [(region.start, region.end, True, words[0][0], [(s, e) for _, s, e in words])]
     if block:
         return []
     out = []
-    for run in _runs(held):
-        if sum(sentences[k][3] - sentences[k][2] for k in run) >= PASSAGE_TOKENS:
-            spans = [h for k in run if (h := held[k]) is not None and h != _PUNCTUATION]
-            out.append((sentences[run[0]][0], sentences[run[-1]][1], False, spans))
+    runs = _runs(held)
+    for n, run in enumerate(runs):
+        if every or sum(sentences[k][3] - sentences[k][2] for k in run) >= PASSAGE_TOKENS:
+            spans = [x for k in run if (x := held[k]) is not None and x != _PUNCTUATION]
+            start, end = sentences[run[0]][0], sentences[run[-1]][1]
+            if every:  # held whole, by several holders: the pieces cover the unit
+                start = region.start if n == 0 else start
+                end = region.end if n == len(runs) - 1 else sentences[runs[n + 1][0]][0]
+            last = every and n == len(runs) - 1
+            out.append((start, end, last, spans[0][0], [(s, e) for _, s, e in spans]))
     return out
 
 
-def _hold(
-    holder: _Region, region: _Region, sentence: tuple[int, int, int, int]
-) -> tuple[int, int] | None:
-    """Where ``holder`` holds a sentence of ``region`` (a span), :data:`_PUNCTUATION`
-    for a sentence with no words, or ``None``."""
+def _hold(holder: _Region, region: _Region, sentence: tuple[int, int, int, int]) -> _Held | None:
+    """Where ``holder`` holds a sentence of ``region`` (``(0, start, end)``),
+    :data:`_PUNCTUATION` for a sentence with no words, or ``None``."""
     s, e, f, t = sentence
     chars = region.chars[f:t]
     if not chars:
         return _PUNCTUATION
-    return holder.hold(chars, Counter(numbers_in(region.clean[s:e])))
+    span = holder.hold(chars, Counter(numbers_in(region.clean[s:e])))
+    return None if span is None else (0, span[0], span[1])
 
 
-def _runs(held: list[tuple[int, int] | None]) -> list[list[int]]:
-    """Runs of consecutive held sentences, without punctuation-only ones at their ends.
+def _runs(held: list[_Held | None]) -> list[list[int]]:
+    """Runs of consecutive sentences held by one holder, without punctuation-only
+    ones at their ends.
 
-    >>> _runs([(0, 1), _PUNCTUATION, None, _PUNCTUATION, (2, 3), (4, 5), _PUNCTUATION])
-    [[0], [4, 5]]
+    >>> P = _PUNCTUATION
+    >>> _runs([(0, 0, 1), P, None, P, (0, 2, 3), (0, 4, 5), (1, 0, 2), P])
+    [[0], [4, 5], [6]]
     """
     out: list[list[int]] = []
     run: list[int] = []
+    holder = -1
     for k in range(len(held) + 1):
-        if k < len(held) and held[k] is not None:
+        x = held[k] if k < len(held) else None
+        if x is not None and (x == _PUNCTUATION or holder in (-1, x[0])):
             run.append(k)
+            if x != _PUNCTUATION:
+                holder = x[0]
             continue
         while run and held[run[0]] == _PUNCTUATION:
             run.pop(0)
@@ -1885,7 +1939,9 @@ def _runs(held: list[tuple[int, int] | None]) -> list[list[int]]:
             run.pop()
         if run:
             out.append(run)
-        run = []
+        run, holder = [], -1
+        if x is not None:  # held by another holder: starts the next run
+            run, holder = [k], x[0]
     return out
 
 
@@ -1963,12 +2019,16 @@ def _apply(
         original = originals[d].text
         kept_text: list[str] = []
         kept_pieces: list[tuple[int, int]] = []
-        pos = 0
+        removed_here = False
+        pos = stretch = 0
         for c in sorted(doc_cuts, key=lambda c: (c.start, c.end)):
             start = max(c.start, pos)
-            end = _swallow_line_break(text, start, c.end) if c.whole else c.end
+            if start > pos or not removed_here:
+                stretch = start  # where the text cut without a break starts
+            end = _swallow_line_break(text, stretch, c.end) if c.whole else c.end
             if end <= start:
                 continue
+            removed_here = True
             kept_text.append(text[pos:start])
             kept_pieces.extend(_original(pieces[d], starts[d], pos, start))
             kd = c.kept_doc
