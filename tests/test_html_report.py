@@ -621,6 +621,20 @@ def test_too_long_to_diff(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Too long to compare" not in member_blocks(page)[("c0001", C_FILE)]
 
 
+def test_a_second_kept_copy_is_plain_and_its_twin_diffed() -> None:
+    """Only members[0] is the kept copy by the report's rules; a report that flags another
+    one still shows it plain, and a copy with the same text diffed, without a note."""
+    a = member("a", KEPT_TEXT, 1.0, "exact", kept=True)
+    b = member("b", NEAR_TEXT, 1.0, "exact", kept=True)
+    c = member("c", NEAR_TEXT, 0.86, "jaccard")
+    page = render_html(DuplicateReport([Cluster("c1", "near", (a, b, c))]))
+    blocks = member_blocks(page)
+    assert text_div(blocks[("c1", "b")]) == NEAR_TEXT and "kept copy" in blocks[("c1", "b")]
+    assert "<ins>快速</ins>" in text_div(blocks[("c1", "c")])
+    assert 'class="note"' not in main_of(page)
+    assert decoded(page) == expected(DuplicateReport([Cluster("c1", "near", (a, b, c))]))
+
+
 def test_empty_report_and_lone_surrogates() -> None:
     page = render_html(DuplicateReport([]))
     assert "No duplicated passages were found." in page

@@ -236,14 +236,15 @@ class _Row:
         self.members = cluster.members
         kept = _safe(cluster.members[0].text)
         self.variants: list[_Variant] = [kept]
-        seen: dict[str, int] = {kept: 0}
+        # A kept copy is shown as plain text, any other as its differences.
+        seen: dict[tuple[str, bool], int] = {(kept, True): 0, (kept, False): 0}
         self.rows: list[list[int]] = []
         for m in cluster.members:
             text = _safe(m.text)
-            v = seen.get(text)
+            v = seen.get((text, m.kept))
             if v is None:
                 ops = None if m.kept else _opcodes(kept, text)
-                v = seen[text] = len(self.variants)
+                v = seen[text, m.kept] = len(self.variants)
                 self.variants.append(text if ops is None else ops)
             row = [
                 tables.file(m),
