@@ -169,6 +169,13 @@ class UnicodeRepair(Normalizer):
                     core = fixed
                     break
                 core = fixed
+            if self.normalization is not None:
+                # the blanks need normalizing too (U+2000 -> U+2002): left as they
+                # were, a later step that moved one inside a line (LineRepair
+                # joining the line below) made the next run normalize it, and
+                # OcrSpacing, which knows U+2002, then deleted it (issue 15)
+                form = cast(Any, self.normalization)
+                lead, trail = unicodedata.normalize(form, lead), unicodedata.normalize(form, trail)
             return lead + core + trail
 
         return line_diff_edits(text, fix)
