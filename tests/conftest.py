@@ -19,12 +19,21 @@ settings.register_profile(
 settings.register_profile(
     "ci", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# make test / CI run "default" / "ci"; "long" is for a search of an hour or more
+# (HYPOTHESIS_PROFILE=long), at least 20,000 examples a property (issue 15)
 settings.register_profile(
-    "long", max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck)
+    "long", max_examples=20_000, deadline=None, suppress_health_check=list(HealthCheck)
 )
-settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
-)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+settings.load_profile(PROFILE)
+
+
+def slow_property(share: int = 5) -> settings:
+    """Settings for a property whose examples are slow (a whole pipeline several
+    times over, find_duplicates): a ``share``-th of the profile's examples (at
+    least 50), or all of them in the ``long`` profile."""
+    n = settings.default.max_examples
+    return settings(max_examples=n if PROFILE == "long" else max(50, n // share))
 
 
 @pytest.fixture(scope="session")

@@ -21,9 +21,9 @@ The strategies:
 * :data:`block`: a line, or a few lines that belong together (a title printed
   twice, a hard-wrapped sentence, a table, a code block, JSON);
 * :data:`dump_text`: the text of a whole (small) dump;
-* :data:`short_lines_text`: lines of at most :data:`SHORT_LINE` characters
-  joined by ``\\n`` or ``\\r\\n``, for properties that hold only while every
-  line fits a window's context (see ``tests/test_windows.py``);
+* :data:`short_line`: a line of at most :data:`SHORT_LINE` characters, for
+  properties that hold only while the lines a step looks at fit a window's
+  context (see ``tests/test_windows.py``);
 * :func:`dump_docs`: documents that share some of their paragraphs, for
   duplicate finding.
 
@@ -335,15 +335,12 @@ dump_text: SearchStrategy[str] = st.one_of(
     inline,
 )
 
-#: The longest line :data:`short_lines_text` makes.
-SHORT_LINE = 40
-_short_line = line.map(lambda s: regex.sub(r"[\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]", "", s))
-#: Many short lines (each at most :data:`SHORT_LINE` characters) joined by
-#: ``\\n`` or ``\\r\\n``.
-short_lines_text = st.lists(
-    st.tuples(_short_line.map(lambda s: s[:SHORT_LINE]), st.sampled_from(["\n", "\n", "\r\n"])),
-    max_size=60,
-).map(lambda pairs: "".join(s + br for s, br in pairs))
+#: The longest line :data:`short_line` makes.
+SHORT_LINE = 24
+#: A :data:`line` cut to at most :data:`SHORT_LINE` characters, with no line break.
+short_line = line.map(
+    lambda s: regex.sub(r"[\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]", "", s)[:SHORT_LINE]
+)
 
 
 @st.composite
