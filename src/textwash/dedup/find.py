@@ -41,11 +41,12 @@ from ..segment import UNIT_KINDS, Document, Unit, segment, split_sentences, unit
 from ..segment.document import line_of, line_starts
 from .keys import (
     FUNCTION_IDS,
+    NUMBER_ID,
     TokenArray,
     exact_key,
     ngram_hashes,
+    number_mask,
     numbers_in,
-    shape_ids,
     token_array,
 )
 from .parts import PART_CHARS, Parts
@@ -573,6 +574,15 @@ def _prepare(job: tuple[Document, str, int, int, bool]) -> _Prepared:
     cont_sets: list[np.ndarray] = []
     keys: list[bytes] = []
     shapes: list[bytes] = []
+    # the shape of the whole document (keys.shape_ids), each run of numbers as one
+    # token but at a unit's start, and where each token's shape starts
+    masked = number_mask(ids)
+    masked_before = np.concatenate([[0], np.cumsum(masked)])
+    keep = np.ones(ids.size, dtype=bool)
+    keep[1:] = ~(masked[1:] & masked[:-1])
+    keep[lo[lo < ids.size]] = True
+    shaped = np.where(masked, np.uint32(NUMBER_ID), ids)[keep]
+    shaped_at = np.concatenate([[0], np.cumsum(keep)])
     for k in range(len(us)):
         sh = _EMPTY_U32
         if hi[k] - lo[k] >= MIN_TOKENS:
@@ -586,7 +596,10 @@ def _prepare(job: tuple[Document, str, int, int, bool]) -> _Prepared:
             cs = np.unique(cont_hashes[c0[k] : c1[k] - _CONTAINMENT_NGRAM + 1])
         cont_sets.append(cs)
         keys.append(exact_key(ids[lo[k] : hi[k]]))
-        shapes.append(exact_key(shape_ids(ids[lo[k] : hi[k]])))
+        if masked_before[hi[k]] == masked_before[lo[k]]:
+            shapes.append(keys[-1])  # no number: the shape is the key
+        else:
+            shapes.append(exact_key(shaped[shaped_at[lo[k]] : shaped_at[hi[k]]]))
 
     def packed(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         lengths = np.array([r.size for r in rows], dtype=np.int64)
