@@ -45,9 +45,14 @@ _INVISIBLE = regex.compile("[\ufeff\u200b\u2060\u180e\u00ad\ufffe]")
 # Latin-1/cp1252, part of UTF-8 mojibake that ftfy can only undo with it there
 # (中 is E4 B8 AD: "ä¸\xad").
 _INVISIBLE_BUT_SHY = regex.compile("[\ufeff\u200b\u2060\u180e\ufffe]")
-# Zero-width (non-)joiners are kept next to letters that need them (emoji, Indic,
-# Persian) and dropped only next to Han, where they are scraping debris.
-_JOINERS = regex.compile(r"(?<=\p{Han})[\u200c\u200d]+|[\u200c\u200d]+(?=\p{Han})")
+# Zero-width (non-)joiners are kept between letters that need them (emoji, Indic,
+# Persian) and dropped next to Han, where they are scraping debris, and next to
+# a blank or a line's edge, where they join nothing.  (Kept there, a later step
+# that deletes the blank or joins the line brought them next to Han, and the
+# next run dropped them: issue 15, "〔之\n\u200c".)
+_JOINERS = regex.compile(
+    r"(?<=[\p{Han}\s]|^)[\u200c\u200d]+|[\u200c\u200d]+(?=[\p{Han}\s]|$)", regex.MULTILINE
+)
 
 # Lone surrogates (a bad \ud800 escape in JSON) are not characters: U+FFFD stands in.
 _SURROGATES = regex.compile(r"[\ud800-\udfff]")
@@ -90,7 +95,7 @@ def fix_radicals(text: str) -> str:
 
 
 def remove_invisibles(text: str) -> str:
-    """Drop BOMs, zero-width spaces, soft hyphens and stray joiners next to Han.
+    """Drop BOMs, zero-width spaces, soft hyphens and joiners next to Han or blanks.
 
     >>> remove_invisibles("\\ufeff社\\u200b会")
     '社会'
