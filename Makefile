@@ -57,7 +57,8 @@ bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/bench_peers.py --mb $(BENCH_MB) --json build/bench/peers-$(BENCH_MB)mb.json
 
 # FUZZ_SECONDS per harness (fuzz/): the readers on arbitrary bytes, the pipeline
-# and find_duplicates on arbitrary text. Optional; not part of make test.
+# and find_duplicates on arbitrary text, and on dump-like text built from the
+# bytes (fuzz_dumps.py writes its own seed corpus). Optional; not part of make test.
 FUZZ_SECONDS ?= 60
 
 $(VENV)/.fuzz: pyproject.toml $(VENV)/.test
@@ -65,9 +66,11 @@ $(VENV)/.fuzz: pyproject.toml $(VENV)/.test
 	touch $@
 
 fuzz: $(VENV)/.fuzz
-	@mkdir -p build/fuzz/readers build/fuzz/pipeline
+	@mkdir -p build/fuzz/readers build/fuzz/pipeline build/fuzz/dumps
 	$(BIN)/python fuzz/fuzz_readers.py build/fuzz/readers -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096
 	$(BIN)/python fuzz/fuzz_pipeline.py build/fuzz/pipeline -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096
+	$(BIN)/python fuzz/fuzz_dumps.py --make-seeds build/fuzz/dumps-seeds
+	$(BIN)/python fuzz/fuzz_dumps.py build/fuzz/dumps build/fuzz/dumps-seeds -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis
