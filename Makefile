@@ -54,6 +54,8 @@ bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/bench_clean.py
 	$(BIN)/python benchmarks/bench_minhash.py
 	$(BIN)/python benchmarks/bench_dedup_quality.py
+	$(BIN)/python benchmarks/bench_no_harm.py --json build/bench/no-harm.json
+	$(BIN)/python benchmarks/bench_html.py
 	$(BIN)/python benchmarks/bench_peers.py --mb $(BENCH_MB) --json build/bench/peers-$(BENCH_MB)mb.json
 
 # FUZZ_SECONDS per harness (fuzz/): the readers on arbitrary bytes, the pipeline
