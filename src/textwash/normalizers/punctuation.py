@@ -95,6 +95,8 @@ PHRASE_OPEN = "的这每各但而且"
 #: ... and so is a "." right before one of these: they cannot open a sentence.
 PHRASE_BOUND = "等们吗呢吧啊么"
 _CLOSERS = CJK_CLOSE + ")\"'"
+# a Chinese list number before a ".", from the line's start (LineRepair's heading)
+_LIST_NUMBER = regex.compile(rf"[ \t\u3000]*[{ZH_NUM}]{{1,4}}[ \t\u3000]*")
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 #: A rule's decision for one match: ``(group, replacement)`` pairs, in text order.
@@ -217,6 +219,11 @@ def _judge_periods(m: regex.Match[str]) -> tuple[str | None, str | None]:
     # a single "."
     if end < len(text) and text[end] in _WORD:
         return None, None  # 中文.txt, a file name or a number
+    if _LIST_NUMBER.fullmatch(text, text.rfind("\n", 0, start) + 1, start):
+        # "二." opening a line numbers a list item, as LineRepair reads it; made
+        # "二。", the line stopped being one and the next run joined it to the
+        # line above (issue 15)
+        return None, None
     if _ends_here(text, end):
         return "。", None
     after, nxt = _next_visible(text, end)  # nxt is not "": _ends_here saw to that
