@@ -44,13 +44,14 @@ phrases or a first sentence at 0.75 at most; the pairs of the labelled set's
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 from rapidfuzz.distance import LCSseq
 
-from .keys import FUNCTION_IDS, token_array
+from ..normalizers.chinese import get_converter
+from .keys import FUNCTION_IDS
 from .unionfind import UnionFind
 
 __all__ = [
@@ -90,49 +91,57 @@ MAX_PARTS = 4
 
 _NUMERALS = frozenset("零〇一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟")
 _NUMBER_CHARS = _NUMERALS | frozenset("0123456789")
-_WIDE_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
-_CODE_POINTS = 0x110000
 _SENTENCE = re.compile(r"[^。！？!?]+(?:[。！？!?]+[”’」』）)\"']*|$)")
+
+
+class _Fold(dict[int, int | None]):
+    """``str.translate`` table of comparison texts, filled one character at a time.
+
+    Letters and digits stay (folded: traditional → simplified through OpenCC
+    ``t2s`` one character at a time, full width → ASCII, lower case); function
+    characters go when ``drop`` is set; everything else (spaces, punctuation,
+    symbols) goes.
+    """
+
+    def __init__(self, drop: bool) -> None:
+        super().__init__()
+        self.drop = drop
+
+    def __missing__(self, code: int) -> int | None:
+        char = chr(code)
+        value: int | None = None
+        if char.isalnum():
+            folded = unicodedata.normalize("NFKC", char).lower() if not char.isascii() else char
+            if _HAN.match(char):
+                t2s = get_converter("t2s").convert(folded)
+                folded = t2s if len(t2s) == 1 and _HAN.match(t2s) else char
+            if len(folded) == 1 and not (self.drop and code in _FUNCTION_CODES):
+                value = ord(folded.lower())
+        self[code] = value
+        return value
+
+
+_FUNCTION_CODES = frozenset(int(c) for c in FUNCTION_IDS)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_TABLES = {True: _Fold(True), False: _Fold(False)}
 
 
 def comparison_text(clean: str, drop_function_words: bool = True) -> str:
     """``clean`` (a cleaned unit) as the alignment compares it.
 
-    One character per token: Han characters folded to simplified, function
-    characters (:data:`~textwash.dedup.keys.FUNCTION_IDS`) left out, a number
-    as its digits (grouping dropped, width folded), a Latin word as one
-    private-use character.
+    Letters and digits only: Han characters folded to simplified one at a
+    time (as the shingles are), function characters
+    (:data:`~textwash.dedup.keys.FUNCTION_CHARS`) left out unless
+    ``drop_function_words`` is false, full-width letters and digits narrowed,
+    Latin letters in lower case; spaces, punctuation and symbols dropped (so
+    ``1,200`` is ``1200``).
 
     >>> comparison_text("2023年全市生產總值1,200億元，同比增長6.5%，第十四條。")
-    '2023年全市生产总值1200亿元同比增长6.5第十四条'
+    '2023年全市生产总值1200亿元同比增长65第十四条'
+    >>> comparison_text("社 会 的 發展 ＡＢ", drop_function_words=False)
+    '社会的发展ab'
     """
-    toks = token_array(clean)
-    ids = toks.ids
-    keep = ~np.isin(ids, FUNCTION_IDS) if drop_function_words else np.ones(ids.size, dtype=bool)
-    # numbers and Latin words have ids above the code points (or, for a number,
-    # the code point of a digit in older versions of keys)
-    special = np.flatnonzero((ids >= _CODE_POINTS) | ((ids >= 48) & (ids <= 57)))
-    if not special.size:
-        return _decode(ids[keep])
-    pieces: list[str] = []
-    prev = 0
-    starts, ends = toks.start, toks.end
-    for k in special.tolist():
-        pieces.append(_decode(ids[prev:k][keep[prev:k]]))
-        tok = clean[int(starts[k]) : int(ends[k])]
-        if tok[:1].isdigit():
-            pieces.append(
-                "".join(c for c in tok.translate(_WIDE_DIGITS) if c.isdigit() or c == ".")
-            )
-        else:
-            pieces.append(chr(0xF0000 + (int(ids[k]) & 0xFFFF)))
-        prev = k + 1
-    pieces.append(_decode(ids[prev:][keep[prev:]]))
-    return "".join(pieces)
-
-
-def _decode(ids: np.ndarray) -> str:
-    return ids.astype("<u4").tobytes().decode("utf-32-le", "replace") if ids.size else ""
+    return clean.translate(_TABLES[drop_function_words])
 
 
 def lcs_share(a: str, b: str) -> float:
