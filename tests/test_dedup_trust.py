@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import LCSseq
 
@@ -356,7 +356,8 @@ def folded(text: str) -> str:
 
 def assert_loss_free(docs: list[str], out) -> None:
     """Every character of every input is in the output or in a recorded removal, and
-    every sentence removed is held by a kept span that is in the output."""
+    every sentence removed is held by its kept span as that span stands in the output
+    (what other removals took out of it is not part of it)."""
     texts = {str(i): d for i, d in enumerate(docs)}
     outputs = {d.doc_id: d.text for d in out.documents}
     cut: dict[str, list] = {k: [] for k in texts}
@@ -372,13 +373,18 @@ def assert_loss_free(docs: list[str], out) -> None:
         pieces.append(text[pos:])
         assert "".join(pieces) == outputs[k]
     for r in out.removed:
-        for other in cut[r.kept_doc_id]:  # the kept span is in the output
-            assert other.end <= r.kept_start or r.kept_end <= other.start, (r, other)
-        held = folded(texts[r.kept_doc_id][r.kept_start : r.kept_end])
-        flat = r.text.replace("\n", "")
-        for s, e in split_sentences(flat):
-            sentence = folded(flat[s:e])
-            if sentence and r.kind != "numbers":
+        if r.kind == "numbers":
+            continue  # removed on request, with other numbers
+        gone = set()
+        for other in cut[r.kept_doc_id]:
+            gone.update(range(other.start, other.end))
+        kept = texts[r.kept_doc_id]
+        visible = "".join(kept[i] for i in range(r.kept_start, r.kept_end) if i not in gone)
+        held = folded(visible)
+        assert held  # the kept span is (at least in part) in the output
+        for line in textwash.clean(r.text).split("\n"):
+            for s, e in split_sentences(line):
+                sentence = folded(line[s:e])
                 # the same sentence, up to the differences that made them copies
                 assert LCSseq.similarity(sentence, held) >= 0.8 * len(sentence), (r, sentence)
 
@@ -404,8 +410,17 @@ compositions = st.lists(
 )
 
 
+_S, _T, _V = SENTENCES[0], SENTENCES[1], SENTENCES[2]
+_CODE = "def clean(text):\n"
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.one_of(compositions, dump_docs()))
+# found by this property on the way: a kept copy cut by a later round, a copy held
+# by another copy than the kept one, repeated lines held by one line
+@example([_S * 3 + "\n\n" + _S + _T])
+@example(["\n\n".join([_S, _S + _T, _S + _T, _S + _V])])
+@example([_CODE * 4 + "\n" + _CODE * 4 + "が\n" + _CODE * 4 + "\n" + _CODE * 8 + "\n"])
 def test_deduplicate_loses_nothing_and_deduplicating_again_removes_nothing(docs):
     out = deduplicate(docs)
     assert_loss_free(docs, out)

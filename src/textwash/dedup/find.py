@@ -26,9 +26,11 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
+import regex
 from datasketch import MinHashLSH
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
@@ -1445,6 +1447,7 @@ def _build_clusters(
         return link, "alignment", share, added, missing
 
     def rank(i: int) -> tuple[int, ...]:
+        """The keep policy's order: the copy to keep is the smallest."""
         it = items[i]
         if keep == "first":
             return (it.order, it.unit.start)
@@ -1463,20 +1466,22 @@ def _build_clusters(
             if any(o.doc_id == m.doc_id and o.start < m.end and m.start < o.end for _, o in spans):
                 continue  # the same passage found for another copy of this cluster
             spans.append((c, m))
-        kept_i = min(ordered, key=rank)
-        kept_span: tuple[_Contained, Member, tuple[int, int]] | None = None
+        passages = []
         if keep == "best":
-            # a passage of whole sentences inside a longer paragraph, as good as the
-            # best standalone copy, is kept in place: the standalone copy goes
-            best = rank(kept_i)
             for c, m in spans:
                 whole = _passage(regions.unit(c.outer), c.start, c.end)
-                if whole is None:
-                    continue
-                n = len(token_array(items[c.outer].clean[whole[0] : whole[1]]))
-                r = (m.defects, -n, 0, doc_order[m.doc_id], m.start)
-                if r < best:
-                    best, kept_span = r, (c, m, whole)
+                if whole is not None:
+                    n = len(token_array(items[c.outer].clean[whole[0] : whole[1]]))
+                    passages.append((c, m, whole, n))
+        kept_i = min(ordered, key=rank)
+        kept_span: tuple[_Contained, Member, tuple[int, int]] | None = None
+        # a passage of whole sentences inside a longer paragraph, as good as the
+        # best standalone copy, is kept in place: the standalone copy goes
+        best = rank(kept_i)
+        for c, m, whole, n in passages:
+            r = (m.defects, -n, 0, doc_order[m.doc_id], m.start)
+            if r < best:
+                best, kept_span = r, (c, m, whole)
         if kept_span is None:
             members.append(_member(items[kept_i], 1.0, "exact", kept=True))
             refs.append(_unit_ref(items, kept_i))
@@ -2071,38 +2076,115 @@ def _apply(
         new_docs[d] = replace(current[d], text="".join(kept_text))
         new_pieces[d] = _merge(kept_pieces)
     if round_no > 1:
-        _repoint(removed, round_no)
+        removed[:] = _repoint(removed, round_no, originals)
     removed.sort(key=lambda r: (r.round, _doc_rank(originals, r.doc_id), r.start))
     return new_docs, new_pieces
 
 
-def _repoint(removed: list[Removal], round_no: int) -> None:
-    """Point earlier removals whose kept text this round cut at the text that holds
-    that cut (the cut text was held by it, so theirs is too)."""
-    new = [r for r in removed if r.round == round_no]
-    for k, r in enumerate(removed):
+def _repoint(removed: list[Removal], round_no: int, originals: list[Document]) -> list[Removal]:
+    """Earlier removals whose kept text this round cut, pointed at what holds it now.
+
+    The kept text this round cut is held by that cut's own kept text, so an
+    earlier removal's sentences are held either by what is left of its kept
+    span or by the kept span of a cut that took part of it: each sentence goes
+    with the one that holds it (its folded characters, found in order), and
+    the removal is split where its holder changes.
+    """
+    texts = {d.doc_id: d.text for d in originals}
+    new: dict[str, list[Removal]] = {}
+    for r in removed:
         if r.round == round_no:
+            new.setdefault(r.doc_id, []).append(r)
+    gone: dict[str, list[tuple[int, int]]] = {}
+    for r in removed:
+        gone.setdefault(r.doc_id, []).append((r.start, r.end))
+    out: list[Removal] = []
+    for r in removed:
+        hits = [
+            c
+            for c in new.get(r.kept_doc_id, [])
+            if c is not r and _overlap_len(c.start, c.end, r.kept_start, r.kept_end)
+        ]
+        if r.round == round_no or not hits:
+            out.append(r)
             continue
-        for _ in range(round_no):  # follow the chain of cuts, one round at a time
-            cut = next(
-                (
-                    c
-                    for c in new
-                    if c.doc_id == r.kept_doc_id
-                    and _overlap_len(c.start, c.end, r.kept_start, r.kept_end)
-                ),
-                None,
+        kept = texts[r.kept_doc_id]
+        left = _folded(
+            "".join(
+                kept[s:e] for s, e in _minus(r.kept_start, r.kept_end, gone.get(r.kept_doc_id, []))
             )
-            if cut is None:
-                break
-            r = replace(
-                r,
-                kept_doc_id=cut.kept_doc_id,
-                kept_line=cut.kept_line,
-                kept_start=cut.kept_start,
-                kept_end=cut.kept_end,
+        )
+        holders = [(c.kept_doc_id, c.kept_start, c.kept_end, c.kept_line) for c in hits]
+        pieces: list[tuple[int, int, tuple[str, int, int, int]]] = []
+        for s, e in _sentence_tiles(r.text):
+            chars = _folded(r.text[s:e])
+            holder = (r.kept_doc_id, r.kept_start, r.kept_end, r.kept_line)
+            if chars and LCSseq.similarity(chars, left) < HELD_SIMILARITY * len(chars):
+                scored = [
+                    (LCSseq.similarity(chars, _folded(c.text)), h)
+                    for c, h in zip(hits, holders, strict=True)
+                ]
+                holder = max(scored, key=lambda x: x[0])[1]
+            if pieces and pieces[-1][2] == holder:
+                pieces[-1] = (pieces[-1][0], e, holder)
+            else:
+                pieces.append((s, e, holder))
+        source = texts[r.doc_id]
+        for s, e, (kd, ks, ke, kl) in pieces:
+            start, end = r.start + s, r.start + e
+            out.append(
+                replace(
+                    r,
+                    start=start,
+                    end=end,
+                    line=source.count("\n", 0, start) + 1,
+                    text=source[start:end],
+                    kept_doc_id=kd,
+                    kept_start=ks,
+                    kept_end=ke,
+                    kept_line=kl,
+                )
             )
-        removed[k] = r
+    return out
+
+
+def _minus(start: int, end: int, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``[start, end)`` without ``spans``.
+
+    >>> _minus(0, 10, [(2, 4), (6, 12)])
+    [(0, 2), (4, 6)]
+    """
+    out, pos = [], start
+    for s, e in sorted(spans):
+        if e <= pos or s >= end:
+            continue
+        if s > pos:
+            out.append((pos, s))
+        pos = max(pos, e)
+    if pos < end:
+        out.append((pos, end))
+    return out
+
+
+def _sentence_tiles(text: str) -> list[tuple[int, int]]:
+    """``text`` cut at sentence ends into pieces that cover all of it.
+
+    >>> t = "甲。乙！\\n丙"
+    >>> [t[s:e] for s, e in _sentence_tiles(t)]
+    ['甲。', '乙！\\n', '丙']
+    """
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    cuts = [0, *(e for e in ends if 0 < e < len(text)), len(text)]
+    return [(a, b) for a, b in pairwise(cuts) if b > a]
+
+
+_SENTENCE_END = regex.compile(r"[。！？；!?…]+[”’」』）)]*\s*|\n+")
+
+
+def _folded(text: str) -> str:
+    """``text`` as sentences are compared: folded tokens, no function characters."""
+    content, toks = _content_tokens(text, 0, len(text))
+    return "".join(map(_char, toks.ids[content].tolist()))
 
 
 def _doc_rank(originals: list[Document], doc_id: str) -> int:
