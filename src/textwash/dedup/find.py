@@ -3,9 +3,11 @@
 The stages, each timed in the report's ``stats["seconds"]``:
 
 1. **segment**: clean every document with the segmentation pipeline, split
-   collection pages into essays and essays into units (titles are not units),
-   keeping each unit's span in the raw text;
+   collection pages into essays and essays into units (titles are not units;
+   runs of short lines are one block), keeping each unit's span in the raw
+   text and counting the defects cleaning found in it;
 2. **exact**: group units whose folded token key is identical (no MinHash);
+   units that differ only in their numbers are ``numbers`` pairs;
 3. **minhash** and **lsh**: MinHash signatures (computed with NumPy,
    bit-identical to datasketch's ``affine32`` ``MinHash``) of token
    ``ngram``-shingles (one token per Han character, one per Latin word) and a
@@ -15,8 +17,13 @@ The stages, each timed in the report's ``stats["seconds"]``:
 4. **containment**: a unit whose shingles (function words dropped on both
    sides) mostly reappear inside a much longer unit is attached to that unit's
    containing span;
-5. **clusters**: union-find over the exact and near pairs, deterministic ids,
-   a kept copy chosen by ``keep`` (``"first"`` or ``"longest"``).
+5. **clusters**: union-find over the exact and near pairs whose numbers agree
+   (:class:`_Links`), deterministic ids, a kept copy chosen by ``keep``
+   (``"best"``, ``"first"`` or ``"longest"``), every member labelled with why
+   it is there.
+
+:func:`deduplicate` then cuts of every copy only what a kept text holds,
+whole sentences, in rounds until nothing is left to cut (``docs/dedup.md``).
 """
 
 from __future__ import annotations
@@ -261,6 +268,12 @@ def find_duplicates(
     deleted).  ``drop_function_words`` leaves 的了在是… out of the near-duplicate
     shingles, as rewrites that delete them would otherwise fall below the
     threshold.
+
+    ``keep`` chooses each cluster's kept copy: ``"best"`` (the fewest defects
+    cleaning found, then the most tokens, then the first), ``"first"`` or
+    ``"longest"``.  Units whose numbers differ (``2023`` and ``2024``,
+    ``第七条`` and ``第十四条``) are never copies: they are reported as clusters
+    of kind ``"numbers"``, every member kept, unless ``remove_numbers``.
     ``progress(stage, done, total)`` is called as the stages advance.
     ``workers`` processes clean and segment the documents (the report is the
     same for any number of workers).
