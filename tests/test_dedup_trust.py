@@ -425,3 +425,39 @@ def test_deduplicate_loses_nothing_and_deduplicating_again_removes_nothing(docs)
     out = deduplicate(docs)
     assert_loss_free(docs, out)
     assert not deduplicate([d.text for d in out.documents]).removed
+
+
+# -- 9. the command line -------------------------------------------------------------------
+
+
+def test_cli_keeps_numbers_copies_unless_asked_and_lists_what_holds_each_cut(tmp_path, capsys):
+    import json
+
+    from textwash.cli.main import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(STATS[0][1] + "\n\n" + A + "\n", encoding="utf-8")
+    (corpus / "b.txt").write_text(STATS[1][1] + "\n\n" + A + U + "\n", encoding="utf-8")
+    report_path = tmp_path / "dup.json"
+    code = main(["dedup", str(corpus), "-o", str(tmp_path / "out"), "--report", str(report_path)])
+    capsys.readouterr()
+    assert code == 0
+    report = DuplicateReport.from_json(report_path.read_text(encoding="utf-8"))
+    assert report.params["keep"] == "best" and report.params["remove_numbers"] is False
+    assert {c.kind for c in report.clusters} == {"numbers", "near"}
+    out_a = (tmp_path / "out" / "a.txt").read_text(encoding="utf-8")
+    out_b = (tmp_path / "out" / "b.txt").read_text(encoding="utf-8")
+    assert STATS[0][1] in out_a and STATS[1][1] in out_b  # both years stay
+    assert A not in out_a and A + U in out_b  # the copy holding more is kept whole
+    [line] = (tmp_path / "out" / "removed.jsonl").read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    assert record["kind"] == "near" and record["kept_doc_id"].endswith("b.txt")
+    kept_text = (corpus / "b.txt").read_text(encoding="utf-8")
+    assert kept_text[record["kept_start"] : record["kept_end"]].startswith(A[:10])
+
+    code = main(["dedup", str(corpus), "--remove-numbers", "--keep", "first", "--no-progress"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["params"]["remove_numbers"] is True and data["params"]["keep"] == "first"
+    assert "numbers" in {m["link"] for c in data["clusters"] for m in c["members"]}
