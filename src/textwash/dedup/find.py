@@ -1526,9 +1526,14 @@ def _build_clusters(
                 continue
             link, measure, sim, added, missing = label(i, kept_i)
             via = None
-            if measure == "alignment" and parent.get(i, kept_i) != kept_i:
+            # linked through another copy: compared with that one (numbers copies are
+            # in a copy cluster only with remove_numbers; here one joined through a copy)
+            indirect = measure == "alignment" or (link == "numbers" and not links.remove_numbers)
+            if indirect and parent.get(i, kept_i) != kept_i:
                 via = parent[i]
                 link, measure, sim, added, missing = label(i, via)
+            if link == "numbers" and not links.remove_numbers:
+                link = "near"  # its numbers fit the copy it was joined with
             m = replace(_member(it, sim, measure), link=link, added=added, missing=missing)
             rest.append((m, _unit_ref(items, i), via))
         for c, m in spans:
