@@ -58,6 +58,7 @@ def test_normalizer_on_dumps(name, cls, text):
 @example(text="〔之\n\u200c")  # a joiner alone on a line, joined next to Han by LineRepair
 @example(text="点" * 60 + "\n二.")  # Punctuation made the heading "二." into "二。"
 @example(text="鍦傚仛鐧嗘彁涓夎妭")  # after t2s (鐧 -> 锏) GbkMojibake took a junk repair
+@example(text="鈥嬭\ufffd鐜扮幇鐜扮幇")  # GbkMojibake's repair held a zero-width space
 def test_preset_on_dumps(preset, text):
     once = textwash.clean(text, preset)
     assert textwash.clean(once, preset) == once

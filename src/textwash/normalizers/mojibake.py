@@ -24,10 +24,12 @@ import regex
 
 from ..edits import Edit
 from .base import Flag, Normalizer
+from .unicode import UnicodeRepair
 
 __all__ = ["GbkMojibake", "common_share", "repair_gbk_mojibake"]
 
 _HAN = regex.compile(r"\p{Han}")
+_UNICODE_REPAIR = UnicodeRepair()
 _REPLACEMENTS = regex.compile("\ufffd+")
 # Lines as the Whitespace step (which runs later) will cut them, judged without
 # their outer blanks, which stay where they are.  A U+2028, a lone \r or an
@@ -172,7 +174,9 @@ class GbkMojibake(Normalizer):
         for start, end, line in _cores(text):
             fixed = repair_gbk_mojibake(line, self.min_han, self.min_share)
             if fixed is not None:
-                out.append(Edit(start, end, fixed))
+                # The repair is text UnicodeRepair (before this step) has not
+                # seen: a zero-width space in it went on the next run (issue 15).
+                out.append(Edit(start, end, _UNICODE_REPAIR(fixed)))
         return out
 
     def _fast(self, text: str) -> str | None:
