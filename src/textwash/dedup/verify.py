@@ -398,7 +398,10 @@ class Verifier:
         """For every unit linked or turned down: the units it may be part of a copy of."""
         partners: dict[int, list[int]] = {}
         for x, longest in stand_for.items():
-            ws = [w for w in longest if self.items[w].key != self.items[x].key]
+            # a part of a copy is clearly shorter than the copy (a linked unit
+            # about as long as w is a copy of it already)
+            n = self._length(x)
+            ws = [w for w in longest if n < NEAR_SHARE * self._length(w)]
             if ws:
                 partners[x] = ws
         for c in contained:
