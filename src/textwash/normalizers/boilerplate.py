@@ -82,8 +82,8 @@ _LIST_PREFIX_LINES = regex.compile(r"(?m)^(?:\d{1,3}[.、．)）]|[①-⑳])+")
 def _lines_with_keys(
     text: str, max_chars: int | None, fold: bool = True
 ) -> list[tuple[regex.Match[str], str | None]]:
-    """Every line of ``text`` with its :func:`line_key`, or None when it is longer
-    than ``max_chars`` (long lines are never boilerplate); ``None``: every key.
+    """Every line of ``text`` with its :func:`line_key`, or None when the key is
+    longer than ``max_chars`` (long lines are never boilerplate); ``None``: every key.
 
     The keys of all lines are made at once, on the whole text: one OpenCC call,
     one pass of each pattern; OpenCC and these passes leave line breaks alone,
@@ -97,8 +97,12 @@ def _lines_with_keys(
         keys = [_loose(m.group(0).rstrip("\n")) for m in lines]  # safety net
     if max_chars is None:
         return list(zip(lines, keys, strict=False))
+    # The key's length, not the line's: later steps shorten a line (OcrSpacing
+    # deletes its spaces), and a line of 220 characters with 30 spaces in it
+    # was content on the first run and boilerplate on the next (issue 15).
     return [
-        (m, keys[i] if 1 < m.end() - m.start() <= max_chars else None) for i, m in enumerate(lines)
+        (m, keys[i] if m.end() - m.start() > 1 and len(keys[i]) <= max_chars else None)
+        for i, m in enumerate(lines)
     ]
 
 
@@ -149,8 +153,8 @@ class Boilerplate(Normalizer):
     >>> Boilerplate()("(√)标题\\n正文。\\n相关文档\\n第 2 页 共 5 页\\n")
     '标题\\n正文。\\n'
 
-    Patterns are regexes searched in :func:`line_key` of each line; lines longer
-    than ``max_chars`` are content, whatever they contain.
+    Patterns are regexes searched in :func:`line_key` of each line; lines whose
+    key is longer than ``max_chars`` are content, whatever they contain.
     ``patterns`` and ``patterns_file`` add your own; ``builtin=False`` drops the
     shipped ones (``textwash/data/boilerplate.txt``).
     """
