@@ -73,11 +73,18 @@ from .base import Normalizer
 __all__ = ["OcrSpacing", "is_ocr_spaced"]
 
 _HEADING_BEFORE = rf"(?<!(?:^|{HSPACE})第[{ZH_NUM}\d]{{1,6}}[{HEADING_UNIT}])"
+# ... and the blank before such a heading stays too: the gap after "第一章" is
+# kept because a blank precedes 第, so deleting that blank ("＠ 第一章 胜")
+# made the next run delete the other (issue 15).
+_HEADING_AFTER = rf"(?!第[{ZH_NUM}\d]{{1,6}}[{HEADING_UNIT}]{HSPACE})"
 # A gap between two Han characters (or Han and CJK punctuation).
-_HAN_GAP = regex.compile(rf"(?<={HAN_OR_PUNCT}){_HEADING_BEFORE}{HSPACE}+(?={HAN_OR_PUNCT})")
+_HAN_GAP = regex.compile(
+    rf"(?<={HAN_OR_PUNCT}){_HEADING_BEFORE}{HSPACE}+{_HEADING_AFTER}(?={HAN_OR_PUNCT})"
+)
 # A gap with full-width punctuation on at least one side (and Han/punct on the other).
 _PUNCT_GAP = regex.compile(
-    rf"(?<={CJK_PUNCT}){HSPACE}+(?={HAN_OR_PUNCT})|(?<={HAN_OR_PUNCT}){HSPACE}+(?={CJK_PUNCT})"
+    rf"(?<={CJK_PUNCT}){HSPACE}+{_HEADING_AFTER}(?={HAN_OR_PUNCT})"
+    rf"|(?<={HAN_OR_PUNCT}){HSPACE}+(?={CJK_PUNCT})"
 )
 # In OCR-spaced lines, also the gaps around numbers: "不足 4 0 % 提高" -> "不足40%提高".
 _NUMBER_GAP = regex.compile(
