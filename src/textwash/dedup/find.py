@@ -1784,6 +1784,17 @@ def deduplicate(docs: Iterable[DocLike], **options: Any) -> DedupResult:
     removed: list[Removal] = []
     first: DuplicateReport | None = None
     rounds = 0
+    user_on_error = options.get("on_error")
+    if user_on_error is not None:
+        # every round cleans the documents again: report a failing one once
+        reported: set[str] = set()
+
+        def once(failure: DocumentFailure) -> None:
+            if failure.doc_id not in reported:
+                reported.add(failure.doc_id)
+                user_on_error(failure)
+
+        options = {**options, "on_error": once}
     for rounds in range(1, MAX_ROUNDS + 1):
         found = _Found()
         report = find_duplicates(current, _found=found, **options)
