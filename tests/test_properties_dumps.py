@@ -61,6 +61,7 @@ def test_normalizer_on_dumps(name, cls, text):
 @example(text="鈥嬭\ufffd鐜扮幇鐜扮幇")  # GbkMojibake's repair held a zero-width space
 @example(text="下载文档前请自行甄别文档内容的完整性" + " 社" * 95)  # 208 characters, 113 once spaceless
 @example(text="＠\u2002第一章\u2000胜")  # the blank before a heading went, then the one after
+@example(text="閫ｃ▽\ufffd瀹夋満鍏筹\ufffd\ufffd绔狅綐")  # Width made ｃ c, then it was repaired
 def test_preset_on_dumps(preset, text):
     once = textwash.clean(text, preset)
     assert textwash.clean(once, preset) == once

@@ -108,16 +108,19 @@ def repair_gbk_mojibake(line: str, min_han: int = 4, min_share: float = 0.8) -> 
         return None
     parts = line.split("\ufffd")
     try:
-        data = b"\xff".join(p.encode("gb18030") for p in parts)  # 0xFF: never UTF-8
+        encoded = [p.encode("gb18030") for p in parts]
     except UnicodeEncodeError:
         return None
     if len(parts) == 1:  # nothing was lost: the bytes must be UTF-8 as they are
         try:
-            fixed = data.decode("utf-8")
+            fixed = encoded[0].decode("utf-8")
         except UnicodeDecodeError:
             return None  # (clean Chinese ends here, usually at its first byte)
     else:
-        fixed = data.decode("utf-8", "replace")
+        decoded = _decode_between_losses(encoded)
+        if decoded is None:
+            return None
+        fixed = decoded
     if fixed == line:
         return None
     # every lost byte may cost one character, no more
@@ -137,6 +140,40 @@ def repair_gbk_mojibake(line: str, min_han: int = 4, min_share: float = 0.8) -> 
     if share < min_share or share < common_share(line) + 0.3:
         return None
     return fixed
+
+
+def _decode_between_losses(parts: list[bytes]) -> str | None:
+    """The UTF-8 text of ``parts``, the bytes between lost ones, with U+FFFD between.
+
+    A lost byte breaks only the character it belonged to: a part may open with
+    that character's last bytes and close with its first ones, and must be UTF-8
+    in between, or the line was not UTF-8 read as GBK.  (Decoding the whole with
+    "replace" let broken bytes next to a loss pass unnoticed: Width turned the
+    ｃ of '閫ｃ▽\ufffd瀹夋満…' into c, whose bytes decode to nothing, and the next
+    run took a repair the first had refused; issue 15.)
+    """
+    out = []
+    last = len(parts) - 1
+    for k, b in enumerate(parts):
+        if k > 0:  # the end of a character whose start was lost
+            i = 0
+            while i < min(3, len(b)) and 0x80 <= b[i] < 0xC0:
+                i += 1
+            b = b[i:]
+        if k < last:  # the start of a character whose end was lost
+            for back in range(1, min(3, len(b)) + 1):
+                c = b[-back]
+                if c < 0x80:
+                    break
+                if c >= 0xC0:
+                    if back < (2 if c < 0xE0 else 3 if c < 0xF0 else 4):
+                        b = b[:-back]
+                    break
+        try:
+            out.append(b.decode("utf-8"))
+        except UnicodeDecodeError:
+            return None
+    return "\ufffd".join(out)
 
 
 def _foreign(text: str) -> int:
