@@ -1276,6 +1276,16 @@ def _char(token: int) -> str:
     return chr(token) if token < 0x110000 else chr(0xF0000 + token % 0xFFFE)
 
 
+def _chars(ids: np.ndarray) -> str:
+    """:func:`_char` of every id, at once.
+
+    >>> _chars(token_array("公安 ok").ids) == "公安" + _char(token_array("ok").ids[0])
+    True
+    """
+    codes = np.where(ids < 0x110000, ids, np.uint32(0xF0000) + ids % np.uint32(0xFFFE))
+    return codes.astype("<u4").tobytes().decode("utf-32-le")
+
+
 class _Region:
     """``clean[start:end]`` as sentences of folded characters, for alignments.
 
@@ -1290,7 +1300,7 @@ class _Region:
     def __init__(self, clean: str, start: int, end: int) -> None:
         self.clean, self.start, self.end = clean, start, end
         content, toks = _content_tokens(clean, start, end)
-        self.chars = "".join(map(_char, toks.ids[content].tolist()))
+        self.chars = _chars(toks.ids[content])
         self.tok_start = toks.start[content]
         self.tok_end = toks.end[content]
         spans: list[tuple[int, int]] = []
@@ -1537,8 +1547,11 @@ def _build_clusters(
             m = replace(_member(it, sim, measure), link=link, added=added, missing=missing)
             rest.append((m, _unit_ref(items, i), via))
         for c, m in spans:
-            if kept_span is not None and c is kept_span[0]:
-                continue
+            if kept_span is not None and (
+                c is kept_span[0]
+                or (c.outer == kept_span[0].outer and _overlap_len(c.start, c.end, *kept_span[2]))
+            ):
+                continue  # the kept passage itself
             via = c.inner if kept_span is None and c.inner != kept_i else None
             rest.append((m, _Ref(c.outer, c.start, c.end, False), via))
         rest.sort(key=lambda r: position(r[0]))
@@ -1923,7 +1936,11 @@ def _sentence_cuts(
     held: list[_Held | None] = []
     for sentence in sentences:
         found = None
-        for h, (_, holder) in enumerate(holders):
+        for h, (href, holder) in enumerate(holders):
+            if href.item == ref.item and _overlap_len(
+                sentence[0], sentence[1], holder.start, holder.end
+            ):
+                continue  # a text does not hold itself
             found = _hold(holder, region, sentence)
             if found is not None:
                 found = found if found == _PUNCTUATION else (h, found[1], found[2])
@@ -2213,7 +2230,7 @@ _SENTENCE_END = regex.compile(r"[。！？；!?…]+[”’」』）)]*\s*|\n+")
 def _folded(text: str) -> str:
     """``text`` as sentences are compared: folded tokens, no function characters."""
     content, toks = _content_tokens(text, 0, len(text))
-    return "".join(map(_char, toks.ids[content].tolist()))
+    return _chars(toks.ids[content])
 
 
 def _doc_rank(originals: list[Document], doc_id: str) -> int:

@@ -23,6 +23,7 @@ import unicodedata
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -219,6 +220,12 @@ def token_id(token: str) -> int:
     return crc | 0x80000000
 
 
+@lru_cache(maxsize=1 << 16)
+def _number_id(number: str) -> int:
+    """:func:`token_id` of a number as written (numbers repeat: cached)."""
+    return token_id(number_value(number))
+
+
 def is_number_id(ids: int | np.ndarray) -> Any:
     """Whether token ids are numbers (element-wise for an array).
 
@@ -302,7 +309,7 @@ def token_array(text: str) -> TokenArray:
         other_start.append(m.start())
         other_end.append(m.end())
         if m.start(2) >= 0:
-            other_id.append(token_id(number_value(tok)))
+            other_id.append(_number_id(tok))
         else:
             other_id.append(token_id(tok.casefold()))
     han_pos = np.flatnonzero(np.cumsum(han[:-1]))
