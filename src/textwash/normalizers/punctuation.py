@@ -74,9 +74,21 @@ _URL = regex.compile(
     r"(?:https?|ftp)://[^\s\p{Han}，。“”]+|www\.[^\s\p{Han}，。“”]+"
     r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.]+"
 )
-_PARENS = regex.compile(r"(?P<o>[(（])(?P<c>[^()（）\n]{1,120})(?P<cl>[)）])")
-_DQUOTES = regex.compile(r'(?P<o>["“])(?P<c>[^"“”\n]{1,200})(?P<cl>["”])')
-_SQUOTES = regex.compile(r"(?P<o>')(?P<c>[^'‘’\n]{1,100})(?P<cl>')")
+
+
+def _capped(closers: str, cap: int) -> str:
+    """Content up to a closer: 1 to ``cap`` characters, blanks not counted.
+
+    OcrSpacing (later in zh) deletes blanks: a cap on the raw length let a
+    bracket over the cap by its blanks be converted on the next run (issue 15).
+    """
+    blank = "".join(sorted(_BLANKS))
+    return rf"(?=[^{closers}\n])[{blank}]*(?:[^{closers}\n{blank}][{blank}]*){{0,{cap}}}"
+
+
+_PARENS = regex.compile(rf"(?P<o>[(（])(?P<c>{_capped('()（）', 120)})(?P<cl>[)）])")
+_DQUOTES = regex.compile(rf'(?P<o>["“])(?P<c>{_capped(chr(34) + "“”", 200)})(?P<cl>["”])')
+_SQUOTES = regex.compile(rf"(?P<o>')(?P<c>{_capped(chr(39) + '‘’', 100)})(?P<cl>')")
 _MARKS = regex.compile(
     rf"(?<={_LEFT}{HSPACE}*)[,;:?!]+"
     # a comma or semicolon after a number that goes on in Chinese: "20:30,其他"
