@@ -59,7 +59,8 @@ def test_normalizer_on_dumps(name, cls, text):
 @example(text="点" * 60 + "\n二.")  # Punctuation made the heading "二." into "二。"
 @example(text="鍦傚仛鐧嗘彁涓夎妭")  # after t2s (鐧 -> 锏) GbkMojibake took a junk repair
 @example(text="鈥嬭\ufffd鐜扮幇鐜扮幇")  # GbkMojibake's repair held a zero-width space
-@example(text="下载文档前请自行甄别文档内容的完整性" + " 社" * 95)  # 208 characters, 113 once spaceless
+# 208 characters, 113 once spaceless
+@example(text="下载文档前请自行甄别文档内容的完整性" + " 社" * 95)
 @example(text="＠\u2002第一章\u2000胜")  # the blank before a heading went, then the one after
 @example(text="閫ｃ▽\ufffd瀹夋満鍏筹\ufffd\ufffd绔狅綐")  # Width made ｃ c, then it was repaired
 @example(text="(" + "社" * 117 + " 社" * 3 + ")")  # 123 characters in (), 120 once spaceless
