@@ -183,9 +183,22 @@ def _requote(pair: str) -> Callable[[regex.Match[str]], Changes]:
     def changes(m: regex.Match[str]) -> Changes:
         if m["o"] + m["cl"] == pair or not _HAS_HAN.search(m["c"]):
             return _NONE
+        if _after_latin1(m, "o") or _after_latin1(m, "cl"):
+            return _NONE
         return (("o", pair[0]), ("cl", pair[1]))
 
     return changes
+
+
+def _after_latin1(m: regex.Match[str], group: str) -> bool:
+    """Whether ``group`` follows a U+0080–U+00FF character.
+
+    Such a character in Chinese text is mostly cp1252 mojibake, and a curly
+    quote after it ("Â‘", cp1252 bytes C2 91) is UTF-8 that UnicodeRepair
+    decodes on the next run: "Â'㐀'" became "Â‘㐀’", then "‘㐀’" (issue 15).
+    """
+    i = m.start(group)
+    return i > 0 and "\x80" <= m.string[i - 1] <= "\xff"
 
 
 def _rebracket(m: regex.Match[str]) -> Changes:
