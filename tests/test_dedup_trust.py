@@ -421,6 +421,7 @@ _CODE = "def clean(text):\n"
 @example([_S * 3 + "\n\n" + _S + _T])
 @example(["\n\n".join([_S, _S + _T, _S + _T, _S + _V])])
 @example([_CODE * 4 + "\n" + _CODE * 4 + "が\n" + _CODE * 4 + "\n" + _CODE * 8 + "\n"])
+@example([_S + "\n\n" + _S + _S, _T + _S + _V + "\n\n" + _T + _V + "\n\n" + _V])
 def test_deduplicate_loses_nothing_and_deduplicating_again_removes_nothing(docs):
     out = deduplicate(docs)
     assert_loss_free(docs, out)

@@ -2162,10 +2162,13 @@ def _repoint(removed: list[Removal], round_no: int, originals: list[Document]) -
         )
         holders = [(c.kept_doc_id, c.kept_start, c.kept_end, c.kept_line) for c in hits]
         pieces: list[tuple[int, int, tuple[str, int, int, int]]] = []
+        own = (r.kept_doc_id, r.kept_start, r.kept_end, r.kept_line)
         for s, e in _sentence_tiles(r.text):
             chars = _folded(r.text[s:e])
-            holder = (r.kept_doc_id, r.kept_start, r.kept_end, r.kept_line)
-            if chars and LCSseq.similarity(chars, left) < HELD_SIMILARITY * len(chars):
+            holder = own if left else holders[0]
+            if not chars:  # punctuation or spaces: with the piece before
+                holder = pieces[-1][2] if pieces else holder
+            elif not left or LCSseq.similarity(chars, left) < HELD_SIMILARITY * len(chars):
                 scored = [
                     (LCSseq.similarity(chars, _folded(c.text)), h)
                     for c, h in zip(hits, holders, strict=True)
