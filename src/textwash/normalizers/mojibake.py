@@ -25,11 +25,14 @@ import regex
 from ..edits import Edit
 from .base import Flag, Normalizer
 from .unicode import UnicodeRepair
+from .width import Width
 
 __all__ = ["GbkMojibake", "common_share", "repair_gbk_mojibake"]
 
 _HAN = regex.compile(r"\p{Han}")
 _UNICODE_REPAIR = UnicodeRepair()
+_WIDTH = Width()
+_FULL_WIDTH = regex.compile("[\uff01-\uff5e]")
 _REPLACEMENTS = regex.compile("\ufffd+")
 # Lines as the Whitespace step (which runs later) will cut them, judged without
 # their outer blanks, which stay where they are.  A U+2028, a lone \r or an
@@ -206,10 +209,21 @@ class GbkMojibake(Normalizer):
     min_han: int = 4
     min_share: float = 0.8
 
+    def _repair(self, line: str) -> str | None:
+        fixed = repair_gbk_mojibake(line, self.min_han, self.min_share)
+        if fixed is None and _FULL_WIDTH.search(line):
+            # Width, later in zh, narrows full-width letters and digits: a line
+            # that is mojibake once they are narrow ('…鍗佹潯Ｂ') was repaired on
+            # the next run (issue 15), so it is judged as Width will leave it.
+            narrow = _WIDTH(line)
+            if narrow != line:
+                fixed = repair_gbk_mojibake(narrow, self.min_han, self.min_share)
+        return fixed
+
     def edits(self, text: str) -> list[Edit]:
         out = []
         for start, end, line in _cores(text):
-            fixed = repair_gbk_mojibake(line, self.min_han, self.min_share)
+            fixed = self._repair(line)
             if fixed is not None:
                 # The repair is text UnicodeRepair (before this step) has not
                 # seen: a zero-width space in it went on the next run (issue 15).
@@ -225,5 +239,5 @@ class GbkMojibake(Normalizer):
         return [
             Flag("mojibake", start, end, "UTF-8 read as GBK, repaired")
             for start, end, line in _cores(text)
-            if repair_gbk_mojibake(line, self.min_han, self.min_share) is not None
+            if self._repair(line) is not None
         ]
