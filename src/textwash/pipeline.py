@@ -173,12 +173,15 @@ def step_edits(step: Any, text: str) -> list[Edit]:
     return edits
 
 
-def guarded_edits(step: Any, text: str, regions: Sequence[Region]) -> list[Edit]:
+def guarded_edits(
+    step: Any, text: str, regions: Sequence[Region], *, seen: str | None = None
+) -> list[Edit]:
     """:func:`step_edits` for a step that must stay out of the protected ``regions``.
 
     The step sees ``text`` with every protected character masked (so it cannot
     read code or a URL as prose), and any edit that would still change a region
-    is dropped (see :func:`textwash.protect.keep_out`).
+    is dropped (see :func:`textwash.protect.keep_out`).  ``seen``, when given,
+    is ``text`` already masked.
 
     >>> from textwash.normalizers import Punctuation
     >>> from textwash.protect import find_protected
@@ -188,7 +191,8 @@ def guarded_edits(step: Any, text: str, regions: Sequence[Region]) -> list[Edit]
     """
     if not regions:
         return step_edits(step, text)
-    return keep_out(text, step_edits(step, mask(text, regions)), regions)
+    masked = mask(text, regions) if seen is None else seen
+    return keep_out(text, step_edits(step, masked), regions)
 
 
 class Pipeline:
@@ -248,8 +252,9 @@ class Pipeline:
         TypeError: Pipeline() takes a str, got NoneType
         """
         check_text(text, "Pipeline()")
-        if self.protect(text):  # the steps must see the protected regions masked
-            return self.run(text).text
+        regions = self.protect(text)
+        if regions:  # the steps must see the protected regions masked
+            return self._run(text, regions).text
         source = text
         for step in self.steps:
             try:
@@ -273,17 +278,22 @@ class Pipeline:
     def run(self, text: str) -> RunResult:
         """Clean ``text`` and keep every step's edits, the offset map and the flags."""
         check_text(text, "Pipeline.run()")
+        return self._run(text, self.protect(text))
+
+    def _run(self, text: str, regions: list[Region]) -> RunResult:
         source = text
         per_step: list[list[Edit]] = []
         maps: list[OffsetMap] = []
         flags: list[StepFlag] = []
         counts: list[tuple[str, int]] = []
-        protected = regions = self.protect(text)
+        protected = regions
+        # What the steps see.  No kept edit touches a masked character, so the
+        # same edits keep it the masked form of ``text``: mask once, not per step.
+        seen = mask(text, regions)
         for step in self.steps:
             try:
-                seen = mask(text, regions)
                 step_flags = step.flags(seen) if hasattr(step, "flags") else []
-                edits = guarded_edits(step, text, regions)
+                edits = guarded_edits(step, text, regions, seen=seen)
             except Exception as exc:
                 err = _failure(step, exc)
                 if err.position is not None:
@@ -300,7 +310,11 @@ class Pipeline:
             if edits:
                 maps.append(OffsetMap("", edits))
                 text = apply_edits(text, edits)
-                regions = shift_regions(regions, edits)
+                if regions:
+                    seen = apply_edits(seen, edits)
+                    regions = shift_regions(regions, edits)
+                else:
+                    seen = text
         return RunResult(
             source=source,
             text=text,
