@@ -371,6 +371,11 @@ def _render_member(row: _Row, j: int) -> str:
     )
 
 
+def _to_remove(members: Sequence[Member]) -> int:
+    """Copies not kept: none in a ``numbers`` cluster whose copies are all kept."""
+    return sum(not m.kept for m in members)
+
+
 def _render_cluster(row: _Row) -> str:
     """A cluster as the first page shows it (no filter): the kept copy and the first copies."""
     members = row.members
@@ -395,7 +400,7 @@ def _render_cluster(row: _Row) -> str:
         f'data-min-sim="{min_sim}" aria-labelledby="{cid}-h">'
         f'<h2 id="{cid}-h" lang="en"><span class="cid">{escape(row.id)}</span> '
         f'<span class="kind kind-{_attr(row.kind)}">{escape(row.kind)}</span> '
-        f'<span class="size">{n} copies, {n - 1} to remove</span></h2>'
+        f'<span class="size">{n} copies, {_to_remove(row.members)} to remove</span></h2>'
         f'<ol class="members">{items}</ol>{more}</section>'
     )
 
@@ -407,7 +412,7 @@ def _render_header(report: DuplicateReport, clusters: Sequence[Cluster]) -> str:
     numbers += [
         ("clusters", len(clusters)),
         *sorted(kinds.items()),
-        ("copies to remove", sum(len(c.members) - 1 for c in clusters)),
+        ("copies to remove", sum(_to_remove(c.members) for c in clusters)),
         ("duplicated characters", report.duplicated_chars),
     ]
     seconds = stats.get("seconds")
@@ -778,7 +783,8 @@ _JS = """
       el("h2", {id: c.id + "-h", lang: "en"}, [
         el("span", {"class": "cid"}, [c.id]), " ",
         el("span", {"class": "kind kind-" + c.kind}, [c.kind]), " ",
-        el("span", {"class": "size"}, [n + " copies, " + (n - 1) + " to remove"])]),
+        el("span", {"class": "size"}, [n + " copies, " +
+          c.m.filter(function (r) { return !r[7]; }).length + " to remove"])]),
       ol]);
     if (list.length < n) {
       var add = shownMembers(c, lim + cfg.more).length - list.length;
