@@ -25,7 +25,13 @@ _LEADING = regex.compile(
     rf"(?m)^[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+(?=[\p{{Han}}{CJK_PUNCT_CHARS}])"
 )
 _DOC_START = regex.compile(r"\A\n+")
-_DOC_END = regex.compile(r"\n{2,}\Z")
+# The blank-line rules delete the extra line breaks at the start of a run
+# instead of replacing the run: an edit over the whole run reached into a
+# protected block (which owns the break before it), and the pipeline dropped
+# it with every change composed into it, the trailing blanks and line endings
+# next to the block included; the next run then cleaned the lines differently
+# (issue 15).
+_DOC_END = regex.compile(r"(?<!\n)\n+(?=\n\Z)")
 
 
 @dataclass(frozen=True, repr=False)
@@ -64,9 +70,9 @@ class Whitespace(Normalizer):
             rules.append((_LEADING, ""))
         if self.max_blank_lines >= 0:
             n = self.max_blank_lines + 1
-            rules.append((_blank_runs(n + 1), "\n" * n))
+            rules.append((_blank_runs(n), ""))
             rules.append((_DOC_START, ""))
-            rules.append((_DOC_END, "\n"))
+            rules.append((_DOC_END, ""))
         return [partial(_sub, pattern, repl) for pattern, repl in rules]
 
 
@@ -76,4 +82,5 @@ def _sub(pattern: regex.Pattern[str], repl: str, text: str) -> list[Edit]:
 
 @lru_cache(maxsize=8)
 def _blank_runs(n: int) -> regex.Pattern[str]:
-    return regex.compile(f"\n{{{n},}}")
+    """The line breaks of a run beyond its last ``n``."""
+    return regex.compile(f"(?<!\n)\n+(?=\n{{{n}}}(?!\n))")
