@@ -69,6 +69,7 @@ def test_normalizer_on_dumps(name, cls, text):
 @example(text="锛＄幇涓嬧\ufffd鍗佹潯Ｂ")  # mojibake once Width had narrowed the Ｂ
 # Whitespace's fold of blank lines reached into a protected block and was dropped
 @example(text="（\u2007\u2007（\n\u2007\u2007\u2028\u2028９\t〈")
+@example(text="Ａ  計\u2029\u2029\u2029\u2029\u2029")  # ... and into the block above a run
 def test_preset_on_dumps(preset, text):
     once = textwash.clean(text, preset)
     assert textwash.clean(once, preset) == once

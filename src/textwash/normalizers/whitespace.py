@@ -25,13 +25,13 @@ _LEADING = regex.compile(
     rf"(?m)^[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]+(?=[\p{{Han}}{CJK_PUNCT_CHARS}])"
 )
 _DOC_START = regex.compile(r"\A\n+")
-# The blank-line rules delete the extra line breaks at the start of a run
-# instead of replacing the run: an edit over the whole run reached into a
-# protected block (which owns the break before it), and the pipeline dropped
-# it with every change composed into it, the trailing blanks and line endings
-# next to the block included; the next run then cleaned the lines differently
-# (issue 15).
-_DOC_END = regex.compile(r"(?<!\n)\n+(?=\n\Z)")
+# The blank-line rules keep a run's first line break and delete the extra ones
+# after it, instead of replacing the run: a protected block owns the breaks
+# around it, and an edit over a whole run reached into one; the pipeline
+# dropped it with every change composed into it (the trailing blanks and line
+# endings next to the block), and the next run cleaned the lines differently
+# (issue 15).  For the same reason a run keeps its last break too, if it can.
+_DOC_END = regex.compile(r"(?<=(?:^|[^\n])\n)\n+\Z")
 
 
 @dataclass(frozen=True, repr=False)
@@ -82,5 +82,5 @@ def _sub(pattern: regex.Pattern[str], repl: str, text: str) -> list[Edit]:
 
 @lru_cache(maxsize=8)
 def _blank_runs(n: int) -> regex.Pattern[str]:
-    """The line breaks of a run beyond its last ``n``."""
-    return regex.compile(f"(?<!\n)\n+(?=\n{{{n}}}(?!\n))")
+    """The line breaks of a run beyond ``n``: all but its first and its last ``n - 1``."""
+    return regex.compile(f"(?<=(?:^|[^\n])\n)\n+(?=\n{{{n - 1}}}(?!\n))")
