@@ -70,6 +70,7 @@ def test_normalizer_on_dumps(name, cls, text):
 # Whitespace's fold of blank lines reached into a protected block and was dropped
 @example(text="（\u2007\u2007（\n\u2007\u2007\u2028\u2028９\t〈")
 @example(text="Ａ  計\u2029\u2029\u2029\u2029\u2029")  # ... and into the block above a run
+@example(text="观）\n观）\u2008\u2008观）\u2008\u2008娌")  # an echo cut took a field gap
 def test_preset_on_dumps(preset, text):
     once = textwash.clean(text, preset)
     assert textwash.clean(once, preset) == once

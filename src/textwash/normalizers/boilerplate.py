@@ -354,9 +354,17 @@ class RepeatedLines(Normalizer):
         first = -1
         ends: list[int] = []
         j = 0
+        blanks = ""  # skipped since the last character compared
         for i, ch in enumerate(folded):
             if _SPACE.match(ch):
+                blanks += ch
                 continue
+            if j == 0 and ends and (len(blanks) > 1 or "\t" in blanks):
+                # Copies apart by a field gap are a form's fields, not an echo;
+                # cut, the line lost a field gap, and OcrSpacing read what was
+                # left differently on the next run (issue 15).
+                break
+            blanks = ""
             if _widen(ch) != key[j]:
                 break
             if first < 0:
