@@ -9,39 +9,40 @@ clean simplified and clean traditional prose) is described in its README;
 
 from __future__ import annotations
 
-import re
+import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
 
 import textwash
 
-NOHARM = Path(__file__).resolve().parent / "data" / "noharm"
-_HEADER = re.compile(r"^===== ([a-z0-9][a-z0-9_.-]*)$")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load_corpus_reader():
+    """The corpus reader of benchmarks/bench_no_harm.py: one parser for the format."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_no_harm", ROOT / "benchmarks" / "bench_no_harm.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+_bench = _load_corpus_reader()
 
 
 def _samples() -> list[tuple[str, str, str, str]]:
     """``(category, sample id, preset, text)`` for every sample and preset."""
-    out = []
-    for path in sorted(NOHARM.glob("*.txt")):
-        presets = ["zh", "minimal"]
-        current: str | None = None
-        lines: list[str] = []
-        samples: list[tuple[str, str]] = []
-        for line in [*path.read_text(encoding="utf-8").split("\n"), "===== end-of-file"]:
-            m = _HEADER.match(line)
-            if m:
-                if current is not None:
-                    samples.append((current, "\n".join(lines).strip("\n") + "\n"))
-                current, lines = m.group(1), []
-            elif current is None:
-                if line.startswith("# presets:"):
-                    presets = line.split(":", 1)[1].split()
-            else:
-                lines.append(line)
-        for sample_id, text in samples:
-            out.extend((path.stem, sample_id, preset, text) for preset in presets)
-    return out
+    return [
+        (cat.name, sample_id, preset, text)
+        for cat in _bench.load_corpus(_bench.CORPUS)
+        for sample_id, text in cat.samples.items()
+        for preset in cat.presets
+    ]
 
 
 SAMPLES = _samples()
