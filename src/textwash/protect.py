@@ -203,10 +203,12 @@ _DATA_LINE = regex.compile(
     r"|[A-Za-z_][A-Za-z0-9_.-]*[ \t]*=[ \t]*\S.*$"  # key = value
     r")"
 )
-# Fields of a form or table separated by a tab or by two or more blanks.
+# What a line must hold to be anything but prose (Latin, brackets, tabs, kana,
+# Hangul, a run of blanks): lines without any are never classified.
 _LINE_EVIDENCE = regex.compile(
     r"[A-Za-z`|{}\[\]\t~\u3040-\u30ff\u1100-\u11ff\uac00-\ud7af]|  |\u3000|\u00a0\u00a0"
 )
+# Fields of a form or table separated by a tab or by two or more blanks.
 _FIELD_GAP = regex.compile(r"(?<=\S)(?:\t|[ \u3000\u00a0]{2,}|\u3000)(?=\S)")
 _SPACE_RUN = regex.compile(r"[ \t\u3000\u00a0]+")
 
