@@ -123,6 +123,10 @@ def _misdecode(text: str, arg: int) -> str:
     return data.decode(codec, "replace")
 
 
+#: The longest line the mojibake and repeat operators act on.
+MAX_LINE = 400
+
+
 def build(data: bytes) -> list[str]:
     """The documents (at least one) the byte program ``data`` writes."""
     docs: list[str] = []
@@ -152,6 +156,8 @@ def build(data: bytes) -> list[str]:
             text = "".join(out)
             start = text.rfind("\n", 0, len(text) - 1) + 1
             line = text[start:]
+            if len(line) > MAX_LINE:
+                continue  # both grow the line: repeated, they would blow it up
             if b == OP_MOJIBAKE:
                 out = [text[:start], _misdecode(line, arg)]
             else:
