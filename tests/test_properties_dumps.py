@@ -71,6 +71,8 @@ def test_normalizer_on_dumps(name, cls, text):
 @example(text="（\u2007\u2007（\n\u2007\u2007\u2028\u2028９\t〈")
 @example(text="Ａ  計\u2029\u2029\u2029\u2029\u2029")  # ... and into the block above a run
 @example(text="观）\n观）\u2008\u2008观）\u2008\u2008娌")  # an echo cut took a field gap
+# ... or a label: one "篇一：" left, OcrSpacing no longer kept the field gap
+@example(text="篇一：观处！（三）华\n篇一：观处！\u2005\u3000（三）华篇一：观处！（三）华一")
 def test_preset_on_dumps(preset, text):
     once = textwash.clean(text, preset)
     assert textwash.clean(once, preset) == once

@@ -21,7 +21,7 @@ from functools import lru_cache
 import regex
 
 from ..edits import Edit
-from ._chars import ZH_NUM
+from ._chars import HAN_OR_PUNCT, HSPACE, ZH_NUM
 from ._tables import read_table
 from .base import Normalizer
 from .chinese import get_converter
@@ -187,6 +187,8 @@ class Boilerplate(Normalizer):
 
 _HAS_WORD = regex.compile(r"[\p{L}\p{N}]")
 _HAN_CHAR = regex.compile(r"\p{Han}")
+# a gap OcrSpacing judges: blanks between Han characters or CJK punctuation
+_KEPT_GAP = regex.compile(rf"(?<={HAN_OR_PUNCT}){HSPACE}+(?={HAN_OR_PUNCT})")
 # A line ending like a sentence or a clause is not a title; "……" and ".." may
 # end a title a site truncated, so a final "." counts only on its own.
 _CLAUSE_END = regex.compile(r"(?:[。！？；，、：!?;,:]|(?<!\.)\.)\s*\Z")
@@ -492,6 +494,11 @@ class _TitleScan:
     ) -> tuple[int, int] | None:
         """The span to cut from a paragraph ``body`` that starts with ``title``."""
         step = self.step
+        if _KEPT_GAP.search(body):
+            # OcrSpacing (earlier) kept this gap judging the whole line: a form's
+            # field gaps, padding, a name list.  Cut, the line may be judged
+            # otherwise on the next run, and lose the gap (issue 15).
+            return None
         first, ends = step._copy_ends(title, body)
         if not ends:
             return None
