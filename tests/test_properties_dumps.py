@@ -73,6 +73,8 @@ def test_normalizer_on_dumps(name, cls, text):
 @example(text="观）\n观）\u2008\u2008观）\u2008\u2008娌")  # an echo cut took a field gap
 # ... or a label: one "篇一：" left, OcrSpacing no longer kept the field gap
 @example(text="篇一：观处！（三）华\n篇一：观处！\u2005\u3000（三）华篇一：观处！（三）华一")
+@example(text='"或7１\u3000２@e.n"')  # an e-mail address protected once Width narrowed it
+@example(text="０www.docin.comuser@example.cn㐀㐀㐀㐀 ％㐀㐀")  # a URL, then an e-mail address
 def test_preset_on_dumps(preset, text):
     once = textwash.clean(text, preset)
     assert textwash.clean(once, preset) == once
