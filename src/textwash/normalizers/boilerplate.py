@@ -378,6 +378,18 @@ class RepeatedLines(Normalizer):
         return max(first, 0), ends
 
 
+def _takes_traditional(line: str, cut: tuple[int, int]) -> bool:
+    """Whether cutting ``line[cut[0]:cut[1]]`` takes all of its traditional characters.
+
+    ChineseConvert("s2t"), earlier in zh-hant, leaves a line that holds
+    traditional characters; with them cut away, the next run converted the
+    rest of the line (issue 15).
+    """
+    t2s = get_converter("t2s").convert
+    removed, rest = line[cut[0] : cut[1]], line[: cut[0]] + line[cut[1] :]
+    return bool(t2s(removed) != removed and t2s(rest) == rest)
+
+
 class _TitleScan:
     """One pass of :class:`RepeatedLines` over a text's lines.
 
@@ -471,6 +483,8 @@ class _TitleScan:
                 elif last_title and not self._verse(above, key, ahead):
                     text = m.group(0).rstrip("\n")
                     cut = self._glued(last_key, text, blanks_above <= 1, echoes > 0)
+                    if cut and step.fold and _takes_traditional(text, cut):
+                        cut = None
                     if cut:
                         out.append(Edit(m.start() + cut[0], m.start() + cut[1], ""))
                         body = text[: cut[0]] + text[cut[1] :]
