@@ -33,6 +33,7 @@ _HAN = regex.compile(r"\p{Han}")
 _UNICODE_REPAIR = UnicodeRepair()
 _WIDTH = Width()
 _FULL_WIDTH = regex.compile("[\uff01-\uff5e]")
+_WIDE_BLANKS = regex.compile("[\u00a0\u3000\u202f\u205f\u2000-\u200a]")
 _REPLACEMENTS = regex.compile("\ufffd+")
 # Lines as the Whitespace step (which runs later) will cut them, judged without
 # their outer blanks, which stay where they are.  A U+2028, a lone \r or an
@@ -210,15 +211,21 @@ class GbkMojibake(Normalizer):
     min_share: float = 0.8
 
     def _repair(self, line: str) -> str | None:
+        # A refused line is judged again as later steps of zh may leave it, or
+        # the next run repaired what this one refused (issue 15): Width narrows
+        # full-width letters and digits ('…鍗佹潯Ｂ'), OcrSpacing deletes blanks
+        # such as the U+3000 of '…涓変竴0\u30000', whose GB18030 bytes are not
+        # UTF-8 (ASCII blanks are, and need no second look).
         fixed = repair_gbk_mojibake(line, self.min_han, self.min_share)
-        if fixed is None and _FULL_WIDTH.search(line):
-            # Width, later in zh, narrows full-width letters and digits: a line
-            # that is mojibake once they are narrow ('…鍗佹潯Ｂ') was repaired on
-            # the next run (issue 15), so it is judged as Width will leave it.
-            narrow = _WIDTH(line)
-            if narrow != line:
-                fixed = repair_gbk_mojibake(narrow, self.min_han, self.min_share)
-        return fixed
+        if fixed is not None:
+            return fixed
+        narrow = _WIDTH(line) if _FULL_WIDTH.search(line) else line
+        for variant in (narrow, _WIDE_BLANKS.sub("", narrow)):
+            if variant != line:
+                fixed = repair_gbk_mojibake(variant, self.min_han, self.min_share)
+                if fixed is not None:
+                    return fixed
+        return None
 
     def edits(self, text: str) -> list[Edit]:
         out = []
