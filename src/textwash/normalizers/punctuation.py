@@ -230,6 +230,11 @@ def _ends_here(text: str, end: int) -> bool:
 def _judge_periods(m: regex.Match[str]) -> tuple[str | None, str | None]:
     """Decide one :data:`_PERIODS` match: ``(replacement or None, flag message or None)``."""
     text, start, end = m.string, m.start(), m.end()
+    if m[0][0] == "." and _LIST_NUMBER.fullmatch(text, text.rfind("\n", 0, start) + 1, start):
+        # "二." opening a line numbers a list item, as LineRepair reads it; made
+        # "二。" (or "二……" with the "…" after it), the line stopped being one
+        # and the next run joined it to the line above (issue 15)
+        return None, None
     marks = "".join(c for c in m[0] if c not in _BLANKS)
     if len(marks) >= 3 or "…" in marks:
         return "……", None
@@ -244,11 +249,6 @@ def _judge_periods(m: regex.Match[str]) -> tuple[str | None, str | None]:
     # a single "."
     if end < len(text) and text[end] in _WORD:
         return None, None  # 中文.txt, a file name or a number
-    if _LIST_NUMBER.fullmatch(text, text.rfind("\n", 0, start) + 1, start):
-        # "二." opening a line numbers a list item, as LineRepair reads it; made
-        # "二。", the line stopped being one and the next run joined it to the
-        # line above (issue 15)
-        return None, None
     if _ends_here(text, end):
         return "。", None
     after, nxt = _next_visible(text, end)  # nxt is not "": _ends_here saw to that
