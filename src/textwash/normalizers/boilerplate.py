@@ -24,7 +24,7 @@ from ..edits import Edit
 from ._chars import HAN_OR_PUNCT, HSPACE, ZH_NUM
 from ._tables import read_table
 from .base import Normalizer
-from .chinese import get_converter
+from .chinese import get_converter, traditional_chars
 
 __all__ = ["Boilerplate", "RepeatedLines", "line_key", "load_patterns"]
 
@@ -382,12 +382,13 @@ def _takes_traditional(line: str, cut: tuple[int, int]) -> bool:
     """Whether cutting ``line[cut[0]:cut[1]]`` takes all of its traditional characters.
 
     ChineseConvert("s2t"), earlier in zh-hant, leaves a line that holds
-    traditional characters; with them cut away, the next run converted the
+    traditional evidence (:func:`~.chinese.traditional_chars`: not 於, which
+    simplified text writes too); with it cut away, the next run converted the
     rest of the line (issue 15).
     """
-    t2s = get_converter("t2s").convert
+    evidence = traditional_chars()
     removed, rest = line[cut[0] : cut[1]], line[: cut[0]] + line[cut[1] :]
-    return bool(t2s(removed) != removed and t2s(rest) == rest)
+    return any(c in evidence for c in removed) and not any(c in evidence for c in rest)
 
 
 class _TitleScan:
