@@ -64,6 +64,7 @@ def test_normalizer_on_dumps(name, cls, text):
 # 208 characters, 113 once spaceless
 @example(text="下载文档前请自行甄别文档内容的完整性" + " 社" * 95)
 @example(text="＠\u2002第一章\u2000胜")  # the blank before a heading went, then the one after
+@example(text="％\u2003【\u202f第一章\u2006』")  # ... or the one after went first
 @example(text="閫ｃ▽\ufffd瀹夋満鍏筹\ufffd\ufffd绔狅綐")  # Width made ｃ c, then it was repaired
 @example(text="(" + "社" * 117 + " 社" * 3 + ")")  # 123 characters in (), 120 once spaceless
 @example(text="Â'㐀'")  # Punctuation made "Â‘", which ftfy decodes

@@ -75,8 +75,9 @@ __all__ = ["OcrSpacing", "is_ocr_spaced"]
 _HEADING_BEFORE = rf"(?<!(?:^|{HSPACE})第[{ZH_NUM}\d]{{1,6}}[{HEADING_UNIT}])"
 # ... and the blank before such a heading stays too: the gap after "第一章" is
 # kept because a blank precedes 第, so deleting that blank ("＠ 第一章 胜")
-# made the next run delete the other (issue 15).
-_HEADING_AFTER = rf"(?!第[{ZH_NUM}\d]{{1,6}}[{HEADING_UNIT}]{HSPACE})"
+# made the next run delete the other (issue 15).  Whatever follows the heading:
+# a blank after it may go in the same run (before "』", say).
+_HEADING_AFTER = rf"(?!第[{ZH_NUM}\d]{{1,6}}[{HEADING_UNIT}])"
 # A gap between two Han characters (or Han and CJK punctuation).
 _HAN_GAP = regex.compile(
     rf"(?<={HAN_OR_PUNCT}){_HEADING_BEFORE}{HSPACE}+{_HEADING_AFTER}(?={HAN_OR_PUNCT})"
