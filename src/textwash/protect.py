@@ -464,7 +464,13 @@ _INLINE_PATTERNS = {
         rf"(?:(?:https?|ftp|file)://|www\.)[^\s<>\"'{_CJK_STOP}]+(?<![.,;:!?)\]])",
         ("://", "www."),
     ),
-    "email": (r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", ("@",)),
+    # After Han too ("发送至user@example.cn"; a version before Han too):
+    # LineRepair joins a line opening with an address to Han above it, and the
+    # address must stay found (issue 15).
+    "email": (
+        r"(?<![A-Za-z0-9_.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
+        ("@",),
+    ),
     "path": (
         # C:\Program Files\小工具: a blank inside a segment only before a Latin word
         rf"(?<![A-Za-z0-9_/])(?:[A-Za-z]:\\|\\\\)[^\s<>\"'|{_CJK_STOP}]+"
@@ -478,7 +484,7 @@ _INLINE_PATTERNS = {
     ),
     "html": (rf"<!--.*?-->|</?[A-Za-z][\w:-]*(?:\s[^<>{_BREAKS}]*)?/?>", ("<",)),
     "data": (rf"(?P<json>\{{(?:[^{{}}{_BREAKS}]|(?&json))*\}})", ("{",)),
-    "version": (r"(?<![\w.])v?\d+(?:\.\d+){2,}(?![\w.])", (".",)),
+    "version": (r"(?<![A-Za-z0-9_.])v?\d+(?:\.\d+){2,}(?![A-Za-z0-9_.])", (".",)),
 }
 _JSON_KEY = regex.compile(r"\"[^\"\n]*\"\s*:")
 
