@@ -78,7 +78,7 @@ def test_normalizer_on_dumps(name, cls, text):
 @example(text='"或7１\u3000２@e.n"')  # an e-mail address protected once Width narrowed it
 @example(text="０www.docin.comuser@example.cn㐀㐀㐀㐀 ％㐀㐀")  # a URL, then an e-mail address
 # an address at a line's start, joined to the Han above: no longer an address
-@example(text="第十条" * 20 + "〉第十条\nr@e.２")
+@example(text="十条" + "第十条" * 19 + "〉第十条\nr@e.２")  # (a heading would not be joined)
 @example(text="㐀㐀㐀㐀㐀鞏\n㐀㐀㐀㐀㐀鞏㐀，㐀㐀㑇，㐀。\n")  # the echo held the line's only 鞏
 @example(text="㐀㐀㐀㐀㐀觀\n㐀㐀㐀㐀㐀觀㐀，㐀㐀㐀㑇於。\n")  # 於 is no traditional evidence
 @example(text="鈥斾竴鈥斾竴涓変竴0\u30000")  # mojibake once OcrSpacing had deleted the U+3000
