@@ -57,6 +57,7 @@ def test_normalizer_on_dumps(name, cls, text):
 @example(text='{"㐀": "\u2028"}\n')  # inline JSON protected across a U+2028, not after it
 @example(text="㐀㐀㐀㐀㐀㐀㐀㐀㐀㐀㐀㐀， 㐀㐀㐀㐀㐀㐀㐀\n\u2000㐀\n")  # U+2000 left unnormalized
 @example(text="〔之\n\u200c")  # a joiner alone on a line, joined next to Han by LineRepair
+@example(text="\ufffdâ€¨”â")  # ftfy's repair made a line break; the new line reads otherwise
 @example(text="点" * 60 + "\n二.")  # Punctuation made the heading "二." into "二。"
 @example(text="〔\u2028二.…")  # ... or into "二……"
 @example(text="鍦傚仛鐧嗘彁涓夎妭")  # after t2s (鐧 -> 锏) GbkMojibake took a junk repair

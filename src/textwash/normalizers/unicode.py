@@ -11,7 +11,7 @@ and deletes the marker strings that lost bytes leave in Chinese text
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
@@ -68,6 +68,18 @@ _MARKERS = regex.compile(r"(?:锟斤拷)+|烫{3,}|屯{3,}")
 # C0/C1 controls and escapes, HTML entities, or ligatures.  Chinese text with
 # “”…— alone does not trigger it.
 _FTFY_SUSPECT = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff\ufb00-\ufb06]|&#?\w+;")
+
+
+_BREAK = regex.compile("\r\n|[\n\r\u2028\u2029\x0b\x0c]")
+
+
+def _pieces(text: str) -> Iterator[tuple[str, str]]:
+    """``(line, its line break)`` for every line of ``text`` (the last break: "")."""
+    pos = 0
+    for m in _BREAK.finditer(text):
+        yield text[pos : m.start()], m.group()
+        pos = m.end()
+    yield text[pos:], ""
 
 
 _OUTER_BLANKS = regex.compile(r"(?P<lead>\s*)(?P<core>.*?)(?P<trail>\s*)\Z", regex.DOTALL)
@@ -158,7 +170,16 @@ class UnicodeRepair(Normalizer):
         )
 
     def _ftfy_pass(self, text: str) -> list[Edit]:
-        def fix(line: str) -> str:
+        def fix(line: str, depth: int = 0) -> str:
+            out = fix_line(line)
+            if depth < 3 and out != line and _BREAK.search(out):
+                # The repair made a line break ("â€¨" is U+2028): the next run
+                # judges each new line on its own, so this one does too; ftfy
+                # read "”â" differently once it stood alone (issue 15).
+                return "".join(fix(body, depth + 1) + brk for body, brk in _pieces(out))
+            return out
+
+        def fix_line(line: str) -> str:
             if not self._needs_ftfy(line):
                 return line
             # ftfy sees the line without its outer blanks, as it will look once the
