@@ -9,7 +9,7 @@ import pytest
 from datasketch import MinHashLSH
 
 from textwash.dedup import DuplicateReport, deduplicate, find_duplicates
-from textwash.dedup.find import _candidate_pairs
+from textwash.dedup.containment import candidate_pairs
 from textwash.dedup.keys import exact_key, ngram_hashes, shingles, token_array, token_id, tokenize
 from textwash.dedup.ragged import Ragged
 from textwash.dedup.unionfind import UnionFind
@@ -111,7 +111,7 @@ def test_candidate_pairs_miss_no_pair_above_the_threshold():
     rows = np.ones(len(sets), dtype=bool)
     rows[::7] = False
     for threshold in (0.6, 0.8, 0.95):
-        pairs = _candidate_pairs(ragged, rows, sizes, query & rows, threshold)
+        pairs = candidate_pairs(ragged, rows, sizes, query & rows, threshold)
         got = {tuple(p) for p in pairs.tolist()}
         want = {
             (a, b)
@@ -346,7 +346,7 @@ def test_workers_read_their_input_lazily():
 
 
 def test_candidate_pairs_are_the_same_when_expanded_in_small_pieces(monkeypatch):
-    import textwash.dedup.find as find
+    import textwash.dedup.containment as containment
 
     rng = np.random.default_rng(11)
     sets = [np.unique(rng.choice(np.arange(120, dtype=np.uint32), size=40)) for _ in range(80)]
@@ -355,9 +355,9 @@ def test_candidate_pairs_are_the_same_when_expanded_in_small_pieces(monkeypatch)
     ragged.freeze()
     sizes = np.array([s.size for s in sets])
     everyone = np.ones(len(sets), dtype=bool)
-    whole = find._candidate_pairs(ragged, everyone, sizes, everyone, 0.6)
-    monkeypatch.setattr(find, "_EXPAND_LIMIT", 7)
-    monkeypatch.setattr(find, "_QUERY_CHUNK", 50)
+    whole = containment.candidate_pairs(ragged, everyone, sizes, everyone, 0.6)
+    monkeypatch.setattr(containment, "_EXPAND_LIMIT", 7)
+    monkeypatch.setattr(containment, "_QUERY_CHUNK", 50)
     assert whole.size and np.array_equal(
-        find._candidate_pairs(ragged, everyone, sizes, everyone, 0.6), whole
+        containment.candidate_pairs(ragged, everyone, sizes, everyone, 0.6), whole
     )

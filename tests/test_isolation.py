@@ -16,7 +16,7 @@ import pytest
 
 from textwash import CleaningError, Normalizer, Pipeline
 from textwash.cli.main import StepFailed, main
-from textwash.dedup.find import DocumentFailure, deduplicate, find_duplicates
+from textwash.dedup import DocumentFailure, deduplicate, find_duplicates
 from textwash.edits import Edit
 from textwash.normalizers import Punctuation
 from textwash.parallel import Failure, Workers

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..dedup import DedupResult, DuplicateReport, Removal, deduplicate, find_duplicates
-from ..dedup.find import DocumentFailure
+from ..dedup.prepare import DocumentFailure
 from ..io import (
     ON_ERROR,
     InputError,

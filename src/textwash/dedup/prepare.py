@@ -1,0 +1,432 @@
+"""Stage 1, **prepare**: documents in, one record per comparable unit out.
+
+Each document is cleaned with the segmentation pipeline (in worker processes),
+split into sections and units (titles are not units; runs of short lines are
+one block), tokenised once (one token per Han character, one per Latin word or
+number) and hashed: per unit, its exact key and number-masked shape digests,
+its near-duplicate shingles and its containment 3-grams, its span in the raw
+text and the defects cleaning found there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..edits import ChainMap, OffsetMap
+from ..errors import CleaningError
+from ..parallel import Failure, current_pipeline
+from ..pipeline import RunResult
+from ..segment import Document, Unit, segment, units
+from .keys import (
+    FUNCTION_IDS,
+    NUMBER_ID,
+    TokenArray,
+    exact_key,
+    ngram_hashes,
+    number_mask,
+    token_array,
+)
+from .parts import Parts
+from .ragged import Ragged
+
+DocLike = str | tuple[str, str] | Document
+
+__all__ = [
+    "DocumentFailure",
+    "Item",
+    "UnitArrays",
+    "as_documents",
+    "iter_documents",
+    "prepare",
+    "prepare_isolated",
+]
+
+
+ProgressHook = Callable[[str, int, int], None]
+
+
+#: Units with fewer tokens than this only take part in exact matching.
+MIN_TOKENS = 10
+
+
+#: Exact matches need at least this many tokens (shorter lines repeat by chance).
+MIN_EXACT_TOKENS = 6
+
+
+#: Containment is looked for only for units with at least this many tokens.
+MIN_CONTAINMENT_TOKENS = 20
+
+
+#: Containment compares 3-grams of the tokens that are not function characters.
+CONTAINMENT_NGRAM = 3
+
+
+def as_documents(docs: Iterable[DocLike]) -> list[Document]:
+    """Accept strings, ``(doc_id, text)`` pairs or :class:`Document` objects.
+
+    >>> [d.doc_id for d in as_documents(["甲", ("b", "乙")])]
+    ['0', 'b']
+    """
+    return list(iter_documents(docs))
+
+
+def iter_documents(docs: Iterable[DocLike]) -> Iterator[Document]:
+    """:func:`as_documents`, one document at a time (``docs`` is read lazily).
+
+    >>> docs = iter_documents(x for x in ["甲", ("b", "乙")])
+    >>> next(docs).doc_id
+    '0'
+    """
+    seen: set[str] = set()
+    for i, d in enumerate(docs):
+        if isinstance(d, Document):
+            doc = d
+        elif isinstance(d, str):
+            doc = Document(str(i), d)
+        elif isinstance(d, tuple) and len(d) == 2 and isinstance(d[1], str):
+            doc = Document(str(d[0]), d[1])
+        else:
+            raise TypeError(
+                f"document {i}: expected a string, a (doc_id, text) pair or a Document, "
+                f"got {type(d).__name__}"
+            )
+        if doc.doc_id in seen:
+            raise ValueError(f"document {i}: duplicate doc_id {doc.doc_id!r}")
+        seen.add(doc.doc_id)
+        yield doc
+
+
+_EMPTY_U32 = np.zeros(0, dtype=np.uint32)
+
+
+@dataclass(slots=True)
+class Item:
+    """One unit with what the stages need; its arrays live in a :class:`UnitArrays`."""
+
+    order: int  # position of its document in the input
+    unit: Unit  # its ``text`` is dropped to save memory
+    doc: Document
+    offsets: ChainMap  # cleaned -> raw offsets of the unit's document
+    clean: str  # the cleaned text of the unit's document (shared by its units)
+    n_tokens: int
+    key: bytes
+    shape: bytes  # the key with numbers masked (keys.shape_ids)
+    defects: int  # what cleaning repaired or flagged in the unit's raw span
+    marks: np.ndarray  # where, in the document (shared by its units)
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        return (self.order, self.unit.start)
+
+
+class UnitArrays:
+    """Every unit's arrays, end to end (see :class:`Ragged`).
+
+    ``shingles[i]``: unit ``i``'s sorted, unique near-duplicate shingle hashes;
+    ``cont_set[i]``: the sorted, unique hashes of its content-token 3-grams
+    (tokens that are not function characters); ``cont_size[i]``: how many
+    content tokens it has.
+    """
+
+    def __init__(self) -> None:
+        self.shingles = Ragged(np.uint32)
+        self.cont_set = Ragged(np.uint32)
+        self._sizes: list[np.ndarray] = []
+        self.cont_size = np.zeros(0, dtype=np.int64)
+
+    def extend(
+        self,
+        sh: tuple[np.ndarray, np.ndarray],
+        cs: tuple[np.ndarray, np.ndarray],
+        sizes: np.ndarray,
+    ) -> None:
+        self.shingles.extend(*sh)
+        self.cont_set.extend(*cs)
+        self._sizes.append(sizes)
+
+    def freeze(self) -> None:
+        self.shingles.freeze()
+        self.cont_set.freeze()
+        if self._sizes:
+            self.cont_size = np.concatenate(self._sizes).astype(np.int64)
+        self._sizes = []
+
+
+@dataclass(frozen=True)
+class DocumentFailure:
+    """A document that could not be cleaned or segmented, and so was not compared.
+
+    Attributes:
+        doc_id: the document.
+        source: its ``Document.source`` (the file, for the command line).
+        error: what failed; its ``position`` is in the document's raw text.
+        line: the 1-based line of that position there, or ``None``.
+        traceback: the traceback where it failed (in a worker process, maybe).
+    """
+
+    doc_id: str
+    source: str | None
+    error: CleaningError
+    line: int | None
+    traceback: str
+
+    def exception(self) -> CleaningError:
+        """The error to raise: :attr:`error` with the document named in its message."""
+        err = self.error
+        return CleaningError(
+            err.step, f"{err.message} (document {self.doc_id})", position=err.position
+        )
+
+
+_FUNCTION_TABLE = np.zeros(0x10000, dtype=bool)
+
+
+_FUNCTION_TABLE[FUNCTION_IDS] = True
+
+
+def content_tokens(clean: str, start: int, end: int) -> tuple[np.ndarray, TokenArray]:
+    """The content tokens (not function characters) of ``clean[start:end]``.
+
+    Returns their indices among all tokens and all tokens, with spans in
+    ``clean`` (not in the slice).  Tokenization is context-free, so the result
+    is the same whether a unit is tokenized alone or with its whole document.
+    """
+    toks = token_array(clean[start:end])
+    if start:
+        toks = TokenArray(toks.ids, toks.start + start, toks.end + start)
+    ids = toks.ids
+    function = (ids < 0x10000) & _FUNCTION_TABLE[np.minimum(ids, 0xFFFF)]
+    return np.flatnonzero(~function), toks
+
+
+Prepared = tuple[
+    ChainMap,
+    str,
+    list[Unit],
+    list[str | None],  # the section titles
+    np.ndarray,
+    bytes,
+    tuple[np.ndarray, np.ndarray],
+    tuple[np.ndarray, np.ndarray],
+    np.ndarray,
+    bytes,  # the shape keys (numbers masked)
+    np.ndarray,  # defects per unit
+    np.ndarray,  # where cleaning found defects in the raw text (sorted)
+]
+
+
+def prepare_isolated(job: tuple[Document, str, int, int, bool]) -> Prepared | Failure:
+    """:func:`prepare`, with a failure sent back as a :class:`~textwash.parallel.Failure`
+    (its position in the raw text of the document or part).  The segmentation
+    and tokenizing after the pipeline are not steps of it, but a document they
+    fail on is left out all the same (as step ``segment``)."""
+    try:
+        return prepare(job)
+    except CleaningError as err:
+        return Failure.caught(err)
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return Failure.caught(CleaningError("segment", message))
+
+
+def located_failure(doc: Document, failure: Failure, parts: Parts) -> DocumentFailure:
+    """The failure of ``doc`` (a document, or a part of one) located in the whole document."""
+    err = failure.error
+    line = None if err.position is None else doc.text.count("\n", 0, err.position) + 1
+    doc_id, at, lines = doc.doc_id, err.position, line
+    part = parts._parts.get(doc.doc_id)  # a part: where it sits in its whole document
+    if part is not None:
+        doc_id = part.whole.doc_id
+        at = None if at is None else at + part.start
+        lines = None if line is None else line + part.lines
+    located = CleaningError(err.step, err.message, position=at)
+    return DocumentFailure(doc_id, doc.source, located, lines, failure.traceback)
+
+
+def prepare(job: tuple[Document, str, int, int, bool]) -> Prepared:
+    """Clean, segment, tokenize and shingle one document (runs in a worker process).
+
+    The cleaned document is tokenized and hashed once, in NumPy, and each unit
+    takes its slices.  What travels back is compact: a text-free offset map,
+    the cleaned text, the units without their text, the section titles, and
+    per-unit token counts, key digests and arrays laid end to end.
+    """
+    doc, unit, window, ngram, drop_function_words = job
+    seg = segment(doc, pipeline=current_pipeline())
+    clean = seg.run.text
+    us = units(doc, unit, window=window, segmented=seg)
+    content, toks = content_tokens(clean, 0, len(clean))
+    ids = toks.ids
+    if unit == "paragraph" and len(us) > 1:
+        starts = np.searchsorted(toks.start, [u.clean_start for u in us])
+        ends = np.searchsorted(toks.start, [u.clean_end for u in us])
+        us = blocks(us, (ends - starts).tolist())
+    marks = defect_marks(seg.run)
+    content_ids = ids[content]
+    near_ids = content_ids if drop_function_words else ids
+    near_hashes = ngram_hashes(near_ids, ngram, whole=False)
+    cont_hashes = ngram_hashes(content_ids, CONTAINMENT_NGRAM, whole=False)
+    # each unit's token range [lo, hi) and content-token range [c0, c1)
+    lo = np.searchsorted(toks.start, [u.clean_start for u in us])
+    hi = np.searchsorted(toks.start, [u.clean_end for u in us])
+    c0 = np.searchsorted(content, lo)
+    c1 = np.searchsorted(content, hi)
+    n0, n1 = (c0, c1) if drop_function_words else (lo, hi)
+    shingle_sets: list[np.ndarray] = []
+    cont_sets: list[np.ndarray] = []
+    keys: list[bytes] = []
+    shapes: list[bytes] = []
+    # the shape of the whole document (keys.shape_ids), each run of numbers as one
+    # token but at a unit's start, and where each token's shape starts
+    masked = number_mask(ids)
+    masked_before = np.concatenate([[0], np.cumsum(masked)])
+    keep = np.ones(ids.size, dtype=bool)
+    keep[1:] = ~(masked[1:] & masked[:-1])
+    keep[lo[lo < ids.size]] = True
+    shaped = np.where(masked, np.uint32(NUMBER_ID), ids)[keep]
+    shaped_at = np.concatenate([[0], np.cumsum(keep)])
+    for k in range(len(us)):
+        sh = _EMPTY_U32
+        if hi[k] - lo[k] >= MIN_TOKENS:
+            if n1[k] - n0[k] >= ngram:
+                sh = np.unique(near_hashes[n0[k] : n1[k] - ngram + 1])
+            else:
+                sh = ngram_hashes(near_ids[n0[k] : n1[k]], ngram)
+        shingle_sets.append(sh)
+        cs = _EMPTY_U32
+        if c1[k] - c0[k] >= CONTAINMENT_NGRAM:
+            cs = np.unique(cont_hashes[c0[k] : c1[k] - CONTAINMENT_NGRAM + 1])
+        cont_sets.append(cs)
+        keys.append(exact_key(ids[lo[k] : hi[k]]))
+        if masked_before[hi[k]] == masked_before[lo[k]]:
+            shapes.append(keys[-1])  # no number: the shape is the key
+        else:
+            shapes.append(exact_key(shaped[shaped_at[lo[k]] : shaped_at[hi[k]]]))
+
+    def packed(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        lengths = np.array([r.size for r in rows], dtype=np.int64)
+        return (np.concatenate(rows) if rows else _EMPTY_U32), lengths
+
+    return (
+        seg.run.offsets.light(),
+        clean,
+        [replace(u, text="") for u in us],
+        [sec.title for sec in seg.sections],
+        (hi - lo).astype(np.int32),
+        b"".join(keys),
+        packed(shingle_sets),
+        packed(cont_sets),
+        (c1 - c0).astype(np.int32),
+        b"".join(shapes),
+        count_in(marks, [u.start for u in us], [u.end for u in us]),
+        marks,
+    )
+
+
+def count_in(marks: np.ndarray, starts: Sequence[int], ends: Sequence[int]) -> np.ndarray:
+    """How many of ``marks`` (sorted) lie in each span ``[starts[k], ends[k])``."""
+    lo = np.searchsorted(marks, np.asarray(starts, dtype=np.int64), side="left")
+    hi = np.searchsorted(marks, np.asarray(ends, dtype=np.int64), side="left")
+    return (hi - lo).astype(np.int32)
+
+
+#: Steps whose edits are not defects of the text (line endings, trailing spaces).
+_NOT_DEFECTS = frozenset({"Whitespace"})
+
+
+def defect_marks(run: RunResult) -> np.ndarray:
+    """Where cleaning repaired or flagged something, as sorted raw offsets.
+
+    One mark per edit of every step but :data:`_NOT_DEFECTS` (an ASCII comma
+    made full-width, an OCR space deleted, a hard wrap joined, a traditional
+    character converted, a look-alike replaced ...) at the raw position it
+    came from, and one per flag (a masked word, mojibake, a stray period).
+    The ``best`` keep policy keeps the copy with the fewest.
+
+    >>> from textwash import get_preset
+    >>> defect_marks(get_preset("zh").run("近年来,随着 社 会 发 展。")).tolist()
+    [3, 6, 8, 10, 12]
+    """
+    maps = run.offsets.maps
+    found: list[np.ndarray] = []
+    k = 0
+    for (name, _), edits in zip(run.step_counts, run.step_edits, strict=True):
+        if not edits:
+            continue
+        if name not in _NOT_DEFECTS:
+            pos = np.fromiter((e.start for e in edits), dtype=np.int64, count=len(edits))
+            for m in reversed(maps[:k]):
+                pos = _back(m, pos)
+            found.append(pos)
+        k += 1
+    if run.flags:
+        found.append(np.array([f.source_start for f in run.flags], dtype=np.int64))
+    if not found:
+        return np.zeros(0, dtype=np.int64)
+    return np.sort(np.concatenate(found))
+
+
+def _back(m: OffsetMap, pos: np.ndarray) -> np.ndarray:
+    """:meth:`OffsetMap.to_source_pos` (``side="start"``) for an array of positions."""
+    ds = np.asarray(m._dst_starts, dtype=np.int64)
+    de = np.asarray(m._dst_ends, dtype=np.int64)
+    j = np.searchsorted(ds, pos, side="right") - 1
+    has = j >= 0
+    jj, p = j[has], pos[has]
+    out = pos.copy()
+    src_start = np.asarray(m._starts, dtype=np.int64)[jj]
+    src_end = np.asarray(m._ends, dtype=np.int64)[jj]
+    out[has] = np.where(p < de[jj], src_start, src_end + (p - de[jj]))
+    return out
+
+
+#: Lines of fewer tokens than this that come two or more in a row, with no blank
+#: line between them (table cells, list items, a heading and its sub-heading),
+#: are compared as one block.
+SHORT_LINE_TOKENS = 20
+
+
+def blocks(us: list[Unit], n: Sequence[int]) -> list[Unit]:
+    """Paragraph units with every run of two or more short lines in a row (no blank
+    line between them) merged into one unit of kind ``"block"`` (``n[k]``: the
+    tokens of ``us[k]``).
+
+    A table extracted one cell per line, or a list of short items, is then
+    compared as a whole: two tables that share a cell are not copies, two
+    copies of one table still are.
+
+    >>> from textwash.segment import units as split
+    >>> table = "表一\\n7天=(8天每日生活津贴)\\n14天=(15天每日生活津贴)\\n\\n"
+    >>> us = split(table + "正文" * 20 + "。")
+    >>> [(u.kind, u.line, u.end_line) for u in blocks(us, [2, 10, 11, 40])]
+    [('block', 1, 3), ('paragraph', 5, 5)]
+    """
+    out: list[Unit] = []
+    k = 0
+    while k < len(us):
+        j = k
+        while (
+            j + 1 < len(us)
+            and n[j] < SHORT_LINE_TOKENS
+            and n[j + 1] < SHORT_LINE_TOKENS
+            and us[j + 1].section == us[k].section
+            and us[j + 1].line == us[j].end_line + 1  # the next line, no blank line between
+        ):
+            j += 1
+        u = us[k]
+        if j > k:
+            last = us[j]
+            u = replace(
+                u,
+                kind="block",
+                text="\n".join(x.text for x in us[k : j + 1]),
+                end=last.end,
+                end_line=last.end_line,
+                clean_end=last.clean_end,
+            )
+        out.append(replace(u, index=len(out)) if u.index != len(out) else u)
+        k = j + 1
+    return out
