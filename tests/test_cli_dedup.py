@@ -199,8 +199,8 @@ def test_options_reach_find_duplicates(tmp_path, capsys):
     )
     assert code == 0
     params = DuplicateReport.from_json(out).params
-    assert {k: params[k] for k in ("threshold", "ngram", "keep", "containment", "window")} == {
-        "threshold": 0.9,
+    assert {k: params[k] for k in ("near_threshold", "ngram", "keep", "containment", "window")} == {
+        "near_threshold": 0.9,
         "ngram": 3,
         "keep": "longest",
         "containment": False,

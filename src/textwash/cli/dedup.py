@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..dedup import DedupResult, DuplicateReport, Removal, deduplicate, find_duplicates
+from ..dedup.config import KEEP_POLICIES, DedupConfig
 from ..dedup.prepare import DocumentFailure
 from ..io import (
     ON_ERROR,
@@ -95,7 +96,7 @@ __all__ = [
 #: File in the ``-o`` folder that lists every removed passage, one JSON object a line.
 REMOVED_NAME = "removed.jsonl"
 
-KEEP_CHOICES = ("best", "first", "longest")
+KEEP_CHOICES = KEEP_POLICIES
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -150,11 +151,36 @@ def add_dedup(sub: Any) -> None:
         help="sentences per unit with --unit sentence (default: 1)",
     )
     p.add_argument(
+        "--near-threshold",
         "--threshold",
+        dest="near_threshold",
         type=_fraction,
         default=0.8,
         metavar="J",
-        help="Jaccard similarity of n-gram shingles for a near duplicate (default: 0.8)",
+        help="Jaccard similarity of n-gram shingles for a near duplicate (default: 0.8; "
+        "--threshold is the former name)",
+    )
+    p.add_argument(
+        "--lsh-threshold",
+        type=_fraction,
+        default=None,
+        metavar="J",
+        help="where the MinHash LSH bands are tuned to propose candidates, which are then "
+        "checked against --near-threshold (default: the near threshold minus 0.1, at least 0.3)",
+    )
+    p.add_argument(
+        "--num-perm",
+        type=_positive_int,
+        default=128,
+        metavar="N",
+        help="MinHash permutations (default: 128)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        metavar="N",
+        help="seed of the MinHash permutations (default: 1)",
     )
     p.add_argument(
         "--ngram",
@@ -342,20 +368,29 @@ def _not_compared(failures: list[DocumentFailure], args: argparse.Namespace) -> 
     return False
 
 
+def dedup_config(args: argparse.Namespace) -> DedupConfig:
+    """The :class:`~textwash.dedup.config.DedupConfig` the options describe."""
+    try:
+        return DedupConfig(
+            unit=args.unit,
+            window=args.window,
+            near_threshold=args.near_threshold,
+            lsh_threshold=args.lsh_threshold,
+            ngram=args.ngram,
+            num_perm=args.num_perm,
+            seed=args.seed,
+            keep=args.keep,
+            remove_numbers=args.remove_numbers,
+            containment=not args.no_containment,
+            containment_threshold=args.containment_threshold,
+        )
+    except (TypeError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _options(args: argparse.Namespace, pipeline: Pipeline | None) -> dict[str, Any]:
     """Keyword arguments of :func:`~textwash.dedup.find_duplicates` from the options."""
-    return {
-        "unit": args.unit,
-        "window": args.window,
-        "threshold": args.threshold,
-        "ngram": args.ngram,
-        "keep": args.keep,
-        "remove_numbers": args.remove_numbers,
-        "containment": not args.no_containment,
-        "containment_threshold": args.containment_threshold,
-        "pipeline": pipeline,
-        "workers": args.workers,
-    }
+    return {"config": dedup_config(args), "pipeline": pipeline, "workers": args.workers}
 
 
 def _check_html_available() -> None:

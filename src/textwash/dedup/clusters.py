@@ -23,10 +23,6 @@ from .prepare import Item, UnitArrays, content_tokens, count_in
 from .report import Cluster, Member
 from .unionfind import UnionFind
 
-#: What ``keep`` may be: the copy with the fewest defects found by cleaning (then
-#: the longest, then the first), the first in input order, or the longest.
-KEEP_POLICIES = ("best", "first", "longest")
-
 __all__ = ["Links", "Ref", "Region", "build_clusters"]
 
 

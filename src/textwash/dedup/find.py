@@ -35,9 +35,8 @@ from typing import Any
 
 from ..parallel import Failure, Workers
 from ..pipeline import Pipeline
-from ..segment import UNIT_KINDS, Document
+from ..segment import Document
 from .clusters import (
-    KEEP_POLICIES,
     PASSAGE_TOKENS,
     Links,
     Ref,
@@ -46,9 +45,10 @@ from .clusters import (
     restore_parts,
     split_numbers,
 )
+from .config import DedupConfig
 from .containment import Contained, find_containment
 from .near import jaccard, lsh_pairs
-from .parts import PART_CHARS, Parts
+from .parts import Parts
 from .prepare import (
     MIN_EXACT_TOKENS,
     MIN_TOKENS,
@@ -84,39 +84,32 @@ def _timer() -> Callable[[], float]:
 
 def find_duplicates(
     docs: Iterable[DocLike],
+    config: DedupConfig | None = None,
     *,
-    unit: str = "paragraph",
-    threshold: float = 0.8,
-    ngram: int = 5,
-    num_perm: int = 128,
-    seed: int = 1,
-    keep: str = "best",
-    containment: bool = True,
-    containment_threshold: float = 0.6,
-    containment_ratio: float = 2.0,
-    drop_function_words: bool = True,
-    window: int = 1,
     pipeline: Pipeline | None = None,
     progress: ProgressHook | None = None,
     workers: int = 1,
     load_text: Callable[[Document], str] | None = None,
-    part_chars: int = PART_CHARS,
     on_error: Callable[[DocumentFailure], None] | None = None,
-    remove_numbers: bool = False,
     _found: Found | None = None,
+    **options: Any,
 ) -> DuplicateReport:
     """Find exact, near-duplicate and contained copies of passages across ``docs``.
 
     ``docs`` are strings, ``(doc_id, text)`` pairs or :class:`Document` objects;
     a single string may hold a whole dump (copies inside one document count).
-    ``unit`` is ``"paragraph"``, ``"sentence"`` (windows of ``window``
-    sentences) or ``"document"`` (essay bodies).  Two units are near duplicates
-    when the Jaccard similarity of their ``ngram``-token shingles is at least
-    ``threshold``; a unit is contained in a unit ``containment_ratio`` times
-    longer when at least ``containment_threshold`` of its shingles occur there.
-    Two units of comparable length are also copies when the shorter one's
-    shingles lie at least ``threshold`` inside the other (a sentence added or
-    deleted).  ``drop_function_words`` leaves 的了在是… out of the near-duplicate
+    What is compared, and how, is a :class:`~textwash.dedup.config.DedupConfig`:
+    ``config``, with any of its fields given as keyword ``options``
+    (``find_duplicates(docs, near_threshold=0.7)``; ``threshold`` is accepted
+    for ``near_threshold``).  ``unit`` is ``"paragraph"``, ``"sentence"``
+    (windows of ``window`` sentences) or ``"document"`` (essay bodies).  Two
+    units are near duplicates when the Jaccard similarity of their
+    ``ngram``-token shingles is at least ``near_threshold``; a unit is
+    contained in a unit ``containment_ratio`` times longer when at least
+    ``containment_threshold`` of its shingles occur there.  Two units of
+    comparable length are also copies when the shorter one's shingles lie at
+    least ``near_threshold`` inside the other (a sentence added or deleted).
+    ``drop_function_words`` leaves 的了在是… out of the near-duplicate
     shingles, as rewrites that delete them would otherwise fall below the
     threshold.
 
@@ -149,27 +142,12 @@ def find_duplicates(
     >>> [(m.doc_id, m.line, m.measure) for m in report.clusters[0].members]
     [('0', 1, 'exact'), ('1', 3, 'exact')]
     """
-    if not 0 < threshold <= 1:
-        raise ValueError("threshold must be in (0, 1]")
-    if keep not in KEEP_POLICIES:
-        raise ValueError(f"keep must be one of {', '.join(map(repr, KEEP_POLICIES))}")
-    if ngram < 1:
-        raise ValueError("ngram must be at least 1")
+    cfg = DedupConfig.from_options(config, **options)
+    unit, window, ngram = cfg.unit, cfg.window, cfg.ngram
+    threshold, keep, remove_numbers = cfg.near_threshold, cfg.keep, cfg.remove_numbers
+    drop_function_words, part_chars = cfg.drop_function_words, cfg.part_chars
     params: dict[str, Any] = {
-        "unit": unit,
-        "threshold": threshold,
-        "ngram": ngram,
-        "num_perm": num_perm,
-        "seed": seed,
-        "keep": keep,
-        "containment": containment,
-        "containment_threshold": containment_threshold,
-        "containment_ratio": containment_ratio,
-        "drop_function_words": drop_function_words,
-        "window": window,
-        "minhash_scheme": "affine32",
-        "part_chars": part_chars,
-        "remove_numbers": remove_numbers,
+        **cfg.params(),
         "short_line_tokens": SHORT_LINE_TOKENS,
         "passage_tokens": PASSAGE_TOKENS,
     }
@@ -178,8 +156,6 @@ def find_duplicates(
     note = progress or (lambda stage, done, total: None)
 
     # 1. segment -----------------------------------------------------------------
-    if unit not in UNIT_KINDS:
-        raise ValueError(f"unknown unit {unit!r}; choose one of {', '.join(UNIT_KINDS)}")
     total = len(docs) if isinstance(docs, Sized) else 0
     documents: list[Document] = []  # long documents are here as their parts
     whole: list[int] = []  # for each of them, the number of the input document
@@ -276,13 +252,13 @@ def find_duplicates(
     reps = [i for i, it in enumerate(items) if it.n_tokens >= MIN_TOKENS and by_key[it.key] == i]
     # NumPy signatures, bit-identical to datasketch's affine32 MinHash (tests/test_signatures.py)
     flat, bounds = arrays.shingles.gather(reps)
-    sigs = signatures_from_flat(flat, bounds, num_perm=num_perm, seed=seed)
+    sigs = signatures_from_flat(flat, bounds, num_perm=cfg.num_perm, seed=cfg.seed)
     del flat, bounds
     seconds["minhash"] = lap()
     # LSH at a slightly lower threshold than the exact check: it only proposes pairs
-    lsh_threshold = round(max(0.3, threshold - 0.1), 4)
-    candidates, bands, rows = lsh_pairs(sigs, reps, lsh_threshold, num_perm, seed, note)
-    params.update(lsh_threshold=lsh_threshold, lsh_bands=bands, lsh_rows=rows)
+    candidates, _, _ = lsh_pairs(
+        sigs, reps, float(cfg.lsh_threshold or 0), cfg.num_perm, cfg.seed, note
+    )
     del sigs
     seconds["lsh"] = lap()
     verified = 0
@@ -296,13 +272,13 @@ def find_duplicates(
     contained: list[Contained] = []
     overlaps = 0
     verifier = Verifier(items, threshold, drop_function_words)  # damaged and split copies
-    if containment:
+    if cfg.containment:
         contained, overlaps = find_containment(
             items,
             arrays,
             uf,
-            containment_threshold,
-            containment_ratio,
+            cfg.containment_threshold,
+            cfg.containment_ratio,
             threshold,
             note=note,
             verifier=verifier,

@@ -24,6 +24,7 @@ from .clusters import (
     overlap_len,
     token_chars,
 )
+from .config import DedupConfig
 from .find import Found, find_duplicates
 from .keys import numbers_in
 from .prepare import DocLike, DocumentFailure, as_documents, content_tokens
@@ -81,12 +82,16 @@ class DedupResult:
 #: At most this many rounds of finding and cutting (each round's output is the
 #: next one's input; usually the second finds nothing).
 MAX_ROUNDS = 8
+#: The options of :func:`find_duplicates` that are not :class:`DedupConfig` fields.
+_RUN_OPTIONS = ("pipeline", "progress", "workers", "load_text", "on_error")
 
 
-def deduplicate(docs: Iterable[DocLike], **options: Any) -> DedupResult:
+def deduplicate(
+    docs: Iterable[DocLike], config: DedupConfig | None = None, **options: Any
+) -> DedupResult:
     """Cut every copy down to what the kept copy does not hold; record every cut.
 
-    Takes the same options as :func:`find_duplicates`.  Nothing that exists only
+    Takes the same ``config`` and options as :func:`find_duplicates`.  Nothing that exists only
     in one place is removed: a copy is cut only where the kept copy holds the
     same text (a whole unit whose every sentence the kept copy holds, or runs of
     whole sentences of it, each at least :data:`PASSAGE_TOKENS` content
@@ -113,7 +118,10 @@ def deduplicate(docs: Iterable[DocLike], **options: Any) -> DedupResult:
     [('1', 3, True, 'containment', '0', 0)]
     """
     documents = as_documents(docs)
-    remove_numbers = bool(options.get("remove_numbers", False))
+    run_options = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
+    cfg = DedupConfig.from_options(config, **options)
+    options = run_options
+    remove_numbers = cfg.remove_numbers
     current = documents
     pieces = [[(0, len(d.text))] for d in documents]  # each text as pieces of the original
     removed: list[Removal] = []
@@ -132,7 +140,7 @@ def deduplicate(docs: Iterable[DocLike], **options: Any) -> DedupResult:
         options = {**options, "on_error": once}
     for rounds in range(1, MAX_ROUNDS + 1):
         found = Found()
-        report = find_duplicates(current, _found=found, **options)
+        report = find_duplicates(current, cfg, _found=found, **options)
         if first is None:
             first = report
         cuts = _resolve(_plan(found, remove_numbers))
