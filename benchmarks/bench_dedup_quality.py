@@ -118,11 +118,16 @@ def textwash_defaults() -> dict[str, Any]:
     fn = get_find_duplicates()
     if fn is None:
         return {}
-    return {
-        name: p.default
-        for name, p in inspect.signature(fn).parameters.items()
-        if p.default is not inspect.Parameter.empty
-    }
+    try:
+        from textwash.dedup.config import DedupConfig
+    except ImportError:  # before DedupConfig: the keyword defaults of the signature
+        return {
+            name: p.default
+            for name, p in inspect.signature(fn).parameters.items()
+            if p.default is not inspect.Parameter.empty
+        }
+    config = DedupConfig()
+    return {**config.params(), "threshold": config.near_threshold}
 
 
 # -- the two detectors ----------------------------------------------------------------

@@ -17,11 +17,11 @@ from ..segment import Document, split_sentences
 from ..segment.document import line_of, line_starts
 from .containment import Contained
 from .keys import numbers_in, token_array
-from .near import common, jaccard, overlap
 from .parts import Parts
 from .prepare import Item, UnitArrays, content_tokens, count_in
 from .report import Cluster, Member
 from .unionfind import UnionFind
+from .verify import common, jaccard, overlap
 
 __all__ = ["Links", "Ref", "Region", "build_clusters"]
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .keys import ngram_hashes
-from .near import common, overlap
 from .prepare import (
     CONTAINMENT_NGRAM,
     MIN_CONTAINMENT_TOKENS,
@@ -23,7 +22,7 @@ from .prepare import (
 )
 from .ragged import Ragged, gather_spans
 from .unionfind import UnionFind
-from .verify import Verifier
+from .verify import Verifier, common, overlap
 
 __all__ = ["Contained", "candidate_pairs", "find_containment"]
 

@@ -33,9 +33,12 @@ from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from ..parallel import Failure, Workers
 from ..pipeline import Pipeline
 from ..segment import Document
+from .banding import band_keys, candidate_pairs
 from .clusters import (
     PASSAGE_TOKENS,
     Links,
@@ -47,7 +50,6 @@ from .clusters import (
 )
 from .config import DedupConfig
 from .containment import Contained, find_containment
-from .near import jaccard, lsh_pairs
 from .parts import Parts
 from .prepare import (
     MIN_EXACT_TOKENS,
@@ -65,7 +67,7 @@ from .prepare import (
 )
 from .report import Cluster, DuplicateReport
 from .signatures import signatures_from_flat
-from .verify import Verifier
+from .verify import Verifier, jaccard
 
 __all__ = ["find_duplicates"]
 
@@ -255,14 +257,16 @@ def find_duplicates(
     sigs = signatures_from_flat(flat, bounds, num_perm=cfg.num_perm, seed=cfg.seed)
     del flat, bounds
     seconds["minhash"] = lap()
-    # LSH at a slightly lower threshold than the exact check: it only proposes pairs
-    candidates, _, _ = lsh_pairs(
-        sigs, reps, float(cfg.lsh_threshold or 0), cfg.num_perm, cfg.seed, note
-    )
-    del sigs
+    # LSH at a slightly lower threshold than the exact check: it only proposes pairs.
+    # The bands and rows are datasketch's choice; the pairs are exactly those of a
+    # datasketch MinHashLSH with them (tests/test_banding.py).
+    keys = band_keys(sigs, cfg.bands, cfg.rows)
+    rep_rows = np.asarray(reps, dtype=np.int64)
+    candidates = rep_rows[candidate_pairs(keys, sigs, cfg.rows)].tolist()
+    del sigs, keys
     seconds["lsh"] = lap()
     verified = 0
-    for i, j in sorted(candidates):
+    for i, j in candidates:
         if jaccard(arrays.shingles[i], arrays.shingles[j]) >= threshold:
             uf.union(i, j)
             verified += 1
