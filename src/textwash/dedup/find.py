@@ -58,12 +58,13 @@ from .prepare import (
     DocLike,
     DocumentFailure,
     Item,
+    Job,
     Prepared,
     ProgressHook,
     UnitArrays,
     iter_documents,
     located_failure,
-    prepare_isolated,
+    prepare_batch,
 )
 from .report import Cluster, DuplicateReport
 from .signatures import signatures_from_flat
@@ -82,6 +83,32 @@ def _timer() -> Callable[[], float]:
         return d
 
     return lap
+
+
+#: Documents are prepared in batches of at most this many documents ...
+BATCH_DOCS = 256
+#: ... or about this many characters, whichever comes first.
+BATCH_CHARS = 1 << 18
+
+
+def _batches(jobs: Iterator[Job]) -> Iterator[list[Job]]:
+    """``jobs`` in batches of :data:`BATCH_DOCS` documents or :data:`BATCH_CHARS` characters.
+
+    >>> from textwash.segment import Document
+    >>> jobs = [(Document(str(i), "甲" * 100_000), "paragraph", 1, 5, True) for i in range(5)]
+    >>> [len(b) for b in _batches(iter(jobs))]
+    [3, 2]
+    """
+    batch: list[Job] = []
+    chars = 0
+    for job in jobs:
+        batch.append(job)
+        chars += len(job[0].text)
+        if len(batch) >= BATCH_DOCS or chars >= BATCH_CHARS:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
 
 
 def find_duplicates(
@@ -166,7 +193,7 @@ def find_duplicates(
     arrays = UnitArrays()
     parts = Parts(size=part_chars if unit != "document" else 1 << 62)
 
-    def jobs() -> Iterator[tuple[Document, str, int, int, bool]]:
+    def jobs() -> Iterator[Job]:
         for n, doc in enumerate(iter_documents(docs)):
             for part in parts.split(doc):
                 documents.append(part)
@@ -211,7 +238,8 @@ def find_duplicates(
         held.clear()
 
     with Workers(pipeline, workers) as pool:
-        for order, prepared in enumerate(pool.map(prepare_isolated, jobs())):
+        batches = pool.map(prepare_batch, _batches(jobs()), chunk=1)
+        for order, prepared in enumerate(r for batch in batches for r in batch):
             n = whole[order]
             if held and whole[held[0][0]] != n:
                 take_held()

@@ -20,6 +20,7 @@ from ..errors import CleaningError
 from ..parallel import Failure, current_pipeline
 from ..pipeline import RunResult
 from ..segment import Document, Unit, segment, units
+from ..segment.collection import Segmented
 from .keys import (
     FUNCTION_IDS,
     NUMBER_ID,
@@ -30,7 +31,7 @@ from .keys import (
     token_array,
 )
 from .parts import Parts
-from .ragged import Ragged
+from .ragged import Ragged, gather_spans
 
 DocLike = str | tuple[str, str] | Document
 
@@ -218,18 +219,186 @@ Prepared = tuple[
 ]
 
 
-def prepare_isolated(job: tuple[Document, str, int, int, bool]) -> Prepared | Failure:
-    """:func:`prepare`, with a failure sent back as a :class:`~textwash.parallel.Failure`
-    (its position in the raw text of the document or part).  The segmentation
-    and tokenizing after the pipeline are not steps of it, but a document they
-    fail on is left out all the same (as step ``segment``)."""
-    try:
-        return prepare(job)
-    except CleaningError as err:
-        return Failure.caught(err)
-    except Exception as exc:
-        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return Failure.caught(CleaningError("segment", message))
+Job = tuple[Document, str, int, int, bool]
+"""What :func:`prepare_batch` takes per document: the document, the unit kind,
+the sentence window, the shingle ``ngram`` and ``drop_function_words``."""
+
+
+def _caught(exc: Exception) -> Failure:
+    """A failure of a step (as is) or of the segmentation after it (as step ``segment``)."""
+    if isinstance(exc, CleaningError):
+        return Failure.caught(exc)
+    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return Failure.caught(CleaningError("segment", message))
+
+
+def prepare_batch(jobs: Sequence[Job]) -> list[Prepared | Failure]:
+    """:func:`prepare` for a batch of documents (runs in a worker process).
+
+    Each document is cleaned and segmented on its own; then the whole batch is
+    tokenised and hashed at once, its cleaned texts laid end to end, so many
+    small documents cost a few NumPy calls instead of a few per document.  The
+    result for each document is what :func:`prepare` gives for it alone
+    (tests/test_dedup_prepare.py).  A document a step (or the segmentation
+    after it) fails on gives a :class:`~textwash.parallel.Failure` in its place,
+    with its position in the raw text of the document or part; the others are
+    prepared all the same.
+    """
+    out: list[Prepared | Failure | None] = [None] * len(jobs)
+    done: list[tuple[int, Segmented, list[Unit]]] = []
+    for k, (doc, unit, window, _, _) in enumerate(jobs):
+        try:
+            seg = segment(doc, pipeline=current_pipeline())
+            done.append((k, seg, units(doc, unit, window=window, segmented=seg)))
+        except Exception as exc:
+            out[k] = _caught(exc)
+    if done:
+        _, unit, _, ngram, drop = jobs[0]
+        try:
+            hashed: list[Prepared | Failure] = list(
+                _hash_together([(seg, us) for _, seg, us in done], unit, ngram, drop)
+            )
+        except Exception:  # one document at a time: only the one at fault fails
+            hashed = []
+            for _, seg, us in done:
+                try:
+                    hashed.append(_hash_together([(seg, us)], unit, ngram, drop)[0])
+                except Exception as exc:
+                    hashed.append(_caught(exc))
+        for (k, _, _), result in zip(done, hashed, strict=True):
+            out[k] = result
+    return [r for r in out if r is not None]
+
+
+def prepare_isolated(job: Job) -> Prepared | Failure:
+    """:func:`prepare_batch` of one document."""
+    return prepare_batch([job])[0]
+
+
+def prepare(job: Job) -> Prepared:
+    """Clean, segment, tokenize and shingle one document; a failure raises.
+
+    The cleaned document is tokenized and hashed once, in NumPy, and each unit
+    takes its slices.  What travels back is compact: a text-free offset map,
+    the cleaned text, the units without their text, the section titles, and
+    per-unit token counts, key digests and arrays laid end to end.
+    """
+    doc, unit, window, ngram, drop = job
+    seg = segment(doc, pipeline=current_pipeline())
+    return _hash_together(
+        [(seg, units(doc, unit, window=window, segmented=seg))], unit, ngram, drop
+    )[0]
+
+
+def _unique_rows(
+    values: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted unique values of each span ``values[lo[i]:hi[i]]``, end to end, and
+    how many each has.
+
+    >>> flat, n = _unique_rows(np.array([5, 3, 5, 9, 1], dtype=np.uint32),
+    ...                        np.array([0, 2, 4]), np.array([3, 4, 4]))
+    >>> flat.tolist(), n.tolist()
+    ([3, 5, 5, 9], [2, 2, 0])
+    """
+    flat, bounds = gather_spans(values, lo, hi)
+    row = np.repeat(np.arange(lo.size, dtype=np.uint64), np.diff(bounds))
+    key = np.unique(row << np.uint64(32) | flat.astype(np.uint64))
+    counts = np.bincount((key >> np.uint64(32)).astype(np.int64), minlength=lo.size)
+    return (key & np.uint64(0xFFFFFFFF)).astype(np.uint32), counts.astype(np.int64)
+
+
+def _hash_together(
+    docs: list[tuple[Segmented, list[Unit]]], unit: str, ngram: int, drop_function_words: bool
+) -> list[Prepared]:
+    """Tokenise and hash segmented documents at once; one :data:`Prepared` each."""
+    cleans = [seg.run.text for seg, _ in docs]
+    # the cleaned texts end to end, a line break between two (no token crosses one)
+    base = np.zeros(len(cleans), dtype=np.int64)
+    if len(cleans) > 1:
+        base[1:] = np.cumsum([len(c) + 1 for c in cleans[:-1]])
+    content, toks = content_tokens("\n".join(cleans), 0, int(base[-1]) + len(cleans[-1]))
+    ids = toks.ids
+    tok_start = toks.start.astype(np.int64)
+    unit_lists: list[list[Unit]] = []
+    for d, (_, us) in enumerate(docs):
+        if unit == "paragraph" and len(us) > 1:
+            b = int(base[d])
+            starts = np.searchsorted(tok_start, [u.clean_start + b for u in us])
+            ends = np.searchsorted(tok_start, [u.clean_end + b for u in us])
+            us = blocks(us, (ends - starts).tolist())
+        unit_lists.append(us)
+    first = np.zeros(len(docs) + 1, dtype=np.int64)  # each document's first unit
+    first[1:] = np.cumsum([len(us) for us in unit_lists])
+    doc_of = np.repeat(np.arange(len(docs)), np.diff(first))
+    all_units = [u for us in unit_lists for u in us]
+    starts = np.array([u.clean_start for u in all_units], dtype=np.int64) + base[doc_of]
+    ends = np.array([u.clean_end for u in all_units], dtype=np.int64) + base[doc_of]
+    content_ids = ids[content]
+    near_ids = content_ids if drop_function_words else ids
+    near_hashes = ngram_hashes(near_ids, ngram, whole=False)
+    cont_hashes = ngram_hashes(content_ids, CONTAINMENT_NGRAM, whole=False)
+    # each unit's token range [lo, hi) and content-token range [c0, c1)
+    lo = np.searchsorted(tok_start, starts)
+    hi = np.searchsorted(tok_start, ends)
+    c0 = np.searchsorted(content, lo)
+    c1 = np.searchsorted(content, hi)
+    n0, n1 = (c0, c1) if drop_function_words else (lo, hi)
+    # near-duplicate shingles: every ngram of a unit of MIN_TOKENS tokens or more,
+    # or one hash of all its near tokens when it has fewer than ngram of them
+    compared = (hi - lo) >= MIN_TOKENS
+    full = compared & (n1 - n0 >= ngram)
+    sh_flat, sh_len = _unique_rows(near_hashes, n0, np.where(full, n1 - ngram + 1, n0))
+    short = np.flatnonzero(compared & ~full & (n1 > n0))
+    if short.size:
+        rows = np.split(sh_flat, np.cumsum(sh_len)[:-1]) if sh_len.size else []
+        for k in short.tolist():
+            rows[k] = ngram_hashes(near_ids[n0[k] : n1[k]], ngram)
+        sh_len = np.array([r.size for r in rows], dtype=np.int64)
+        sh_flat = np.concatenate(rows) if rows else _EMPTY_U32
+    n = CONTAINMENT_NGRAM
+    cs_flat, cs_len = _unique_rows(cont_hashes, c0, np.where(c1 - c0 >= n, c1 - n + 1, c0))
+    # the shape of the whole batch (keys.shape_ids), each run of numbers as one
+    # token but at a unit's start, and where each token's shape starts
+    masked = number_mask(ids)
+    masked_before = np.concatenate([[0], np.cumsum(masked)])
+    keep = np.ones(ids.size, dtype=bool)
+    keep[1:] = ~(masked[1:] & masked[:-1])
+    keep[lo[lo < ids.size]] = True
+    shaped = np.where(masked, np.uint32(NUMBER_ID), ids)[keep]
+    shaped_at = np.concatenate([[0], np.cumsum(keep)])
+    keys: list[bytes] = []
+    shapes: list[bytes] = []
+    for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+        keys.append(exact_key(ids[a:b]))
+        if masked_before[b] == masked_before[a]:
+            shapes.append(keys[-1])  # no number: the shape is the key
+        else:
+            shapes.append(exact_key(shaped[shaped_at[a] : shaped_at[b]]))
+    sh_at = np.concatenate([[0], np.cumsum(sh_len)])
+    cs_at = np.concatenate([[0], np.cumsum(cs_len)])
+    out: list[Prepared] = []
+    for d, (seg, _) in enumerate(docs):
+        us = unit_lists[d]
+        u0, u1 = int(first[d]), int(first[d + 1])
+        marks = defect_marks(seg.run)
+        out.append(
+            (
+                seg.run.offsets.light(),
+                cleans[d],
+                [replace(u, text="") for u in us],
+                [sec.title for sec in seg.sections],
+                (hi[u0:u1] - lo[u0:u1]).astype(np.int32),
+                b"".join(keys[u0:u1]),
+                (sh_flat[sh_at[u0] : sh_at[u1]], sh_len[u0:u1]),
+                (cs_flat[cs_at[u0] : cs_at[u1]], cs_len[u0:u1]),
+                (c1[u0:u1] - c0[u0:u1]).astype(np.int32),
+                b"".join(shapes[u0:u1]),
+                count_in(marks, [u.start for u in us], [u.end for u in us]),
+                marks,
+            )
+        )
+    return out
 
 
 def located_failure(doc: Document, failure: Failure, parts: Parts) -> DocumentFailure:
@@ -244,86 +413,6 @@ def located_failure(doc: Document, failure: Failure, parts: Parts) -> DocumentFa
         lines = None if line is None else line + part.lines
     located = CleaningError(err.step, err.message, position=at)
     return DocumentFailure(doc_id, doc.source, located, lines, failure.traceback)
-
-
-def prepare(job: tuple[Document, str, int, int, bool]) -> Prepared:
-    """Clean, segment, tokenize and shingle one document (runs in a worker process).
-
-    The cleaned document is tokenized and hashed once, in NumPy, and each unit
-    takes its slices.  What travels back is compact: a text-free offset map,
-    the cleaned text, the units without their text, the section titles, and
-    per-unit token counts, key digests and arrays laid end to end.
-    """
-    doc, unit, window, ngram, drop_function_words = job
-    seg = segment(doc, pipeline=current_pipeline())
-    clean = seg.run.text
-    us = units(doc, unit, window=window, segmented=seg)
-    content, toks = content_tokens(clean, 0, len(clean))
-    ids = toks.ids
-    if unit == "paragraph" and len(us) > 1:
-        starts = np.searchsorted(toks.start, [u.clean_start for u in us])
-        ends = np.searchsorted(toks.start, [u.clean_end for u in us])
-        us = blocks(us, (ends - starts).tolist())
-    marks = defect_marks(seg.run)
-    content_ids = ids[content]
-    near_ids = content_ids if drop_function_words else ids
-    near_hashes = ngram_hashes(near_ids, ngram, whole=False)
-    cont_hashes = ngram_hashes(content_ids, CONTAINMENT_NGRAM, whole=False)
-    # each unit's token range [lo, hi) and content-token range [c0, c1)
-    lo = np.searchsorted(toks.start, [u.clean_start for u in us])
-    hi = np.searchsorted(toks.start, [u.clean_end for u in us])
-    c0 = np.searchsorted(content, lo)
-    c1 = np.searchsorted(content, hi)
-    n0, n1 = (c0, c1) if drop_function_words else (lo, hi)
-    shingle_sets: list[np.ndarray] = []
-    cont_sets: list[np.ndarray] = []
-    keys: list[bytes] = []
-    shapes: list[bytes] = []
-    # the shape of the whole document (keys.shape_ids), each run of numbers as one
-    # token but at a unit's start, and where each token's shape starts
-    masked = number_mask(ids)
-    masked_before = np.concatenate([[0], np.cumsum(masked)])
-    keep = np.ones(ids.size, dtype=bool)
-    keep[1:] = ~(masked[1:] & masked[:-1])
-    keep[lo[lo < ids.size]] = True
-    shaped = np.where(masked, np.uint32(NUMBER_ID), ids)[keep]
-    shaped_at = np.concatenate([[0], np.cumsum(keep)])
-    for k in range(len(us)):
-        sh = _EMPTY_U32
-        if hi[k] - lo[k] >= MIN_TOKENS:
-            if n1[k] - n0[k] >= ngram:
-                sh = np.unique(near_hashes[n0[k] : n1[k] - ngram + 1])
-            else:
-                sh = ngram_hashes(near_ids[n0[k] : n1[k]], ngram)
-        shingle_sets.append(sh)
-        cs = _EMPTY_U32
-        if c1[k] - c0[k] >= CONTAINMENT_NGRAM:
-            cs = np.unique(cont_hashes[c0[k] : c1[k] - CONTAINMENT_NGRAM + 1])
-        cont_sets.append(cs)
-        keys.append(exact_key(ids[lo[k] : hi[k]]))
-        if masked_before[hi[k]] == masked_before[lo[k]]:
-            shapes.append(keys[-1])  # no number: the shape is the key
-        else:
-            shapes.append(exact_key(shaped[shaped_at[lo[k]] : shaped_at[hi[k]]]))
-
-    def packed(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        lengths = np.array([r.size for r in rows], dtype=np.int64)
-        return (np.concatenate(rows) if rows else _EMPTY_U32), lengths
-
-    return (
-        seg.run.offsets.light(),
-        clean,
-        [replace(u, text="") for u in us],
-        [sec.title for sec in seg.sections],
-        (hi - lo).astype(np.int32),
-        b"".join(keys),
-        packed(shingle_sets),
-        packed(cont_sets),
-        (c1 - c0).astype(np.int32),
-        b"".join(shapes),
-        count_in(marks, [u.start for u in us], [u.end for u in us]),
-        marks,
-    )
 
 
 def count_in(marks: np.ndarray, starts: Sequence[int], ends: Sequence[int]) -> np.ndarray:
