@@ -1,0 +1,146 @@
+"""Ragged arrays kept on disk: memory that does not grow with the corpus.
+
+:class:`SpilledRagged` has the reading API of :class:`~textwash.dedup.ragged.Ragged`
+(``len``, ``[i]``, ``lengths()``, ``gather(rows)``, ``at``) but its rows live in
+a file under a work folder: ``extend`` appends them there as they come, and
+reads copy only the rows asked for into memory (``os.pread``, no memory map, so
+what a scan has read is not held by the process afterwards; the operating
+system's page cache keeps recently read parts fast).  Only the offsets stay in
+memory: 8 bytes per row.
+
+>>> import tempfile
+>>> with tempfile.TemporaryDirectory() as d:
+...     r = SpilledRagged(np.uint32, d + "/rows.u32")
+...     r.extend(np.array([1, 2, 3, 4], dtype=np.uint32), [3, 0, 1])
+...     r.freeze()
+...     flat, bounds = r.gather([2, 0])
+...     len(r), r[0].tolist(), r[1].tolist(), flat.tolist(), bounds.tolist()
+...     r.close()
+(3, [1, 2, 3], [], [4, 1, 2, 3], [0, 1, 4])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+from .ragged import gather_spans
+
+__all__ = ["SpilledRagged"]
+
+#: Rows whose stretch of the file is at most this many bytes are read in one call
+#: (and the rows not asked for in between thrown away) rather than one call each.
+_COALESCE_BYTES = 1 << 16
+
+
+class SpilledRagged:
+    """Rows of varying length, appended to a file and read back on demand."""
+
+    __slots__ = ("_dtype", "_fd", "_lengths", "_path", "_written", "at")
+
+    def __init__(self, dtype: DTypeLike, path: str | os.PathLike[str]) -> None:
+        self._dtype = np.dtype(dtype)
+        self._path = Path(path)
+        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._lengths: list[np.ndarray] = []
+        self._written = 0  # elements
+        self.at: np.ndarray = np.zeros(1, dtype=np.int64)
+
+    def extend(self, data: np.ndarray, lengths: Sequence[int] | np.ndarray) -> None:
+        """Append rows: ``data`` holds them end to end, ``lengths`` says where each ends."""
+        lengths = np.asarray(lengths, dtype=np.int64)
+        if int(lengths.sum()) != data.size:
+            raise ValueError(f"row lengths add up to {int(lengths.sum())}, data has {data.size}")
+        raw = np.ascontiguousarray(data, dtype=self._dtype).tobytes()
+        offset = self._written * self._dtype.itemsize
+        view = memoryview(raw)
+        while view:
+            n = os.pwrite(self._fd, view, offset)
+            view, offset = view[n:], offset + n
+        self._written += data.size
+        self._lengths.append(lengths)
+
+    def freeze(self) -> None:
+        """Make the appended rows readable (call after the last ``extend``)."""
+        if self._lengths:
+            lengths = np.concatenate(self._lengths)
+            self.at = np.concatenate([self.at, self.at[-1] + np.cumsum(lengths)])
+        self._lengths = []
+
+    def close(self) -> None:
+        """Close and delete the file."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+            self._path.unlink(missing_ok=True)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # at interpreter shutdown the work folder goes anyway
+            self.close()
+
+    def __len__(self) -> int:
+        return self.at.size - 1
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of rows on disk."""
+        return self._written * self._dtype.itemsize
+
+    def _read(self, start: int, stop: int) -> np.ndarray:
+        """Elements ``[start, stop)`` of the file."""
+        size = self._dtype.itemsize
+        want = (stop - start) * size
+        buf = bytearray(want)
+        view = memoryview(buf)
+        got = 0
+        while got < want:
+            n = os.preadv(self._fd, [view[got:]], (start * size) + got)
+            if n <= 0:
+                raise OSError(f"{self._path}: short read at element {start}")
+            got += n
+        return np.frombuffer(buf, dtype=self._dtype)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        return self._read(int(self.at[i]), int(self.at[i + 1]))
+
+    def lengths(self) -> np.ndarray:
+        """The length of every row."""
+        return np.diff(self.at)
+
+    def span(self, first: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows ``first .. stop - 1`` end to end in one read, with their bounds."""
+        lo, hi = int(self.at[first]), int(self.at[stop])
+        return self._read(lo, hi), self.at[first : stop + 1] - lo
+
+    def gather(self, rows: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The chosen ``rows`` end to end, with their bounds (``len(rows) + 1`` offsets).
+
+        Rows are read in file order, neighbouring ones in one call, whatever
+        order they are asked in.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        lo, hi = self.at[rows], self.at[rows + 1]
+        lens = hi - lo
+        bounds = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        out = np.empty(int(bounds[-1]), dtype=self._dtype)
+        if not rows.size:
+            return out, bounds
+        order = np.argsort(lo, kind="stable")
+        # runs of rows (in file order) close enough to read at once
+        slo, shi = lo[order], hi[order]
+        reach = np.maximum.accumulate(shi)
+        gap = (slo[1:] - reach[:-1]) * self._dtype.itemsize
+        cut = np.flatnonzero(gap > _COALESCE_BYTES) + 1
+        for run in np.split(np.arange(order.size), cut):
+            start, stop = int(slo[run[0]]), int(reach[run[-1]])
+            block = self._read(start, stop)
+            values, _ = gather_spans(block, slo[run] - start, shi[run] - start)
+            r = order[run]
+            where, _ = gather_spans(np.arange(out.size), bounds[r], bounds[r + 1])
+            out[where] = values
+        return out, bounds
