@@ -331,7 +331,7 @@ def build_clusters(
 ) -> list[tuple[Cluster, tuple[Ref, ...]]]:
     """The clusters, each with where its members' texts are (for :func:`deduplicate`)."""
     doc_order = {it.unit.doc_id: it.order for it in items}
-    groups = [g for g in links.groups() if len(g) > 1]
+    groups = links.groups(min_size=2)
     group_of = {i: gi for gi, g in enumerate(groups) for i in g}
     extra: dict[int, list[Contained]] = {}
     for c in contained:

@@ -414,13 +414,9 @@ class Verifier:
 
     def _stand_for(self, uf: UnionFind, per_group: int) -> dict[int, list[int]]:
         """For every group of two or more: its longest members with distinct texts."""
-        groups: dict[int, list[int]] = {}
-        for i in range(len(self.items)):
-            groups.setdefault(uf.find(i), []).append(i)
         out: dict[int, list[int]] = {}
-        for root, members in groups.items():
-            if len(members) < 2:
-                continue
+        for members in uf.groups(min_size=2):
+            root = uf.find(members[0])
             seen: set[bytes] = set()
             longest: list[int] = []
             for i in sorted(members, key=lambda i: -self._length(i)):
