@@ -6,7 +6,7 @@ or misses)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -20,6 +20,7 @@ from .keys import numbers_in, token_array
 from .parts import Parts
 from .prepare import Item, UnitArrays, content_tokens, count_in
 from .report import Cluster, Member
+from .table import UnitTable
 from .unionfind import UnionFind
 from .verify import common, jaccard, overlap
 
@@ -37,7 +38,7 @@ class Links(UnionFind):
     copy a member was linked.
     """
 
-    def __init__(self, items: list[Item], remove_numbers: bool) -> None:
+    def __init__(self, items: Sequence[Item], remove_numbers: bool) -> None:
         super().__init__(len(items))
         self.items = items
         self.remove_numbers = remove_numbers
@@ -112,7 +113,7 @@ class Ref:
     whole: bool
 
 
-def unit_ref(items: list[Item], i: int) -> Ref:
+def unit_ref(items: Sequence[Item], i: int) -> Ref:
     u = items[i].unit
     return Ref(i, u.clean_start, u.clean_end, True)
 
@@ -138,7 +139,7 @@ def unit_member(it: Item, similarity: float, measure: str, kept: bool = False) -
     )
 
 
-def contained_member(items: list[Item], c: Contained) -> Member:
+def contained_member(items: Sequence[Item], c: Contained) -> Member:
     outer = items[c.outer]
     u = outer.unit
     start, end = outer.offsets.to_source(c.start, c.end)
@@ -261,7 +262,7 @@ class Region:
 class Regions:
     """:class:`Region` objects of items' units and of passages, made once each."""
 
-    def __init__(self, items: list[Item]) -> None:
+    def __init__(self, items: Sequence[Item]) -> None:
         self.items = items
         self._made: dict[tuple[int, int, int], Region] = {}
 
@@ -322,7 +323,7 @@ def _numbers_text(a: Counter[str], b: Counter[str]) -> str:
 
 
 def build_clusters(
-    items: list[Item],
+    items: UnitTable,
     arrays: UnitArrays,
     links: Links,
     contained: list[Contained],
@@ -330,7 +331,7 @@ def build_clusters(
     threshold: float,
 ) -> list[tuple[Cluster, tuple[Ref, ...]]]:
     """The clusters, each with where its members' texts are (for :func:`deduplicate`)."""
-    doc_order = {it.unit.doc_id: it.order for it in items}
+    doc_order = {doc.doc_id: d for d, doc in enumerate(items.documents)}
     groups = links.groups(min_size=2)
     group_of = {i: gi for gi, g in enumerate(groups) for i in g}
     extra: dict[int, list[Contained]] = {}
@@ -488,7 +489,7 @@ def build_clusters(
 
 
 def numbers_clusters(
-    items: list[Item],
+    items: Sequence[Item],
     links: Links,
     group_of: dict[int, int],
     rank: Callable[[int], tuple[int, ...]],

@@ -15,12 +15,13 @@ from .keys import ngram_hashes
 from .prepare import (
     CONTAINMENT_NGRAM,
     MIN_CONTAINMENT_TOKENS,
-    Item,
     ProgressHook,
     UnitArrays,
     content_tokens,
 )
 from .ragged import Ragged, gather_spans
+from .spill import SpilledRagged
+from .table import UnitTable
 from .unionfind import UnionFind
 from .verify import Verifier, common, overlap
 
@@ -58,7 +59,7 @@ _FREQUENT = 200
 
 
 def candidate_pairs(
-    sets: Ragged,
+    sets: Ragged | SpilledRagged,
     rows: np.ndarray,
     sizes: np.ndarray,
     query: np.ndarray,
@@ -202,7 +203,11 @@ def _lower_bound(
 
 
 def _held(
-    sets: Ragged, b: np.ndarray, a: np.ndarray, owner: np.ndarray, hashes: np.ndarray
+    sets: Ragged | SpilledRagged,
+    b: np.ndarray,
+    a: np.ndarray,
+    owner: np.ndarray,
+    hashes: np.ndarray,
 ) -> np.ndarray:
     """For each pair ``(a[i], b[i])``: how many of ``a[i]``'s ``hashes`` are in ``sets[b[i]]``.
 
@@ -221,11 +226,15 @@ def _held(
     pair = np.repeat(np.arange(a.size), n)
     starts = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n)
     wanted = hashes[starts + np.arange(pair.size)]
-    end = sets.at[b[pair] + 1]
-    left = _lower_bound(sets.data, sets.at[b[pair]], end, wanted)
+    # each b's row read once (the rows may be on disk), then searched where it landed
+    rows, which = np.unique(b, return_inverse=True)
+    data, bounds = sets.gather(rows)
+    row = which.ravel()[pair]
+    end = bounds[row + 1]
+    left = _lower_bound(data, bounds[row], end, wanted)
     inside = left < end
     hit = np.zeros(pair.size, dtype=bool)
-    hit[inside] = sets.data[left[inside]] == wanted[inside]
+    hit[inside] = data[left[inside]] == wanted[inside]
     return np.bincount(pair, weights=hit, minlength=a.size).astype(np.int64)
 
 
@@ -255,7 +264,7 @@ def _chunks(units: np.ndarray, lengths: np.ndarray, size: int) -> list[np.ndarra
 
 
 def find_containment(
-    items: list[Item],
+    items: UnitTable,
     arrays: UnitArrays,
     uf: UnionFind,
     threshold: float,
@@ -277,10 +286,8 @@ def find_containment(
     # One unit stands for each group of exact and near copies found so far: its
     # copies would find the same passages, and copies of the longer unit are
     # already reported as copies of it.
-    rep = np.fromiter((uf.find(i) == i for i in range(len(items))), dtype=bool, count=len(items))
-    long_enough = np.fromiter(
-        (it.n_tokens >= MIN_CONTAINMENT_TOKENS for it in items), dtype=bool, count=len(items)
-    )
+    rep = uf.roots() == np.arange(len(items))
+    long_enough = items.n_tokens >= MIN_CONTAINMENT_TOKENS
     sizes = arrays.cont_size
     candidates = candidate_pairs(arrays.cont_set, rep, sizes, rep & long_enough, threshold)
     found: list[Contained] = []

@@ -28,9 +28,13 @@ whole sentences, in rounds until nothing is left to cut (``docs/dedup.md``).
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any
 
 import numpy as np
@@ -68,6 +72,7 @@ from .prepare import (
 )
 from .report import Cluster, DuplicateReport
 from .signatures import signatures_from_flat
+from .table import DocStore, UnitTable
 from .verify import Verifier, jaccard
 
 __all__ = ["find_duplicates"]
@@ -120,6 +125,7 @@ def find_duplicates(
     workers: int = 1,
     load_text: Callable[[Document], str] | None = None,
     on_error: Callable[[DocumentFailure], None] | None = None,
+    work_dir: str | os.PathLike[str] | None = None,
     _found: Found | None = None,
     **options: Any,
 ) -> DuplicateReport:
@@ -160,6 +166,11 @@ def find_duplicates(
     segmented in parts cut at paragraph breaks (see :mod:`textwash.dedup.parts`);
     the report locates its copies in the whole document all the same.
 
+    Memory does not grow with the text of the corpus: each document's cleaned
+    text and each unit's shingles go to files under ``work_dir`` (a temporary
+    folder, deleted at the end, unless given), and what stays in memory per unit
+    is a row of fixed-width columns (:mod:`textwash.dedup.table`).
+
     A document that a pipeline step (or the segmentation after it) fails on
     raises :class:`~textwash.errors.CleaningError` with its ``doc_id`` in the
     message.  With ``on_error``, it is passed there as a
@@ -173,7 +184,6 @@ def find_duplicates(
     """
     cfg = DedupConfig.from_options(config, **options)
     unit, window, ngram = cfg.unit, cfg.window, cfg.ngram
-    threshold, keep, remove_numbers = cfg.near_threshold, cfg.keep, cfg.remove_numbers
     drop_function_words, part_chars = cfg.drop_function_words, cfg.part_chars
     params: dict[str, Any] = {
         **cfg.params(),
@@ -189,8 +199,17 @@ def find_duplicates(
     documents: list[Document] = []  # long documents are here as their parts
     whole: list[int] = []  # for each of them, the number of the input document
     lengths: dict[int, int] = {}
-    items: list[Item] = []
-    arrays = UnitArrays()
+    scratch = ExitStack()
+    if work_dir is None:
+        work = Path(scratch.enter_context(TemporaryDirectory(prefix="textwash-dedup-")))
+    else:
+        work = Path(work_dir)
+        work.mkdir(parents=True, exist_ok=True)
+    store = DocStore(work)
+    scratch.callback(store.close)
+    items = UnitTable(documents, store)
+    arrays = UnitArrays(work)
+    scratch.callback(arrays.close)
     parts = Parts(size=part_chars if unit != "document" else 1 << 62)
 
     def jobs() -> Iterator[Job]:
@@ -215,83 +234,169 @@ def find_duplicates(
                 parts.count(doc.doc_id, len(us), titles)
             if load_text is not None:  # let the raw text go; fetched again for the report
                 lengths[order] = len(doc.text)
-                doc = documents[order] = replace(doc, text="")
-            items.extend(
-                Item(
-                    order,
-                    u,
-                    doc,
-                    offsets,
-                    clean,
-                    int(n),
-                    keys[16 * k : 16 * k + 16],
-                    shapes[16 * k : 16 * k + 16],
-                    int(d),
-                    marks,
-                )
-                for k, (u, n, d) in enumerate(
-                    zip(us, n_tokens.tolist(), defects.tolist(), strict=True)
-                )
+                documents[order] = replace(doc, text="")
+            items.add_document(
+                order, clean, offsets, marks, titles, us, n_tokens, keys, shapes, defects
             )
             arrays.extend(sh, cs, sizes)
             note("segment", whole[order] + 1, total)
         held.clear()
 
-    with Workers(pipeline, workers) as pool:
-        batches = pool.map(prepare_batch, _batches(jobs()), chunk=1)
-        for order, prepared in enumerate(r for batch in batches for r in batch):
-            n = whole[order]
-            if held and whole[held[0][0]] != n:
-                take_held()
-            if isinstance(prepared, Failure) and n not in failed:
-                failure = located_failure(documents[order], prepared, parts)
-                if on_error is None:
-                    raise failure.exception() from prepared.exception()
-                failed.add(n)
-                on_error(failure)
-                for o in [order, *(o for o, _ in held)]:
-                    documents[o] = replace(documents[o], text="")
-                held.clear()
-            if n in failed:
-                note("segment", n + 1, total)
-                continue
-            assert not isinstance(prepared, Failure)
-            held.append((order, prepared))
-        take_held()
-    arrays.freeze()
-    seconds["segment"] = lap()
+    try:
+        with Workers(pipeline, workers) as pool:
+            batches = pool.map(prepare_batch, _batches(jobs()), chunk=1)
+            for order, prepared in enumerate(r for batch in batches for r in batch):
+                n = whole[order]
+                if held and whole[held[0][0]] != n:
+                    take_held()
+                if isinstance(prepared, Failure) and n not in failed:
+                    failure = located_failure(documents[order], prepared, parts)
+                    if on_error is None:
+                        raise failure.exception() from prepared.exception()
+                    failed.add(n)
+                    on_error(failure)
+                    for o in [order, *(o for o, _ in held)]:
+                        documents[o] = replace(documents[o], text="")
+                    held.clear()
+                if n in failed:
+                    note("segment", n + 1, total)
+                    continue
+                assert not isinstance(prepared, Failure)
+                held.append((order, prepared))
+            take_held()
+        items.freeze()
+        arrays.freeze()
+        seconds["segment"] = lap()
+        return _compare(
+            cfg,
+            items,
+            arrays,
+            work,
+            documents,
+            whole,
+            lengths,
+            parts,
+            seconds,
+            lap,
+            note,
+            params,
+            load_text,
+            _found,
+        )
+    finally:
+        if _found is None:
+            scratch.close()
+        else:  # deduplicate reads the units again: the work folder lives as long as _found
+            _found.scratch = scratch
 
-    uf = Links(items, remove_numbers)
+
+def _exact_pairs(items: UnitTable) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """Exact copies and ``numbers`` pairs as (earlier unit, unit) in the order of the
+    later unit, and the units that stand for their key (the first of each).
+
+    A unit of :data:`MIN_EXACT_TOKENS` tokens or more is paired with the first
+    unit of its key; a unit that is the first of its key, has
+    :data:`MIN_TOKENS` tokens or more and numbers (its shape is not its key) is
+    paired with the first such unit of its shape: the same words with other
+    numbers, a ``numbers`` pair, not a copy.
+    """
+    n = len(items)
+    eligible = np.flatnonzero(items.n_tokens >= MIN_EXACT_TOKENS)
+    _, first_at, inverse = np.unique(items.keys[eligible], return_index=True, return_inverse=True)
+    first = np.full(n, -1, dtype=np.int64)
+    first[eligible] = eligible[first_at[inverse.ravel()]]
+    events = np.full(n, -1, dtype=np.int64)
+    dup = eligible[first[eligible] != eligible]
+    events[dup] = first[dup]
+    is_first = first == np.arange(n)
+    shaped = np.flatnonzero(
+        is_first & (items.n_tokens >= MIN_TOKENS) & (items.shapes != items.keys)
+    )
+    if shaped.size:
+        _, s_at, s_inv = np.unique(items.shapes[shaped], return_index=True, return_inverse=True)
+        other = shaped[s_at[s_inv.ravel()]]
+        mine = other != shaped
+        events[shaped[mine]] = other[mine]
+    later = np.flatnonzero(events >= 0)
+    pairs = list(zip(events[later].tolist(), later.tolist(), strict=True))
+    reps = np.flatnonzero(is_first & (items.n_tokens >= MIN_TOKENS))
+    return pairs, reps
+
+
+#: Signatures are computed, and turned into band keys, this many units at a time.
+SIGNATURE_CHUNK = 50_000
+
+
+def _band_key_files(
+    arrays: UnitArrays, reps: np.ndarray, cfg: DedupConfig, work: Path
+) -> list[Path]:
+    """The LSH band keys of ``reps``, one file per band (8 bytes a unit each).
+
+    Signatures (bit-identical to datasketch's ``affine32`` MinHash,
+    tests/test_signatures.py) are made :data:`SIGNATURE_CHUNK` units at a time
+    and reduced to band keys at once, so no signature matrix of the corpus is
+    ever held.
+    """
+    files = [work / f"band{b:03d}.u64" for b in range(cfg.bands)]
+    outs = [f.open("wb") for f in files]
+    try:
+        for c0 in range(0, reps.size, SIGNATURE_CHUNK):
+            flat, bounds = arrays.shingles.gather(reps[c0 : c0 + SIGNATURE_CHUNK])
+            sigs = signatures_from_flat(flat, bounds, num_perm=cfg.num_perm, seed=cfg.seed)
+            keys = band_keys(sigs, cfg.bands, cfg.rows)
+            for b, out in enumerate(outs):
+                np.ascontiguousarray(keys[:, b]).tofile(out)
+    finally:
+        for out in outs:
+            out.close()
+    return files
+
+
+def _lsh_candidates(files: list[Path], reps: np.ndarray) -> np.ndarray:
+    """Pairs of ``reps`` sharing a key in some band (one band in memory at a time),
+    as unit numbers ``(j, i)``, ``j < i``, sorted and unique: exactly the pairs of a
+    datasketch ``MinHashLSH`` with the same bands and rows (tests/test_banding.py)."""
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for f in files:
+        keys = np.fromfile(f, dtype=np.uint64).reshape(-1, 1)
+        found.append(candidate_pairs(keys))
+        f.unlink()
+    pairs = np.unique(np.concatenate(found), axis=0)
+    return reps[pairs] if pairs.size else pairs
+
+
+def _compare(
+    cfg: DedupConfig,
+    items: UnitTable,
+    arrays: UnitArrays,
+    work: Path,
+    documents: list[Document],
+    whole: list[int],
+    lengths: dict[int, int],
+    parts: Parts,
+    seconds: dict[str, float],
+    lap: Callable[[], float],
+    note: ProgressHook,
+    params: dict[str, Any],
+    load_text: Callable[[Document], str] | None,
+    _found: Found | None,
+) -> DuplicateReport:
+    """Stages 2–5 on the prepared units."""
+    threshold, keep = cfg.near_threshold, cfg.keep
+    uf = Links(items, cfg.remove_numbers)
     # 2. exact -------------------------------------------------------------------
-    by_key: dict[bytes, int] = {}
-    by_shape: dict[bytes, int] = {}
-    for i, it in enumerate(items):
-        if it.n_tokens < MIN_EXACT_TOKENS:
-            continue
-        first = by_key.setdefault(it.key, i)
-        if first != i:
-            uf.union(first, i)
-        elif it.n_tokens >= MIN_TOKENS and it.shape != it.key:
-            # the same words with other numbers: a `numbers` pair, not a copy
-            other = by_shape.setdefault(it.shape, i)
-            if other != i:
-                uf.union(other, i)
+    exact, reps = _exact_pairs(items)
+    for a, b in exact:
+        uf.union(a, b)
     seconds["exact"] = lap()
 
     # 3. minhash, lsh, verify ------------------------------------------------------
-    reps = [i for i, it in enumerate(items) if it.n_tokens >= MIN_TOKENS and by_key[it.key] == i]
-    # NumPy signatures, bit-identical to datasketch's affine32 MinHash (tests/test_signatures.py)
-    flat, bounds = arrays.shingles.gather(reps)
-    sigs = signatures_from_flat(flat, bounds, num_perm=cfg.num_perm, seed=cfg.seed)
-    del flat, bounds
-    seconds["minhash"] = lap()
-    # LSH at a slightly lower threshold than the exact check: it only proposes pairs.
-    # The bands and rows are datasketch's choice; the pairs are exactly those of a
-    # datasketch MinHashLSH with them (tests/test_banding.py).
-    keys = band_keys(sigs, cfg.bands, cfg.rows)
-    rep_rows = np.asarray(reps, dtype=np.int64)
-    candidates = rep_rows[candidate_pairs(keys, sigs, cfg.rows)].tolist()
-    del sigs, keys
+    with TemporaryDirectory(prefix="bands-", dir=work) as band_dir:
+        files = _band_key_files(arrays, reps, cfg, Path(band_dir))
+        seconds["minhash"] = lap()
+        # LSH at a slightly lower threshold than the exact check: it only proposes
+        # pairs; the bands and rows are datasketch's choice for it.
+        candidates = _lsh_candidates(files, reps).tolist()
     seconds["lsh"] = lap()
     verified = 0
     for i, j in candidates:
@@ -303,7 +408,7 @@ def find_duplicates(
     # 4. containment -----------------------------------------------------------------
     contained: list[Contained] = []
     overlaps = 0
-    verifier = Verifier(items, threshold, drop_function_words)  # damaged and split copies
+    verifier = Verifier(items, threshold, cfg.drop_function_words)  # damaged and split copies
     if cfg.containment:
         contained, overlaps = find_containment(
             items,
@@ -356,8 +461,9 @@ def find_duplicates(
 class Found:
     """What :func:`deduplicate` needs of a :func:`find_duplicates` run besides its report."""
 
-    items: list[Item] = field(default_factory=list)
+    items: Sequence[Item] = field(default_factory=list)
     clusters: list[tuple[Cluster, tuple[Ref, ...]]] = field(default_factory=list)
+    scratch: ExitStack | None = None  # the work folder the items are read from
     parts: Parts | None = None
     whole: list[int] = field(default_factory=list)  # input document of each (part) document
     keep: str = "best"

@@ -10,8 +10,10 @@ text and the defects cleaning found there.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -32,6 +34,7 @@ from .keys import (
 )
 from .parts import Parts
 from .ragged import Ragged, gather_spans
+from .spill import SpilledRagged
 
 DocLike = str | tuple[str, str] | Document
 
@@ -124,7 +127,8 @@ class Item:
 
 
 class UnitArrays:
-    """Every unit's arrays, end to end (see :class:`Ragged`).
+    """Every unit's arrays, end to end (see :class:`Ragged`), in files under
+    ``work_dir`` when it is given (see :class:`~textwash.dedup.spill.SpilledRagged`).
 
     ``shingles[i]``: unit ``i``'s sorted, unique near-duplicate shingle hashes;
     ``cont_set[i]``: the sorted, unique hashes of its content-token 3-grams
@@ -132,9 +136,15 @@ class UnitArrays:
     content tokens it has.
     """
 
-    def __init__(self) -> None:
-        self.shingles = Ragged(np.uint32)
-        self.cont_set = Ragged(np.uint32)
+    def __init__(self, work_dir: str | os.PathLike[str] | None = None) -> None:
+        self.shingles: Ragged | SpilledRagged
+        self.cont_set: Ragged | SpilledRagged
+        if work_dir is None:
+            self.shingles = Ragged(np.uint32)
+            self.cont_set = Ragged(np.uint32)
+        else:  # on disk: memory holds the offsets only
+            self.shingles = SpilledRagged(np.uint32, Path(work_dir) / "shingles.u32")
+            self.cont_set = SpilledRagged(np.uint32, Path(work_dir) / "containment.u32")
         self._sizes: list[np.ndarray] = []
         self.cont_size = np.zeros(0, dtype=np.int64)
 
@@ -149,11 +159,18 @@ class UnitArrays:
         self._sizes.append(sizes)
 
     def freeze(self) -> None:
+        """Make what was appended readable (call after the last ``extend``)."""
         self.shingles.freeze()
         self.cont_set.freeze()
         if self._sizes:
             self.cont_size = np.concatenate(self._sizes).astype(np.int64)
         self._sizes = []
+
+    def close(self) -> None:
+        """Delete the files (if on disk)."""
+        for rows in (self.shingles, self.cont_set):
+            if isinstance(rows, SpilledRagged):
+                rows.close()
 
 
 @dataclass(frozen=True)
