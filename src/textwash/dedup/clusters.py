@@ -18,9 +18,9 @@ from ..segment.document import line_of, line_starts
 from .containment import Contained
 from .keys import numbers_in, token_array
 from .parts import Parts
-from .prepare import Item, UnitArrays, content_tokens, count_in
+from .prepare import UnitArrays, content_tokens, count_in
 from .report import Cluster, Member
-from .table import UnitTable
+from .table import Item, UnitTable
 from .unionfind import UnionFind
 from .verify import common, jaccard, overlap
 

@@ -61,7 +61,6 @@ from .prepare import (
     SHORT_LINE_TOKENS,
     DocLike,
     DocumentFailure,
-    Item,
     Job,
     Prepared,
     ProgressHook,
@@ -72,7 +71,7 @@ from .prepare import (
 )
 from .report import Cluster, DuplicateReport
 from .signatures import signatures_from_flat
-from .table import DocStore, UnitTable
+from .table import DocStore, Item, UnitTable
 from .verify import Verifier, jaccard
 
 __all__ = ["find_duplicates"]

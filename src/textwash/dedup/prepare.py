@@ -40,8 +40,7 @@ DocLike = str | tuple[str, str] | Document
 
 __all__ = [
     "DocumentFailure",
-    "Item",
-    "UnitArrays",
+        "UnitArrays",
     "as_documents",
     "iter_documents",
     "prepare",
@@ -104,26 +103,6 @@ def iter_documents(docs: Iterable[DocLike]) -> Iterator[Document]:
 
 
 _EMPTY_U32 = np.zeros(0, dtype=np.uint32)
-
-
-@dataclass(slots=True)
-class Item:
-    """One unit with what the stages need; its arrays live in a :class:`UnitArrays`."""
-
-    order: int  # position of its document in the input
-    unit: Unit  # its ``text`` is dropped to save memory
-    doc: Document
-    offsets: ChainMap  # cleaned -> raw offsets of the unit's document
-    clean: str  # the cleaned text of the unit's document (shared by its units)
-    n_tokens: int
-    key: bytes
-    shape: bytes  # the key with numbers masked (keys.shape_ids)
-    defects: int  # what cleaning repaired or flagged in the unit's raw span
-    marks: np.ndarray  # where, in the document (shared by its units)
-
-    @property
-    def sort_key(self) -> tuple[int, int]:
-        return (self.order, self.unit.start)
 
 
 class UnitArrays:

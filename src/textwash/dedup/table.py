@@ -39,19 +39,18 @@ import numpy as np
 
 from ..edits import ChainMap
 from ..segment import Document, Unit
-from .prepare import Item
 
-__all__ = ["KINDS", "DocStore", "UnitTable"]
+__all__ = ["KINDS", "DocStore", "Item", "UnitTable"]
 
 #: The unit kinds a table codes as small integers (``"block"``: a run of short lines).
 KINDS = ("paragraph", "sentence", "document", "block")
 
 #: Documents whose data are held in memory at once (least recently used go first).
-DOC_CACHE = 64
+DOC_CACHE = 256
 
 
 class DocStore:
-    """Per document: cleaned text, offset map, defect marks and section titles.
+    """Per document: cleaned text, offset map and defect marks.
 
     Appended to one file under ``work_dir`` as they come (pickled); read back
     by document number, the last :data:`DOC_CACHE` documents cached.
@@ -63,11 +62,9 @@ class DocStore:
         self._at: list[int] = [0]
         self.get = functools.lru_cache(maxsize=DOC_CACHE)(self._load)
 
-    def append(
-        self, clean: str, offsets: ChainMap, marks: np.ndarray, titles: list[str | None]
-    ) -> int:
+    def append(self, clean: str, offsets: ChainMap, marks: np.ndarray) -> int:
         """Store one document's data; returns its number."""
-        blob = pickle.dumps((clean, offsets, marks, titles), protocol=pickle.HIGHEST_PROTOCOL)
+        blob = pickle.dumps((clean, offsets, marks), protocol=pickle.HIGHEST_PROTOCOL)
         view, pos = memoryview(blob), self._at[-1]
         while view:
             n = os.pwrite(self._fd, view, pos)
@@ -75,12 +72,12 @@ class DocStore:
         self._at.append(pos)
         return len(self._at) - 2
 
-    def _load(self, d: int) -> tuple[str, ChainMap, np.ndarray, list[str | None]]:
+    def _load(self, d: int) -> tuple[str, ChainMap, np.ndarray]:
         start, stop = self._at[d], self._at[d + 1]
         blob = os.pread(self._fd, stop - start, start)
         if len(blob) != stop - start:
             raise OSError(f"{self._path}: short read of document {d}")
-        data: tuple[str, ChainMap, np.ndarray, list[str | None]] = pickle.loads(blob)
+        data: tuple[str, ChainMap, np.ndarray] = pickle.loads(blob)
         return data
 
     @property
@@ -95,6 +92,59 @@ class DocStore:
             self._fd = -1
             self._path.unlink(missing_ok=True)
             self.get.cache_clear()
+
+
+class Item:
+    """Unit ``i`` of a :class:`UnitTable`, as the stages look at it.
+
+    Its columns are read at once; its document's cleaned text (``clean``),
+    offset map (``offsets``) and defect marks (``marks``) only when asked for,
+    from the table's :class:`DocStore`.
+    """
+
+    __slots__ = ("_table", "_unit", "defects", "i", "key", "n_tokens", "order", "shape")
+
+    def __init__(self, table: UnitTable, i: int) -> None:
+        self._table = table
+        self.i = i
+        self.order = int(table.order[i])  # position of its document in the input
+        self.n_tokens = int(table.n_tokens[i])
+        self.key = bytes(table.keys[i]).ljust(16, b"\0")
+        self.shape = bytes(table.shapes[i]).ljust(16, b"\0")  # the key with numbers masked
+        self.defects = int(table.defects[i])  # what cleaning repaired in its raw span
+        self._unit: Unit | None = None
+
+    @property
+    def unit(self) -> Unit:
+        """The unit (its ``text`` is empty: the text is in :attr:`clean`)."""
+        if self._unit is None:
+            self._unit = self._table.unit(self.i)
+        return self._unit
+
+    @property
+    def doc(self) -> Document:
+        """Its document as the input gave it (the text may have been let go)."""
+        return self._table.documents[self.order]
+
+    @property
+    def clean(self) -> str:
+        """The cleaned text of its whole document."""
+        return self._table.store.get(self._table.slot[self.order])[0]
+
+    @property
+    def offsets(self) -> ChainMap:
+        """Cleaned -> raw offsets of its document."""
+        return self._table.store.get(self._table.slot[self.order])[1]
+
+    @property
+    def marks(self) -> np.ndarray:
+        """Where cleaning found defects in its document (raw offsets, sorted)."""
+        return self._table.store.get(self._table.slot[self.order])[2]
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        """Input order: its document, then its start there."""
+        return (self.order, int(self._table.start[self.i]))
 
 
 class UnitTable(Sequence[Item]):
@@ -127,6 +177,7 @@ class UnitTable(Sequence[Item]):
         self.documents = documents
         self.store = store
         self.slot: dict[int, int] = {}
+        self.titles: dict[int, list[str | None]] = {}  # section titles of each document
         self._pending: dict[str, list[np.ndarray]] = {c: [] for c in self._INT_COLUMNS}
         self._pending.update(kind=[], keys=[], shapes=[])
         empty = np.zeros(0, dtype=np.int32)
@@ -162,7 +213,8 @@ class UnitTable(Sequence[Item]):
         defects: np.ndarray,
     ) -> None:
         """Add document ``d`` and its units (in order)."""
-        self.slot[d] = self.store.append(clean, offsets, marks, titles)
+        self.slot[d] = self.store.append(clean, offsets, marks)
+        self.titles[d] = titles
         n = len(units)
         p = self._pending
         p["order"].append(np.full(n, d, dtype=np.int32))
@@ -198,7 +250,7 @@ class UnitTable(Sequence[Item]):
         d = int(self.order[i])
         doc = self.documents[d]
         section = int(self.section[i])
-        titles = self.store.get(self.slot[d])[3]
+        titles = self.titles[d]
         return Unit(
             doc_id=doc.doc_id,
             index=int(self.unit_index[i]),
@@ -218,21 +270,7 @@ class UnitTable(Sequence[Item]):
     def __getitem__(self, i: int) -> Item:  # type: ignore[override]
         if not -len(self) <= i < len(self):
             raise IndexError(f"unit {i} out of range")
-        i = int(i) % len(self)
-        d = int(self.order[i])
-        clean, offsets, marks, _ = self.store.get(self.slot[d])
-        return Item(
-            d,
-            self.unit(i),
-            self.documents[d],
-            offsets,
-            clean,
-            int(self.n_tokens[i]),
-            bytes(self.keys[i]).ljust(16, b"\0"),
-            bytes(self.shapes[i]).ljust(16, b"\0"),
-            int(self.defects[i]),
-            marks,
-        )
+        return Item(self, int(i) % len(self))
 
     def __iter__(self) -> Iterator[Item]:
         for i in range(len(self)):
