@@ -40,7 +40,7 @@ DocLike = str | tuple[str, str] | Document
 
 __all__ = [
     "DocumentFailure",
-        "UnitArrays",
+    "UnitArrays",
     "as_documents",
     "iter_documents",
     "prepare",
