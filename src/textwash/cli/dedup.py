@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..dedup import DedupResult, DuplicateReport, Removal, deduplicate, find_duplicates
 from ..dedup.config import KEEP_POLICIES, DedupConfig
+from ..dedup.index import IndexBusy, IndexCorrupt, IndexMismatch
 from ..dedup.prepare import DocumentFailure
 from ..io import (
     ON_ERROR,
@@ -233,6 +234,31 @@ def add_dedup(sub: Any) -> None:
         "exits 1 (with -o, what cannot be read is copied into OUTPUT.rejects, a document a "
         "step fails on is written unchanged)",
     )
+    p.add_argument(
+        "--index",
+        type=Path,
+        metavar="FOLDER",
+        help="a persistent duplicate index: also report copies of what earlier runs indexed "
+        "there (with the file, line and run of the earlier copy), then add this run's units "
+        "(made if missing; refused if built with other --ngram, --num-perm, --seed ...)",
+    )
+    p.add_argument(
+        "--run-id",
+        metavar="NAME",
+        help="the name this run's units get in --index (default: the date and time)",
+    )
+    p.add_argument(
+        "--no-index-update",
+        action="store_true",
+        help="compare with --index but do not add this run's units to it",
+    )
+    p.add_argument(
+        "--work-dir",
+        type=Path,
+        metavar="FOLDER",
+        help="where the units' text and shingles are kept on disk while the run lasts "
+        "(default: a temporary folder, deleted at the end)",
+    )
     p.add_argument("--report", type=Path, metavar="FILE.json", help="write the JSON report")
     p.add_argument("--html", type=Path, metavar="FILE.html", help="write the report as HTML")
     p.add_argument(
@@ -282,6 +308,9 @@ def run_dedup(args: argparse.Namespace) -> int:
                 report = find_duplicates(
                     corpus, progress=hook, load_text=corpus.load_text, **options
                 )
+        except (IndexMismatch, IndexCorrupt, IndexBusy) as exc:
+            _error(f"--index: {exc}")
+            return 2
         except (InputError, ValueError) as exc:  # an input changed between two reads
             _error(str(exc))
             return 1
@@ -309,9 +338,13 @@ def run_dedup(args: argparse.Namespace) -> int:
             return 1
         read_seconds = time.perf_counter() - started
         docs = [doc for job, source in pairs for doc in corpus_documents(job, source)]
-        with StageProgress(enabled=enabled) as hook:
-            result = deduplicate(docs, progress=hook, **options)
-            report = result.report
+        try:
+            with StageProgress(enabled=enabled) as hook:
+                result = deduplicate(docs, progress=hook, **options)
+                report = result.report
+        except (IndexMismatch, IndexCorrupt, IndexBusy) as exc:
+            _error(f"--index: {exc}")
+            return 2
         if _not_compared(failures, args):
             return 1
     report.stats["seconds"] = {"read": round(read_seconds, 4), **report.stats.get("seconds", {})}
@@ -390,7 +423,17 @@ def dedup_config(args: argparse.Namespace) -> DedupConfig:
 
 def _options(args: argparse.Namespace, pipeline: Pipeline | None) -> dict[str, Any]:
     """Keyword arguments of :func:`~textwash.dedup.find_duplicates` from the options."""
-    return {"config": dedup_config(args), "pipeline": pipeline, "workers": args.workers}
+    options: dict[str, Any] = {
+        "config": dedup_config(args),
+        "pipeline": pipeline,
+        "workers": args.workers,
+        "work_dir": args.work_dir,
+    }
+    if args.index is not None:
+        options.update(index=args.index, run_id=args.run_id, update_index=not args.no_index_update)
+    elif args.run_id is not None or args.no_index_update:
+        raise UsageError("--run-id and --no-index-update need --index")
+    return options
 
 
 def _check_html_available() -> None:

@@ -592,6 +592,7 @@ def quote_members(
         (order_of[m.doc_id], ci, mi)
         for ci, c in enumerate(clusters)
         for mi, m in enumerate(c.members)
+        if m.run is None  # an earlier run's copy is quoted from the index
     )
     members = [list(c.members) for c in clusters]
     current, text, starts = -1, "", [0]

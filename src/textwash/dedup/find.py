@@ -54,6 +54,8 @@ from .clusters import (
 )
 from .config import DedupConfig
 from .containment import Contained, find_containment
+from .earlier import Earlier, open_index
+from .index import DedupIndex
 from .parts import Parts
 from .prepare import (
     MIN_EXACT_TOKENS,
@@ -125,6 +127,9 @@ def find_duplicates(
     load_text: Callable[[Document], str] | None = None,
     on_error: Callable[[DocumentFailure], None] | None = None,
     work_dir: str | os.PathLike[str] | None = None,
+    index: str | os.PathLike[str] | DedupIndex | None = None,
+    run_id: str | None = None,
+    update_index: bool = True,
     _found: Found | None = None,
     **options: Any,
 ) -> DuplicateReport:
@@ -170,6 +175,16 @@ def find_duplicates(
     folder, deleted at the end, unless given), and what stays in memory per unit
     is a row of fixed-width columns (:mod:`textwash.dedup.table`).
 
+    With ``index`` (a folder, or an open
+    :class:`~textwash.dedup.index.DedupIndex`), the units are also compared with
+    every unit earlier runs indexed there, and copies of them are reported as
+    clusters whose first member is the earlier copy (its ``run`` says which run
+    added it; see :mod:`textwash.dedup.earlier`); then, unless
+    ``update_index=False``, this run's units are added as one update named
+    ``run_id`` (default: the time).  An index built with other shingling,
+    ``num_perm``, seed or hash scheme is refused
+    (:class:`~textwash.dedup.index.IndexMismatch`).
+
     A document that a pipeline step (or the segmentation after it) fails on
     raises :class:`~textwash.errors.CleaningError` with its ``doc_id`` in the
     message.  With ``on_error``, it is passed there as a
@@ -199,6 +214,11 @@ def find_duplicates(
     whole: list[int] = []  # for each of them, the number of the input document
     lengths: dict[int, int] = {}
     scratch = ExitStack()
+    earlier_index: DedupIndex | None = None
+    if isinstance(index, DedupIndex):
+        earlier_index = index
+    elif index is not None:
+        earlier_index = scratch.enter_context(open_index(index, cfg, write=update_index))
     if work_dir is None:
         work = Path(scratch.enter_context(TemporaryDirectory(prefix="textwash-dedup-")))
     else:
@@ -206,6 +226,7 @@ def find_duplicates(
         work.mkdir(parents=True, exist_ok=True)
     store = DocStore(work)
     scratch.callback(store.close)
+    earlier = None if earlier_index is None else Earlier(earlier_index, cfg, work)
     items = UnitTable(documents, store)
     arrays = UnitArrays(work)
     scratch.callback(arrays.close)
@@ -281,6 +302,9 @@ def find_duplicates(
             params,
             load_text,
             _found,
+            earlier,
+            run_id,
+            update_index,
         )
     finally:
         if _found is None:
@@ -289,9 +313,10 @@ def find_duplicates(
             _found.scratch = scratch
 
 
-def _exact_pairs(items: UnitTable) -> tuple[list[tuple[int, int]], np.ndarray]:
+def _exact_pairs(items: UnitTable) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray]:
     """Exact copies and ``numbers`` pairs as (earlier unit, unit) in the order of the
-    later unit, and the units that stand for their key (the first of each).
+    later unit, the units that are compared by MinHash (the first of each key, of
+    :data:`MIN_TOKENS` tokens or more) and which units are the first of their key.
 
     A unit of :data:`MIN_EXACT_TOKENS` tokens or more is paired with the first
     unit of its key; a unit that is the first of its key, has
@@ -319,7 +344,7 @@ def _exact_pairs(items: UnitTable) -> tuple[list[tuple[int, int]], np.ndarray]:
     later = np.flatnonzero(events >= 0)
     pairs = list(zip(events[later].tolist(), later.tolist(), strict=True))
     reps = np.flatnonzero(is_first & (items.n_tokens >= MIN_TOKENS))
-    return pairs, reps
+    return pairs, reps, is_first
 
 
 #: Signatures are computed, and turned into band keys, this many units at a time.
@@ -327,14 +352,18 @@ SIGNATURE_CHUNK = 50_000
 
 
 def _band_key_files(
-    arrays: UnitArrays, reps: np.ndarray, cfg: DedupConfig, work: Path
+    arrays: UnitArrays,
+    reps: np.ndarray,
+    cfg: DedupConfig,
+    work: Path,
+    on_chunk: Callable[[np.ndarray, np.ndarray], None] | None = None,
 ) -> list[Path]:
     """The LSH band keys of ``reps``, one file per band (8 bytes a unit each).
 
     Signatures (bit-identical to datasketch's ``affine32`` MinHash,
     tests/test_signatures.py) are made :data:`SIGNATURE_CHUNK` units at a time
     and reduced to band keys at once, so no signature matrix of the corpus is
-    ever held.
+    ever held.  ``on_chunk(units, keys)`` sees each chunk's band keys.
     """
     files = [work / f"band{b:03d}.u64" for b in range(cfg.bands)]
     outs = [f.open("wb") for f in files]
@@ -343,6 +372,8 @@ def _band_key_files(
             flat, bounds = arrays.shingles.gather(reps[c0 : c0 + SIGNATURE_CHUNK])
             sigs = signatures_from_flat(flat, bounds, num_perm=cfg.num_perm, seed=cfg.seed)
             keys = band_keys(sigs, cfg.bands, cfg.rows)
+            if on_chunk is not None:
+                on_chunk(reps[c0 : c0 + SIGNATURE_CHUNK], keys)
             for b, out in enumerate(outs):
                 np.ascontiguousarray(keys[:, b]).tofile(out)
     finally:
@@ -379,19 +410,23 @@ def _compare(
     params: dict[str, Any],
     load_text: Callable[[Document], str] | None,
     _found: Found | None,
+    earlier: Earlier | None,
+    run_id: str | None,
+    update_index: bool,
 ) -> DuplicateReport:
-    """Stages 2–5 on the prepared units."""
+    """Stages 2–5 on the prepared units (and the earlier runs' units, with an index)."""
     threshold, keep = cfg.near_threshold, cfg.keep
     uf = Links(items, cfg.remove_numbers)
     # 2. exact -------------------------------------------------------------------
-    exact, reps = _exact_pairs(items)
+    exact, reps, first = _exact_pairs(items)
     for a, b in exact:
         uf.union(a, b)
     seconds["exact"] = lap()
 
     # 3. minhash, lsh, verify ------------------------------------------------------
     with TemporaryDirectory(prefix="bands-", dir=work) as band_dir:
-        files = _band_key_files(arrays, reps, cfg, Path(band_dir))
+        hook = None if earlier is None else earlier.query_bands
+        files = _band_key_files(arrays, reps, cfg, Path(band_dir), hook)
         seconds["minhash"] = lap()
         # LSH at a slightly lower threshold than the exact check: it only proposes
         # pairs; the bands and rows are datasketch's choice for it.
@@ -403,6 +438,9 @@ def _compare(
             uf.union(i, j)
             verified += 1
     seconds["verify"] = lap()
+    if earlier is not None:
+        earlier.compare(items, arrays, first)
+        seconds["earlier"] = lap()
 
     # 4. containment -----------------------------------------------------------------
     contained: list[Contained] = []
@@ -427,13 +465,15 @@ def _compare(
     # 5. clusters ----------------------------------------------------------------------
     built = build_clusters(items, arrays, uf, contained, keep, threshold)
     clusters = [c for c, _ in built]
+    found_earlier = [] if earlier is None else earlier.clusters(items)
+    clusters += found_earlier
     if load_text is not None:
         clusters = quote_members(clusters, documents, lengths, parts.loader(load_text))
     if parts:
         clusters = restore_parts(parts, clusters)
     if _found is not None:
         _found.items = items
-        _found.clusters = [(c, refs) for c, (_, refs) in zip(clusters, built, strict=True)]
+        _found.clusters = [(c, refs) for c, (_, refs) in zip(clusters, built, strict=False)]
         _found.parts = parts
         _found.whole = whole
         _found.keep = keep
@@ -451,6 +491,17 @@ def _compare(
         "clusters": len(clusters),
         "seconds": {k: round(v, 4) for k, v in seconds.items()},
     }
+    if earlier is not None:
+        stats["earlier_candidates"] = earlier.candidates
+        stats["earlier_clusters"] = len(found_earlier)
+        stats["index_units_before"] = len(earlier.index)
+        if update_index:
+            name = run_id or time.strftime("%Y-%m-%dT%H:%M:%S")
+            stats["index_units_added"] = earlier.add(name, items, arrays, parts, first)
+            earlier.index.commit()
+            stats["index_run"] = name
+        seconds["index"] = lap()
+        stats["seconds"] = {k: round(v, 4) for k, v in seconds.items()}
     report = DuplicateReport(clusters, params, stats)
     stats["duplicated_chars"] = report.duplicated_chars
     return report

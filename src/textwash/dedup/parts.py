@@ -171,8 +171,19 @@ class Parts:
             return clusters
         return [replace(c, members=tuple(self._member(m) for m in c.members)) for c in clusters]
 
+    def locate(
+        self, doc_id: str, start: int, end: int, line: int, end_line: int
+    ) -> tuple[str, int, int, int, int]:
+        """A span of part ``doc_id`` as ``(doc_id, start, end, line, end_line)`` of its
+        whole document (a document that was not cut is its own whole)."""
+        part = self._parts.get(doc_id)
+        if part is None:
+            return doc_id, start, end, line, end_line
+        at, lines = part.start, part.lines
+        return part.whole.doc_id, start + at, end + at, line + lines, end_line + lines
+
     def _member(self, m: Member) -> Member:
-        part = self._parts.get(m.doc_id)
+        part = self._parts.get(m.doc_id) if m.run is None else None
         if part is None:
             return m
         units, sections, title = self._shift.get(m.doc_id, (0, 0, None))

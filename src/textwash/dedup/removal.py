@@ -83,7 +83,20 @@ class DedupResult:
 #: next one's input; usually the second finds nothing).
 MAX_ROUNDS = 8
 #: The options of :func:`find_duplicates` that are not :class:`DedupConfig` fields.
-_RUN_OPTIONS = ("pipeline", "progress", "workers", "load_text", "on_error")
+_RUN_OPTIONS = (
+    "pipeline",
+    "progress",
+    "workers",
+    "load_text",
+    "on_error",
+    "work_dir",
+    "index",
+    "run_id",
+    "update_index",
+)
+#: The options only the first round takes: the input is compared with (and added
+#: to) a persistent index once, not each round's cut text.
+_FIRST_ROUND_ONLY = ("index", "run_id", "update_index")
 
 
 def deduplicate(
@@ -140,6 +153,8 @@ def deduplicate(
         options = {**options, "on_error": once}
     for rounds in range(1, MAX_ROUNDS + 1):
         found = Found()
+        if rounds == 2:
+            options = {k: v for k, v in options.items() if k not in _FIRST_ROUND_ONLY}
         report = find_duplicates(current, cfg, _found=found, **options)
         if first is None:
             first = report

@@ -51,6 +51,11 @@ class Member:
     OCR spaces, hard wraps, look-alikes ...): the ``best`` keep policy keeps the
     copy with the fewest.
 
+    ``run`` is set on a copy that an earlier run put in the persistent index
+    (``find_duplicates(..., index=PATH)``): it names that run, and ``doc_id``,
+    ``source``, ``line`` and ``start``/``end`` say where that run read the copy;
+    ``text`` is its cleaned text.
+
     ``kept`` marks what :func:`~textwash.deduplicate` keeps: ``members[0]``,
     and every member of a ``numbers`` cluster unless numbers copies are
     removed.  What it cuts of the other copies is only the text the kept copy
@@ -77,6 +82,7 @@ class Member:
     outer_start: int | None = None
     outer_end: int | None = None
     defects: int = 0
+    run: str | None = None
 
 
 @dataclass(frozen=True)
