@@ -627,8 +627,10 @@ def corpus_documents(job: Job, source: SourceFile) -> list[Document]:
 #: ``stage of find_duplicates -> (bar label, unit counted)``; other stages are quick.
 STAGE_LABELS: dict[str, tuple[str, str]] = {
     "segment": ("clean", "doc"),
-    "lsh": ("lsh", "unit"),
+    "minhash": ("minhash", "unit"),
+    "lsh": ("lsh", "band"),
     "containment": ("containment", "unit"),
+    "index": ("index", "unit"),
 }
 
 

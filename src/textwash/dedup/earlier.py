@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -67,9 +68,7 @@ def index_config(cfg: DedupConfig) -> IndexConfig:
     )
 
 
-def open_index(
-    path: str | os.PathLike[str], cfg: DedupConfig, *, write: bool = True
-) -> DedupIndex:
+def open_index(path: str | os.PathLike[str], cfg: DedupConfig, *, write: bool = True) -> DedupIndex:
     """The index at ``path`` (made if missing), refused if built with other options."""
     return DedupIndex.open(Path(path), index_config(cfg), create=True, write=write)
 
@@ -154,7 +153,13 @@ class Earlier:
         return out
 
     def add(
-        self, run_id: str, items: UnitTable, arrays: UnitArrays, parts: Parts, first: np.ndarray
+        self,
+        run_id: str,
+        items: UnitTable,
+        arrays: UnitArrays,
+        parts: Parts,
+        first: np.ndarray,
+        note: Callable[[str, int, int], None] | None = None,
     ) -> int:
         """Add this run's units (the first of each key, of ``MIN_EXACT_TOKENS`` tokens or
         more) to the index as one update; returns how many."""
@@ -205,6 +210,8 @@ class Earlier:
                     text=texts,
                 ),
             )
+            if note is not None:
+                note("index", c0 + chunk.size, rows.size)
         return int(rows.size)
 
 
@@ -224,4 +231,3 @@ def _indexed_member(old: IndexedUnit) -> Member:
         link="kept",
         run=old.run,
     )
-

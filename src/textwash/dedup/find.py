@@ -357,6 +357,7 @@ def _band_key_files(
     cfg: DedupConfig,
     work: Path,
     on_chunk: Callable[[np.ndarray, np.ndarray], None] | None = None,
+    note: ProgressHook | None = None,
 ) -> list[Path]:
     """The LSH band keys of ``reps``, one file per band (8 bytes a unit each).
 
@@ -376,21 +377,27 @@ def _band_key_files(
                 on_chunk(reps[c0 : c0 + SIGNATURE_CHUNK], keys)
             for b, out in enumerate(outs):
                 np.ascontiguousarray(keys[:, b]).tofile(out)
+            if note is not None:
+                note("minhash", min(c0 + SIGNATURE_CHUNK, reps.size), reps.size)
     finally:
         for out in outs:
             out.close()
     return files
 
 
-def _lsh_candidates(files: list[Path], reps: np.ndarray) -> np.ndarray:
+def _lsh_candidates(
+    files: list[Path], reps: np.ndarray, note: ProgressHook | None = None
+) -> np.ndarray:
     """Pairs of ``reps`` sharing a key in some band (one band in memory at a time),
     as unit numbers ``(j, i)``, ``j < i``, sorted and unique: exactly the pairs of a
     datasketch ``MinHashLSH`` with the same bands and rows (tests/test_banding.py)."""
     found = [np.zeros((0, 2), dtype=np.int64)]
-    for f in files:
+    for b, f in enumerate(files):
         keys = np.fromfile(f, dtype=np.uint64).reshape(-1, 1)
         found.append(candidate_pairs(keys))
         f.unlink()
+        if note is not None:
+            note("lsh", b + 1, len(files))
     pairs = np.unique(np.concatenate(found), axis=0)
     return reps[pairs] if pairs.size else pairs
 
@@ -426,11 +433,11 @@ def _compare(
     # 3. minhash, lsh, verify ------------------------------------------------------
     with TemporaryDirectory(prefix="bands-", dir=work) as band_dir:
         hook = None if earlier is None else earlier.query_bands
-        files = _band_key_files(arrays, reps, cfg, Path(band_dir), hook)
+        files = _band_key_files(arrays, reps, cfg, Path(band_dir), hook, note)
         seconds["minhash"] = lap()
         # LSH at a slightly lower threshold than the exact check: it only proposes
         # pairs; the bands and rows are datasketch's choice for it.
-        candidates = _lsh_candidates(files, reps).tolist()
+        candidates = _lsh_candidates(files, reps, note).tolist()
     seconds["lsh"] = lap()
     verified = 0
     for i, j in candidates:
@@ -497,7 +504,7 @@ def _compare(
         stats["index_units_before"] = len(earlier.index)
         if update_index:
             name = run_id or time.strftime("%Y-%m-%dT%H:%M:%S")
-            stats["index_units_added"] = earlier.add(name, items, arrays, parts, first)
+            stats["index_units_added"] = earlier.add(name, items, arrays, parts, first, note)
             earlier.index.commit()
             stats["index_run"] = name
         seconds["index"] = lap()
