@@ -94,6 +94,38 @@ class Normalizer:
         """Return problems noticed in ``text`` that this step leaves alone."""
         return []
 
+    def may_edit(self, text: str) -> bool:
+        """A cheap precheck: ``False`` only when this step has nothing to do on ``text``.
+
+        ``False`` promises ``edits(text) == []`` and ``flags(text) == []``, so a
+        :class:`~textwash.Pipeline` skips the step (and its edit machinery);
+        ``True`` promises nothing.  The default is ``True``: a step that does
+        not know better is always run.  A built-in step answers from the
+        characters its rules need, read from its own options, so the answer
+        stays right whatever they are.
+
+        A subclass that defines any method of its own but not ``may_edit`` gets
+        this default back, since its parent's precheck cannot speak for it:
+
+        >>> from textwash.normalizers import Width
+        >>> Width().may_edit("已经很干净了。"), Width().may_edit("ＡＰＰ")
+        (False, True)
+        >>> class Loud(Width):
+        ...     def edits(self, text):
+        ...         return [Edit(0, len(text), text.upper())] if text.islower() else []
+        >>> Loud().may_edit("already clean")
+        True
+        """
+        return True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "may_edit" not in vars(cls) and any(
+            callable(v) or isinstance(v, (property, classmethod, staticmethod))
+            for v in vars(cls).values()
+        ):
+            cls.may_edit = Normalizer.may_edit  # type: ignore[method-assign]
+
     def __call__(self, text: str) -> str:
         fast = self._fast(text)
         return fast if fast is not None else apply_edits(text, self.edits(text))

@@ -152,6 +152,14 @@ class LineRepair(Normalizer):
             return True
         return current.chars >= self.min_chars and current.punct
 
+    def may_edit(self, text: str) -> bool:
+        """Whether ``text`` has a line break to remove.
+
+        >>> LineRepair().may_edit("一行。"), LineRepair().may_edit("人民警\\n察")
+        (False, True)
+        """
+        return "\n" in text
+
     def edits(self, text: str) -> list[Edit]:
         if "\n" not in text:
             return []

@@ -237,8 +237,19 @@ class GbkMojibake(Normalizer):
                 out.append(Edit(start, end, _UNICODE_REPAIR(fixed)))
         return out
 
+    def may_edit(self, text: str) -> bool:
+        """Whether ``text`` holds a character whose GBK lead byte is a UTF-8 lead
+        byte of Han (E4–E9): a line without one is never repaired, nor are the
+        variants :meth:`_repair` also tries (narrowing full-width forms and
+        deleting blanks adds no such character).
+
+        >>> GbkMojibake().may_edit("社会治安综合治理"), GbkMojibake().may_edit("绀句細娌诲畨")
+        (False, True)
+        """
+        return _lead_chars().search(text) is not None
+
     def _fast(self, text: str) -> str | None:
-        if not _lead_chars().search(text):
+        if not self.may_edit(text):
             return text
         return None
 

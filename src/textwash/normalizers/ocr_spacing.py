@@ -61,6 +61,7 @@ blanks are joined when they touch Han (``8 0 0 0 万``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -97,6 +98,8 @@ _NUMBER_GAP = regex.compile(
 _DIGIT_RUN = regex.compile(rf"(?<!\d)\d(?:{HSPACE}\d)+(?!\d)")
 _HSPACE_CHARS = frozenset(" \t\u00a0\u3000\u202f\u205f" + "".join(map(chr, range(0x2002, 0x200B))))
 _HSPACE_RE = regex.compile(HSPACE)
+# the same, for the standard library's re, which scans a character class faster
+_ANY_HSPACE = re.compile(HSPACE)
 _GAP = regex.compile(rf"{HSPACE}+")
 _HAN_CHAR = regex.compile(HAN)
 _HAN_OR_PUNCT_CHAR = regex.compile(HAN_OR_PUNCT)
@@ -298,12 +301,21 @@ class OcrSpacing(Normalizer):
     def _passes(self) -> list[Callable[[str], list[Edit]]]:
         return [self._digit_pass, self._gap_pass] if self.digits else [self._gap_pass]
 
+    def may_edit(self, text: str) -> bool:
+        """Whether ``text`` has a horizontal blank: every gap and every split
+        digit run is made of them.
+
+        >>> OcrSpacing().may_edit("社会、实现"), OcrSpacing().may_edit("社 会")
+        (False, True)
+        """
+        return _ANY_HSPACE.search(text) is not None
+
     def edits(self, text: str) -> list[Edit]:
-        if not _HSPACE_RE.search(text):
+        if not self.may_edit(text):
             return []
         return super().edits(text)
 
     def _fast(self, text: str) -> str | None:
-        if not _HSPACE_RE.search(text):
+        if not self.may_edit(text):
             return text
         return super()._fast(text)

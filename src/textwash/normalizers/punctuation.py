@@ -53,6 +53,7 @@ Runs of periods after Han:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -99,8 +100,10 @@ _MARKS = regex.compile(
 )
 # A lone "." after Han, or a run of two or more of . 。 … (blanks between allowed).
 _PERIODS = regex.compile(rf"(?<={HAN}{HSPACE}*)(?:[.。…](?:{HSPACE}*[.。…])+|\.)")
-# what _PERIODS needs when there is no "." or "…": two 。, maybe with blanks between
-_PERIOD_RUN = regex.compile(rf"。{HSPACE}*。")
+# What _PERIODS changes when there is no ".": a run of two or more of 。 and …
+# (blanks between allowed) other than "……" itself, which it leaves as it is.
+# (For the standard library's re, which finds the marks faster than regex.)
+_PERIOD_RUN = re.compile(rf"。{HSPACE}*[。…]|…{HSPACE}*。|…{HSPACE}+…|………")
 
 #: A "." right after one of these, with Han next, is inside a phrase ("民间的.传统").
 PHRASE_OPEN = "的这每各但而且"
@@ -274,7 +277,12 @@ def _period_changes(m: regex.Match[str]) -> Changes:
 
 
 def _has_periods(text: str) -> bool:
-    return "." in text or "…" in text or bool(_PERIOD_RUN.search(text))
+    """Whether the period rule may change or flag something in ``text``.
+
+    >>> [_has_periods(t) for t in ("要求……", "要求………", "要求……。", "要求。。", "3.14")]
+    [False, True, True, True, True]
+    """
+    return "." in text or bool(_PERIOD_RUN.search(text))
 
 
 _QUOTE_RULES = (
@@ -318,6 +326,20 @@ class Punctuation(Normalizer):
         if self.marks:
             rules.append(_MARK_RULE)
         return rules
+
+    def may_edit(self, text: str) -> bool:
+        """Whether an enabled rule's hint finds what it needs in ``text`` (an ASCII
+        mark, bracket or quote, a period, an ellipsis, two full stops).
+
+        The rules run one after another, each on the text the one before left;
+        while none has anything to do, each sees ``text`` itself.
+
+        >>> Punctuation().may_edit("近年来，随着发展（三）要求：提高？")
+        False
+        >>> Punctuation().may_edit("近年来,随着"), Punctuation(marks=False).may_edit("近年来,随着")
+        (True, False)
+        """
+        return any(rule.hint(text) for rule in self._rules())
 
     def _passes(self) -> list[Callable[[str], list[Edit]]]:
         return [rule.edits for rule in self._rules()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -32,6 +33,11 @@ _DOC_START = regex.compile(r"\A\n+")
 # endings next to the block), and the next run cleaned the lines differently
 # (issue 15).  For the same reason a run keeps its last break too, if it can.
 _DOC_END = regex.compile(r"(?<=(?:^|[^\n])\n)\n+\Z")
+# What Whitespace.may_edit looks for (``re`` scans a character class faster):
+# a line ending other than \n, and a blank, which trailing and leading blanks need.
+_BREAK_CHARS = re.compile("[\r\u2028\u2029\x0b\x0c]")
+_BREAK_OR_BLANK = re.compile("[\r\u2028\u2029\x0b\x0c \t\u00a0\u3000\u2000-\u200a\u202f\u205f]")
+_BLANK = re.compile("[ \t\u00a0\u3000\u2000-\u200a\u202f\u205f]")
 
 
 @dataclass(frozen=True, repr=False)
@@ -58,6 +64,27 @@ class Whitespace(Normalizer):
     trailing: bool = True
     max_blank_lines: int = 1
     strip_indent: bool = False
+
+    def may_edit(self, text: str) -> bool:
+        """Whether ``text`` has what an enabled rule needs: a line ending other
+        than ``\\n``, a blank (trailing or leading ones are made of them), two
+        line breaks in a row or a line break first.
+
+        >>> Whitespace().may_edit("标题\\n正文。"), Whitespace().may_edit("标题\\n\\n\\n正文")
+        (False, True)
+        >>> Whitespace().may_edit("正文\\u3000"), Whitespace(trailing=False).may_edit("正文\\u3000")
+        (True, False)
+        """
+        blanks = self.trailing or self.strip_indent
+        if self.line_endings:
+            found = (_BREAK_OR_BLANK if blanks else _BREAK_CHARS).search(text)
+        else:
+            found = _BLANK.search(text) if blanks else None
+        if found is not None:
+            return True
+        # every blank-line rule needs "\n\n" (a run of blank lines, or blank
+        # lines at the end) or a line break at the start
+        return self.max_blank_lines >= 0 and ("\n\n" in text or text.startswith("\n"))
 
     def _passes(self) -> list[Callable[[str], list[Edit]]]:
         # Each rule once: base.Normalizer derives edits() and the fast call from these.

@@ -34,6 +34,7 @@ its only pass: its edits and its call are both derived from it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,12 +56,17 @@ _NUMBER = (
     "％?"
 )
 _FULLWIDTH_ALNUM = regex.compile(f"[{_FW_ALNUM}]+")
-# The lookahead lets the regex engine skip ahead to a full-width character
-# (without it the optional sign makes every position a candidate: 20x slower).
-_PATTERN = regex.compile(f"(?=[＋－{_FW_ALNUM}])(?:{_NUMBER}|[{_FW_ALNUM}]+)")
-_PATTERN_SYMBOLS = regex.compile(
-    f"(?=[{_FW_ALNUM}{_FW_SYMBOLS}])(?:{_NUMBER}|[{_FW_ALNUM}{_FW_SYMBOLS}]+)"
-)
+# What a match starts with.  The lookahead lets the regex engine skip ahead to
+# a full-width character (without it the optional sign makes every position a
+# candidate: 20x slower), and a text without one has nothing to narrow.
+_START = f"[＋－{_FW_ALNUM}]"
+_START_SYMBOLS = f"[{_FW_ALNUM}{_FW_SYMBOLS}]"
+_PATTERN = regex.compile(f"(?={_START})(?:{_NUMBER}|[{_FW_ALNUM}]+)")
+_PATTERN_SYMBOLS = regex.compile(f"(?={_START_SYMBOLS})(?:{_NUMBER}|[{_FW_ALNUM}{_FW_SYMBOLS}]+)")
+# The same as plain character classes for the standard library's ``re``, which
+# scans one several times as fast as ``regex``: Width.may_edit.
+_STARTS = re.compile(_START)
+_STARTS_SYMBOLS = re.compile(_START_SYMBOLS)
 # U+FF01-FF5E are the full-width forms of ASCII 0x21-0x7E.
 _NARROW = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 
@@ -95,6 +101,16 @@ class Width(Normalizer):
 
     def _pattern(self) -> regex.Pattern[str]:
         return _PATTERN_SYMBOLS if self.symbols else _PATTERN
+
+    def may_edit(self, text: str) -> bool:
+        """Whether ``text`` holds a character a match starts with.
+
+        >>> Width().may_edit("增长5.2%，（一）"), Width().may_edit("增长５．２％")
+        (False, True)
+        >>> Width().may_edit("＃话题＃"), Width(symbols=True).may_edit("＃话题＃")
+        (False, True)
+        """
+        return (_STARTS_SYMBOLS if self.symbols else _STARTS).search(text) is not None
 
     def _edits(self, text: str) -> list[Edit]:
         return sub_edits(self._pattern(), text, _narrow)
