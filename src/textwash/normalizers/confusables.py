@@ -9,6 +9,7 @@ words (``***``) cannot be recovered; they are flagged, not changed.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,7 +20,7 @@ from ._tables import read_table
 from .base import Flag, Normalizer
 from .chinese import get_converter
 
-__all__ = ["ConfusableRule", "Confusables", "load_rules"]
+__all__ = ["ConfusableRule", "Confusables", "literal_core", "load_rules"]
 
 _MASK = regex.compile(r"\*{2,}|＊{2,}|×{2,}|□{2,}")
 _HAN = regex.compile(r"\p{Han}")
@@ -72,14 +73,57 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> list[ConfusableRul
     return _parse(*read_table(path, "confusables.tsv"))
 
 
+# A lookaround: no group inside, brackets and escapes allowed.
+_LOOKAROUND = r"\(\?<?[=!](?:[^()\[\]\\]|\\.|\[(?:[^\]\\]|\\.)*\])*\)"
+_LITERAL_CORE = regex.compile(
+    rf"(?:{_LOOKAROUND})*(?P<core>[^\\.^$*+?{{}}\[\]()|#\s]+)(?:{_LOOKAROUND})*"
+)
+
+
+def literal_core(pattern: str) -> str | None:
+    """The literal every match of ``pattern`` is, when it is one between lookarounds.
+
+    Lookarounds match nothing, so every match of such a pattern is its core; a
+    text without the core holds no match.  ``None`` for any other pattern.
+
+    >>> literal_core("(?<![床牀])笫(?=[一二三四五六七八九十\\\\d])"), literal_core("裙众")
+    ('笫', '裙众')
+    >>> literal_core("曰[益常趋]") is None, literal_core("(?i)ab") is None
+    (True, True)
+    """
+    m = _LITERAL_CORE.fullmatch(pattern)
+    return None if m is None else m["core"]
+
+
+def _rules(
+    builtin: bool, extra_file: str | None, extra: tuple[tuple[str, str], ...]
+) -> list[ConfusableRule]:
+    rules = load_rules() if builtin else []
+    if extra_file:
+        rules += load_rules(extra_file)
+    return rules + [ConfusableRule(p, r) for p, r in extra]
+
+
+@lru_cache(maxsize=16)
+def _trigger(
+    builtin: bool, extra_file: str | None, extra: tuple[tuple[str, str], ...]
+) -> re.Pattern[str] | None:
+    """What every match of one of the rules holds: their literal cores, as one
+    pattern; ``None`` when a rule has no literal core (then any text may match)."""
+    cores = set()
+    for rule in _rules(builtin, extra_file, extra):
+        core = literal_core(rule.pattern)
+        if core is None:
+            return None
+        cores.add(core)
+    return re.compile("|".join(re.escape(c) for c in sorted(cores)) or "(?!)")
+
+
 @lru_cache(maxsize=16)
 def _compiled(
     builtin: bool, extra_file: str | None, extra: tuple[tuple[str, str], ...]
 ) -> tuple[regex.Pattern[str], tuple[str, ...]]:
-    rules = load_rules() if builtin else []
-    if extra_file:
-        rules += load_rules(extra_file)
-    rules += [ConfusableRule(p, r) for p, r in extra]
+    rules = _rules(builtin, extra_file, extra)
     if not rules:
         return regex.compile(r"(?!)"), ()
     alternation = "|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(rules))
@@ -102,10 +146,29 @@ class Confusables(Normalizer):
     extra_file: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
 
+    def _extra(self) -> tuple[tuple[str, str], ...]:
+        # hashable for the caches, whatever sequences a config gave
+        return tuple(tuple(x) for x in self.extra)  # type: ignore[misc]
+
+    def may_edit(self, text: str) -> bool:
+        """Whether a rule's literal core (see :func:`literal_core`) is in ``text``
+        or in the simplified form the rules are matched in, or a masked word is.
+
+        >>> Confusables().may_edit("掌握第一手资料，服务群众"), Confusables().may_edit("裙众")
+        (False, True)
+        >>> Confusables().may_edit("己經"), Confusables().may_edit("某某***")
+        (True, True)
+        """
+        if "**" in text or "＊＊" in text or "××" in text or "□□" in text:
+            return True  # flags(): _MASK
+        trigger = _trigger(self.builtin, self.extra_file, self._extra())
+        if trigger is None or trigger.search(text):
+            return True
+        folded = _fold(text)
+        return folded is not text and trigger.search(folded) is not None
+
     def _pass(self, text: str) -> list[Edit]:
-        pattern, replacements = _compiled(
-            self.builtin, self.extra_file, tuple(tuple(x) for x in self.extra)
-        )
+        pattern, replacements = _compiled(self.builtin, self.extra_file, self._extra())
         # The rules are written in simplified characters, so traditional text is
         # matched in its simplified form: before, "己經" passed, ChineseConvert
         # ("t2s", later in zh) made it "己经", and cleaning again gave "已经"
