@@ -9,6 +9,13 @@ Pipeline([
     OcrSpacing(),
     Punctuation(),
 ])
+
+Text that is already clean costs little: before a step runs, its precheck
+(:meth:`~textwash.Normalizer.may_edit`) may prove that it has nothing to do,
+and the step is skipped with its edit machinery; the protected regions are not
+looked for where no kind can start.  The result is the same either way, and
+:func:`prechecks` (or ``TEXTWASH_PRECHECKS=0`` in the environment) switches
+the shortcut off to show it.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, overload
 
@@ -40,8 +48,35 @@ __all__ = [
     "StepEdit",
     "StepFlag",
     "check_text",
+    "prechecks",
     "step_edits",
 ]
+
+# Whether runs skip the steps whose precheck says they have nothing to do.
+_prechecks = os.environ.get("TEXTWASH_PRECHECKS", "1") != "0"
+
+
+@contextmanager
+def prechecks(enabled: bool) -> Iterator[None]:
+    """Skip steps on their prechecks (the default), or run every step, in a ``with`` block.
+
+    The results are the same either way; switched off, every step runs and
+    every protected kind is looked for, which is how the tests show it.
+
+    >>> from textwash.normalizers import Punctuation
+    >>> p = Pipeline([Punctuation()])
+    >>> with prechecks(False):
+    ...     slow = p.run("已经很干净了。")
+    >>> slow.step_counts == p.run("已经很干净了。").step_counts == [("Punctuation", 0)]
+    True
+    """
+    global _prechecks
+    before = _prechecks
+    _prechecks = enabled
+    try:
+        yield
+    finally:
+        _prechecks = before
 
 
 class ConfigError(ValueError):
@@ -125,7 +160,8 @@ def as_step(obj: Any) -> Step:
 
 
 def _step_name(step: Any) -> str:
-    return str(getattr(step, "name", None) or type(step).__name__)
+    name = getattr(step, "name", None)
+    return name if type(name) is str and name else str(name or type(step).__name__)
 
 
 def check_text(text: object, who: str) -> None:
@@ -147,6 +183,25 @@ def _failure(step: Any, exc: BaseException, position: int | None = None) -> Clea
     message = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     pos = getattr(exc, "position", None) if position is None else position
     return CleaningError(_step_name(step), message, position=pos if isinstance(pos, int) else None)
+
+
+def may_edit(step: Any, text: str) -> bool:
+    """Whether ``step`` may have something to do on ``text``, by its precheck.
+
+    ``False`` only from a step's own ``may_edit`` (which then promises no edit
+    and no flag); a step without one, or whose precheck fails, may.
+
+    >>> from textwash.normalizers import Width
+    >>> may_edit(Width(), "干净"), may_edit(Width(), "ＡＰＰ"), may_edit(str.strip, "干净")
+    (False, True, True)
+    """
+    check = getattr(step, "may_edit", None)
+    if check is None:
+        return True
+    try:
+        return bool(check(text))
+    except Exception:  # the step itself will say what is wrong, and where
+        return True
 
 
 def step_edits(step: Any, text: str) -> list[Edit]:
@@ -252,11 +307,14 @@ class Pipeline:
         TypeError: Pipeline() takes a str, got NoneType
         """
         check_text(text, "Pipeline()")
-        regions = self.protect(text)
+        regions = self._regions(text)
         if regions:  # the steps must see the protected regions masked
             return self._run(text, regions).text
         source = text
+        skip = _prechecks
         for step in self.steps:
+            if skip and not may_edit(step, text):
+                continue
             try:
                 text = step(text)
             except Exception as exc:
@@ -278,7 +336,10 @@ class Pipeline:
     def run(self, text: str) -> RunResult:
         """Clean ``text`` and keep every step's edits, the offset map and the flags."""
         check_text(text, "Pipeline.run()")
-        return self._run(text, self.protect(text))
+        return self._run(text, self._regions(text))
+
+    def _regions(self, text: str) -> list[Region]:
+        return self.protect(text, precheck=_prechecks)
 
     def _run(self, text: str, regions: list[Region]) -> RunResult:
         source = text
@@ -290,7 +351,12 @@ class Pipeline:
         # What the steps see.  No kept edit touches a masked character, so the
         # same edits keep it the masked form of ``text``: mask once, not per step.
         seen = mask(text, regions)
+        skip = _prechecks
         for step in self.steps:
+            if skip and not may_edit(step, seen):  # no edit and no flag: nothing else to record
+                counts.append((_step_name(step), 0))
+                per_step.append([])
+                continue
             try:
                 step_flags = step.flags(seen) if hasattr(step, "flags") else []
                 edits = guarded_edits(step, text, regions, seen=seen)
