@@ -311,6 +311,7 @@ def test_mostly_clean_paragraphs(preset, paragraph, defects):
 
 
 @pytest.mark.parametrize("step", STEPS, ids=repr)
+@slow_property(share=4)
 @given(text=st.one_of(dump_text, st.text(max_size=60), st.sampled_from(NOHARM)))
 @example(text="近年来，随着社会的发展。")
 def test_a_precheck_says_no_only_when_there_is_nothing_to_do(step, text):
@@ -318,6 +319,7 @@ def test_a_precheck_says_no_only_when_there_is_nothing_to_do(step, text):
 
 
 @pytest.mark.parametrize("step", STEPS, ids=repr)
+@slow_property(share=4)
 @given(
     paragraph=st.sampled_from(CLEAN),
     defect=st.one_of(token, st.sampled_from(list(BARELY_DIRTY.values()))),
@@ -409,6 +411,7 @@ def test_protect_precheck_on_its_barely_dirty_text(label):
     [KINDS, BLOCK_KINDS, INLINE_KINDS, ("url",), ("data",), ("fenced_code",), ("latin", "path")],
     ids=str,
 )
+@slow_property(share=2)
 @given(text=st.one_of(dump_text, st.sampled_from(NOHARM), st.sampled_from(CLEAN)))
 def test_protect_precheck_finds_the_same_regions(kinds, text):
     assert find_protected(text, kinds) == find_protected(text, kinds, precheck=False)
