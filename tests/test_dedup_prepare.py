@@ -8,13 +8,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from textwash.dedup.keys import token_array, token_id, tokenize
 from textwash.dedup.prepare import prepare, prepare_batch
 from textwash.errors import CleaningError
 from textwash.parallel import Failure, Workers
 from textwash.pipeline import Pipeline
 from textwash.segment import Document
 from textwash.segment.collection import segmentation_pipeline
+
+from .strategies import dump_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = Path(os.environ.get("TEXTWASH_SEEDS", ROOT.parent / "shared" / "seeds"))
@@ -110,3 +115,19 @@ def test_a_failing_document_fails_alone_in_its_batch():
         assert isinstance(out[2].error, CleaningError)
         for k in (0, 1, 3, 4, 5):
             _same(out[k], prepare(jobs[k]))  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.one_of(
+        dump_text,
+        st.text(alphabet=st.sampled_from("中文𠀀𪚥後來ab Z1２3,.．\u00a0 ５万\n"), max_size=60),
+        st.text(max_size=40),
+    )
+)
+def test_token_array_is_tokenize_as_arrays_on_any_text(text):
+    arr = token_array(text)
+    ref = tokenize(text)
+    assert arr.ids.tolist() == [token_id(t) for t, _, _ in ref]
+    assert arr.start.tolist() == [s for _, s, _ in ref]
+    assert arr.end.tolist() == [e for _, _, e in ref]

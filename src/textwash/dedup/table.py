@@ -45,6 +45,9 @@ __all__ = ["KINDS", "DocStore", "Item", "UnitTable"]
 #: The unit kinds a table codes as small integers (``"block"``: a run of short lines).
 KINDS = ("paragraph", "sentence", "document", "block")
 
+#: Units added are turned into NumPy columns this many at a time.
+FLUSH_ROWS = 1 << 16
+
 #: Documents whose data are held in memory at once (least recently used go first).
 DOC_CACHE = 256
 
@@ -180,6 +183,9 @@ class UnitTable(Sequence[Item]):
         self.titles: dict[int, list[str | None]] = {}  # section titles of each document
         self._pending: dict[str, list[np.ndarray]] = {c: [] for c in self._INT_COLUMNS}
         self._pending.update(kind=[], keys=[], shapes=[])
+        self._rows: list[tuple[int, ...]] = []
+        self._keys: list[bytes] = []
+        self._shapes: list[bytes] = []
         empty = np.zeros(0, dtype=np.int32)
         for c in self._INT_COLUMNS:
             setattr(self, c, empty)
@@ -215,22 +221,45 @@ class UnitTable(Sequence[Item]):
         """Add document ``d`` and its units (in order)."""
         self.slot[d] = self.store.append(clean, offsets, marks)
         self.titles[d] = titles
-        n = len(units)
+        kind = KINDS.index
+        self._rows.extend(
+            (
+                d,
+                u.index,
+                u.start,
+                u.end,
+                u.line,
+                u.end_line,
+                u.section,
+                u.clean_start,
+                u.clean_end,
+                n,
+                k,
+                kind(u.kind),
+            )
+            for u, n, k in zip(units, n_tokens.tolist(), defects.tolist(), strict=True)
+        )
+        self._keys.append(keys)
+        self._shapes.append(shapes)
+        if len(self._rows) >= FLUSH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Turn the rows added so far into column pieces (bounded Python lists)."""
+        if not self._rows:
+            return
+        block = np.array(self._rows, dtype=np.int64).reshape(-1, 12)
         p = self._pending
-        p["order"].append(np.full(n, d, dtype=np.int32))
-        p["unit_index"].append(np.array([u.index for u in units], dtype=np.int32))
-        for c in ("start", "end", "line", "end_line", "section"):
-            p[c].append(np.array([getattr(u, c) for u in units], dtype=np.int32))
-        p["clean_start"].append(np.array([u.clean_start for u in units], dtype=np.int32))
-        p["clean_end"].append(np.array([u.clean_end for u in units], dtype=np.int32))
-        p["n_tokens"].append(np.asarray(n_tokens, dtype=np.int32))
-        p["defects"].append(np.asarray(defects, dtype=np.int32))
-        p["kind"].append(np.array([KINDS.index(u.kind) for u in units], dtype=np.uint8))
-        p["keys"].append(np.frombuffer(keys, dtype="S16"))
-        p["shapes"].append(np.frombuffer(shapes, dtype="S16"))
+        for k, c in enumerate(self._INT_COLUMNS):
+            p[c].append(block[:, k].astype(np.int32))
+        p["kind"].append(block[:, 11].astype(np.uint8))
+        p["keys"].append(np.frombuffer(b"".join(self._keys), dtype="S16"))
+        p["shapes"].append(np.frombuffer(b"".join(self._shapes), dtype="S16"))
+        self._rows, self._keys, self._shapes = [], [], []
 
     def freeze(self) -> None:
         """Join what was added into the columns (call after the last document)."""
+        self._flush()
         for c, parts in self._pending.items():
             if parts:
                 setattr(self, c, np.concatenate([getattr(self, c), *parts]))
