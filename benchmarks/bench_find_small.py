@@ -98,6 +98,46 @@ def run_datasketch(docs: list[str], threshold: float) -> set[tuple[int, int]]:
     return pairs
 
 
+def per_paragraph(docs: list[str], repeat: int) -> dict[str, float]:
+    """Microseconds per paragraph of the prepare stage's parts, best of ``repeat``:
+    cleaning (the segmentation pipeline), sections and units, and tokenising,
+    shingling and hashing (a batch of 256 documents at a time, as
+    ``find_duplicates`` does)."""
+    import gc
+
+    from textwash.dedup.prepare import _hash_together
+    from textwash.segment import Document, units
+    from textwash.segment.collection import Segmented, find_sections, segmentation_pipeline
+
+    pipeline = segmentation_pipeline()
+    d = [Document(str(i), t) for i, t in enumerate(docs)]
+    out: dict[str, float] = {}
+    gc.disable()
+    try:
+        runs = []
+        t_clean = t_seg = t_hash = float("inf")
+        for _ in range(repeat):
+            t = time.perf_counter()
+            runs = [pipeline.run(x.text) for x in d]
+            t_clean = min(t_clean, time.perf_counter() - t)
+            t = time.perf_counter()
+            segs = [Segmented(x, r, find_sections(r.text)) for x, r in zip(d, runs, strict=True)]
+            us = [units(x, "paragraph", segmented=s) for x, s in zip(d, segs, strict=True)]
+            t_seg = min(t_seg, time.perf_counter() - t)
+            t = time.perf_counter()
+            for i in range(0, len(d), 256):
+                batch = list(zip(segs[i : i + 256], us[i : i + 256], strict=True))
+                _hash_together(batch, "paragraph", 5, True)
+            t_hash = min(t_hash, time.perf_counter() - t)
+    finally:
+        gc.enable()
+    n = len(d)
+    out["clean"] = round(1e6 * t_clean / n, 1)
+    out["sections_units"] = round(1e6 * t_seg / n, 1)
+    out["tokenise_shingle_hash"] = round(1e6 * t_hash / n, 1)
+    return out
+
+
 def best_of(fn: Any, repeat: int, *args: Any) -> tuple[float, Any]:
     """The fastest of ``repeat`` runs and its result."""
     best, result = float("inf"), None
@@ -139,6 +179,13 @@ def main() -> int:
             f"| {r['tool']} | {r['seconds']} | {r['us_per_paragraph']} | "
             f"{100 * r['recall']:.1f}% | {r['pairs']:,} |"
         )
+    parts = per_paragraph(docs, args.repeat)
+    print()
+    print("prepare stage, µs per paragraph (one process):")
+    print(f"  cleaning (segmentation pipeline):      {parts['clean']}")
+    print(f"  sections and units:                    {parts['sections_units']}")
+    print(f"  tokenising, shingling, keys (batched): {parts['tokenise_shingle_hash']}")
+    rows.append({"tool": "textwash prepare, µs per paragraph", **parts})
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")

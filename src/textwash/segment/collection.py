@@ -94,15 +94,27 @@ def find_sections(clean: str, *, max_title_chars: int = 60) -> list[Section]:
     [('甲文标题', ['正文一。', '正文二。']), ('乙文标题', ['正文三。'])]
     """
     lines = [(m.start(), m.end(), m.group(0)) for m in _LINE.finditer(clean) if m.group(0).strip()]
-    keys = [title_key(t) if len(t) <= 4 * max_title_chars else "" for _, _, t in lines]
+    known: dict[int, str] = {}
+
+    def keys(i: int) -> str:
+        """The title key of line ``i`` (computed when first asked: most lines end
+        a sentence, cannot be titles and are never asked)."""
+        key = known.get(i)
+        if key is None:
+            t = lines[i][2]
+            key = known[i] = title_key(t) if len(t) <= 4 * max_title_chars else ""
+        return key
+
     sections: list[Section] = []
     current = Section(None, 0, len(clean))
     i = 0
     while i < len(lines):
         start, end, text = lines[i]
-        key = keys[i]
-        nxt = keys[i + 1] if i + 1 < len(lines) else ""
+        # a line ending a sentence is no title (_is_title_line): its key is not needed
+        maybe = not _NOT_TITLE_END.search(text.rstrip())
+        key = keys(i) if maybe else ""
         titled = key and _is_title_line(text, key, max_title_chars)
+        nxt = keys(i + 1) if titled and i + 1 < len(lines) else ""
         twice = titled and nxt == key
         echoed = titled and len(key) >= 6 and nxt.startswith(key) and len(nxt) > len(key)
         if not (twice or echoed):
@@ -115,10 +127,10 @@ def find_sections(clean: str, *, max_title_chars: int = 60) -> list[Section]:
             sections.append(current)
         current = Section(text.strip(), start, len(clean), title_spans=[(start, end)])
         i += 1
-        while i < len(lines) and keys[i] == key:  # further copies of the title
+        while i < len(lines) and keys(i) == key:  # further copies of the title
             current.title_spans.append(lines[i][:2])
             i += 1
-        if i < len(lines) and keys[i].startswith(key):  # the title glued to the first paragraph
+        if i < len(lines) and keys(i).startswith(key):  # the title glued to the first paragraph
             cut = _echo_end(lines[i][2], key)
             if cut is not None:
                 s, e, _ = lines[i]
