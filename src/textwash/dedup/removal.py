@@ -155,13 +155,18 @@ def deduplicate(
         found = Found()
         if rounds == 2:
             options = {k: v for k, v in options.items() if k not in _FIRST_ROUND_ONLY}
-        report = find_duplicates(current, cfg, _found=found, **options)
-        if first is None:
-            first = report
-        cuts = _resolve(_plan(found, remove_numbers))
+        try:
+            report = find_duplicates(current, cfg, _found=found, **options)
+            if first is None:
+                first = report
+            cuts = _resolve(_plan(found, remove_numbers))
+            if cuts:
+                current, pieces = _apply(current, pieces, documents, cuts, removed, rounds)
+        finally:  # the round's work folder (documents and shingles on disk) goes now
+            if found.scratch is not None:
+                found.scratch.close()
         if not cuts:
             break
-        current, pieces = _apply(current, pieces, documents, cuts, removed, rounds)
     assert first is not None
     out = [replace(d, text=c.text) for d, c in zip(documents, current, strict=True)]
     return DedupResult(out, removed, first, rounds)
