@@ -240,6 +240,8 @@ def test_fenced_code_survives_any_surroundings(before, lines, after):
 
 
 @given(before=_no_fence, code=_code_line.filter(lambda c: c.strip() != ""), after=_no_fence)
+# found in CI: the URL ran on into the code span, which then lost its control character
+@example(before="http://www.example.com/a,b?c=1&d=2", code="000000\t\x1f", after="")
 def test_inline_code_survives_any_surroundings(before, code, after):
     span = "`" + code + "`"
     out = textwash.clean(before + span + after)

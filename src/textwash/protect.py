@@ -462,7 +462,10 @@ _CJK_STOP = "，。；：！？、）】》」』“”‘’（【《「『\u30
 _INLINE_PATTERNS = {
     "inline_code": (rf"``[^`{_BREAKS}]+``|`[^`{_BREAKS}]+`", ("`",)),
     "url": (
-        rf"(?:(?:https?|ftp|file)://|www\.)[^\s<>\"'{_CJK_STOP}]+(?<![.,;:!?)\]])",
+        # a backtick or a control character never belongs to a URL (RFC 3986):
+        # `code` right after a URL stays inline code
+        rf"(?:(?:https?|ftp|file)://|www\.)[^\s<>\"'`\x00-\x1f\x7f{_CJK_STOP}]+"
+        r"(?<![.,;:!?)\]])",
         ("://", "www."),
     ),
     # After Han too ("发送至user@example.cn"; a version before Han too):
