@@ -345,9 +345,7 @@ def test_workers_read_their_input_lazily():
     assert [first, *rest] == [len(P1) * (i % 3 + 1) for i in range(400)]
 
 
-def test_candidate_pairs_are_the_same_when_expanded_in_small_pieces(monkeypatch):
-    import textwash.dedup.containment as containment
-
+def test_candidate_pairs_are_the_same_when_expanded_in_small_pieces(tmp_path):
     rng = np.random.default_rng(11)
     sets = [np.unique(rng.choice(np.arange(120, dtype=np.uint32), size=40)) for _ in range(80)]
     ragged = Ragged(np.uint32)
@@ -355,9 +353,10 @@ def test_candidate_pairs_are_the_same_when_expanded_in_small_pieces(monkeypatch)
     ragged.freeze()
     sizes = np.array([s.size for s in sets])
     everyone = np.ones(len(sets), dtype=bool)
-    whole = containment.candidate_pairs(ragged, everyone, sizes, everyone, 0.6)
-    monkeypatch.setattr(containment, "_EXPAND_LIMIT", 7)
-    monkeypatch.setattr(containment, "_QUERY_CHUNK", 50)
-    assert whole.size and np.array_equal(
-        containment.candidate_pairs(ragged, everyone, sizes, everyone, 0.6), whole
-    )
+    whole = candidate_pairs(ragged, everyone, sizes, everyone, 0.6)
+    # a budget of a few hundred bytes: parts of a few shingles, chunks of a unit or two
+    for memory in (300, 3_000):
+        pieces = candidate_pairs(
+            ragged, everyone, sizes, everyone, 0.6, work_dir=tmp_path, memory=memory
+        )
+        assert whole.size and np.array_equal(pieces, whole)

@@ -6,8 +6,12 @@ all in NumPy."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -20,7 +24,7 @@ from .prepare import (
     content_tokens,
 )
 from .ragged import Ragged, gather_spans
-from .spill import SpilledRagged
+from .spill import _COALESCE_BYTES, SpilledRagged
 from .table import UnitTable
 from .unionfind import UnionFind
 from .verify import Verifier, common, overlap
@@ -39,13 +43,33 @@ class Contained:
     score: float
 
 
-#: Query units are taken in chunks holding about this many shingles.
-_QUERY_CHUNK = 1_000_000
+#: The default budget, in bytes, of :func:`candidate_pairs`' arrays.
+_MEMORY = 256 << 20
 
 
-#: Candidate pairs are expanded from the posting lists about this many at a time
-#: (about 40 bytes each while they are counted; a run ends at a unit boundary).
-_EXPAND_LIMIT = 8_000_000
+# What one element of each kind of piece costs at the peak, in bytes: the pieces
+# are sized from the budget with these.
+#: A shingle of a chunk of units read from ``sets`` (the read, its part, its order, its df).
+_SCAN_BYTES = 80
+#: A posting of one part of the shingle space, while its df is counted or its lists sorted.
+_PART_BYTES = 40
+#: An ``(a, b)`` hit, while expanded from a posting list and while counted.
+_PAIR_BYTES = 64
+#: A shingle of a stretch of rows read to look common prefix shingles up in.
+_ROW_BYTES = 48
+#: A shingle of a stretch of file between rows that a SpilledRagged reads along with
+#: them (it reads rows less than ``_COALESCE_BYTES`` apart at once), weighed in those
+#: pieces as this fraction of a row's shingle.
+_GAP_SHARE = 8
+
+#: Scratch files kept open for writing at most (a process may open 1,024 files at times).
+_OPEN_FILES = 256
+
+#: Parts are numbered in a uint16.
+_MAX_PARTS = 65_535
+
+_LOW = np.uint64(0xFFFFFFFF)
+_32 = np.uint64(32)
 
 
 #: Shingles looked up beyond the prefix that guarantees one hit (fewer hits are dropped).
@@ -66,6 +90,9 @@ def candidate_pairs(
     threshold: float,
     extra: int = _PREFIX_EXTRA,
     frequent: int = _FREQUENT,
+    *,
+    work_dir: str | os.PathLike[str] | None = None,
+    memory: int | None = None,
 ) -> np.ndarray:
     """Pairs ``(a, b)`` where ``b`` might hold ``threshold`` of ``a``'s shingles.
 
@@ -75,109 +102,540 @@ def candidate_pairs(
     ``floor((1 - threshold) * m) + 1 + extra`` rarest ones, so only those need
     looking up, and pairs with fewer hits there are dropped; no pair above the
     threshold is missed.  ``sets[i]`` are unit ``i``'s sorted unique shingle
-    hashes, ``rows[i]`` says whether unit ``i`` takes part at all, ``sizes[i]``
-    is its length (``b`` must be at least as long as ``a``) and ``query[i]``
-    whether ``a = i`` is looked for.  Returns an ``(n, 2)`` array sorted by
-    ``a`` then ``b``.
+    hashes (uint32; a :class:`Ragged` or a :class:`SpilledRagged`), ``rows[i]``
+    says whether unit ``i`` takes part at all, ``sizes[i]`` is its length
+    (``b`` must be at least as long as ``a``) and ``query[i]`` whether
+    ``a = i`` is looked for.  Returns an ``(n, 2)`` array sorted by ``a`` then
+    ``b``.
 
-    Memory: the posting lists take 8 bytes per (unit, shingle) entry, and
-    16 while they are sorted; the queries go a chunk of units at a time.
     Prefix shingles held by more than ``frequent`` units are not expanded,
     which keeps the expansion from growing with the square of the corpus: for
     a pair the other prefix shingles found, they are looked up in the other
     unit's own set, and count when it holds them.  A pair is then missed only
     when every prefix shingle its two units share is that common.
-    """
-    taking_part = np.flatnonzero(rows)
-    lengths = sets.lengths()
-    # the posting lists: (shingle, unit) packed in one uint64, sorted in place
-    total = int(lengths[taking_part].sum())
-    if not total:
-        return np.zeros((0, 2), dtype=np.int64)
-    # Units are numbered by size, so that each posting list is sorted by size
-    # and a query skips, in every list, the units shorter than itself.
-    by_size = taking_part[np.lexsort((taking_part, sizes[taking_part]))]
-    rank_of = np.zeros(len(lengths), dtype=np.uint64)
-    rank_of[by_size] = np.arange(by_size.size, dtype=np.uint64)
-    sorted_sizes = sizes[by_size]
-    packed = np.empty(total, dtype=np.uint64)
-    pos = 0
-    for chunk in _chunks(taking_part, lengths, _QUERY_CHUNK):
-        hashes, bounds = sets.gather(chunk)
-        end = pos + hashes.size
-        packed[pos:end] = hashes
-        packed[pos:end] <<= np.uint64(32)
-        packed[pos:end] |= np.repeat(rank_of[chunk], np.diff(bounds))
-        pos = end
-    del rank_of
-    packed.sort()
-    posting_rank = (packed & np.uint64(0xFFFFFFFF)).astype(np.int32)
-    packed >>= np.uint64(32)
-    new_group = np.empty(packed.size + 1, dtype=bool)
-    new_group[0] = new_group[-1] = True
-    np.not_equal(packed[1:], packed[:-1], out=new_group[1:-1])
-    # shingle k is held by the units ranked posting_rank[starts[k]:starts[k + 1]]
-    starts = np.flatnonzero(new_group).astype(np.int64)
-    del new_group
-    shingle = packed[starts[:-1]].astype(np.uint32)
-    del packed
-    df_of = np.diff(starts)
 
-    prefix_len = np.floor((1.0 - threshold) * lengths + 1e-9).astype(np.int64) + 1 + extra
-    # a unit whose prefix is all of it needs ceil(threshold * m) hits, at least 1
-    need = np.maximum(1 + extra - np.maximum(prefix_len - lengths, 0), 1)
-    found: list[np.ndarray] = []
-    for chunk in _chunks(np.flatnonzero(rows & query), lengths, _QUERY_CHUNK):
-        hashes, bounds = sets.gather(chunk)
-        unit = np.repeat(chunk, np.diff(bounds))
-        group = _lookup(shingle, hashes)
-        df = df_of[group]
-        # Shingles no other unit holds come first in every prefix and find
-        # nothing: count them per unit, then rank the shared ones by (df, shingle)
-        # (a unit's hashes are sorted already, so a stable sort keeps that order).
-        shared = df > 1
-        single = np.bincount(unit[~shared] - chunk[0], minlength=chunk[-1] - chunk[0] + 1)
-        unit, group, df = unit[shared], group[shared], df[shared]
-        order = np.argsort(unit << 32 | df, kind="stable")
-        unit, group, df = unit[order], group[order], df[order]
-        first = np.searchsorted(unit, unit, side="left")
-        rank = np.arange(unit.size) - first
-        keep = rank < prefix_len[unit] - single[unit - chunk[0]]
-        unit, group, df = unit[keep], group[keep], df[keep]
-        # A prefix shingle held by more than `frequent` units is not expanded:
-        # it is looked up in the set of each candidate the other shingles find.
-        common = df > frequent
-        span = chunk[-1] - chunk[0] + 1
-        assumed = np.bincount(unit[common] - chunk[0], minlength=span)
-        common_unit, common_hash = unit[common], shingle[group[common]]
-        unit, group, df = unit[~common], group[~common], df[~common]
-        # Every posting of every prefix shingle, as (a, b) pairs with their hits,
-        # for runs of units expanding to about _EXPAND_LIMIT pairs (all of a
-        # unit's hits in one run): memory stays bounded at any corpus size.
-        expansion = np.bincount(unit - chunk[0], weights=df, minlength=span)
-        for run in _chunks(np.unique(unit) - chunk[0], expansion, _EXPAND_LIMIT):
-            i0 = int(np.searchsorted(unit, run[0] + chunk[0], side="left"))
-            i1 = int(np.searchsorted(unit, run[-1] + chunk[0], side="right"))
+    The posting lists (one entry per unit and shingle: 27 million for 100 MB
+    of text) are never all in memory: the shingle space is cut into parts and
+    the work goes a part, a chunk of units or a range of query units at a time
+    through files in a scratch folder under ``work_dir`` (see
+    :class:`_Passes`), each piece sized so that the arrays stay within
+    ``memory`` bytes (default 256 MiB), beside about 17 bytes per unit and the
+    pairs returned.  The answer is the same whatever the budget.
+
+    Measured on synthetic sets (Zipf-like shingle frequencies, planted
+    passages; a :class:`SpilledRagged`; 2 shared cores), against one posting
+    array in memory: 27.2 million postings (268,000 units, as for 100 MB of
+    text) take 5.2-5.8 s and a peak of +202 MB (RSS) instead of 7.4-7.9 s and
+    +542 MB; three such corpora side by side (81.7 million postings) 15.1-15.9
+    s and +230 MB instead of 26-27 s and +1,560 MB; one corpus three times as
+    large, where every shingle is held three times as often and the hits
+    grow eightfold, 19-20 s and +222 MB instead of 47-52 s and +1,566 MB.
+    The scratch files peak at about 12 bytes per posting.
+    """
+    budget = _MEMORY if memory is None else max(int(memory), 1)
+    asked = (np.asarray(rows) & np.asarray(query)).astype(bool)
+    with tempfile.TemporaryDirectory(prefix="containment-", dir=work_dir) as folder:
+        passes = _Passes(sets, rows, sizes, asked, budget, folder)
+        if not passes.total:
+            return np.zeros((0, 2), dtype=np.int64)
+        try:
+            passes.scatter()
+            passes.count()
+            passes.prefixes(threshold, extra, frequent)
+            passes.expand(frequent)
+            passes.settle(threshold, extra)
+            passes.look_up()
+            key = passes.pairs()
+        finally:
+            passes.close()
+    return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
+
+
+class _Passes:
+    """The passes of :func:`candidate_pairs`, over files in ``folder``.
+
+    Shingles are cut into ``parts`` by their hash, mixed again, so that each
+    part holds about ``budget / _PART_BYTES`` postings; units that take part
+    are read from ``sets`` in chunks of about ``budget / _SCAN_BYTES``
+    shingles, in unit order.  Units are ranked by size (then number), and
+    posting lists list ranks, so that a query skips, in every list, the units
+    shorter than itself.  Query units are cut into ranges, ``r``, whose hits
+    (at most the dfs of their prefix shingles) and common prefix shingles add
+    up to about ``budget / (2 * _PAIR_BYTES)``; all units into stretches of
+    rows, ``k``, of about ``budget / (2 * _ROW_BYTES)`` shingles.
+
+    1. :meth:`scatter` (a read of ``sets``): each chunk's shingles, grouped
+       by part, are appended to ``hash-p`` and their units' ranks to ``rank-p``
+       (uint32 each); ``counts[c, p]`` says how many chunk ``c`` put there.
+    2. :meth:`count`, a part at a time: the df of every posting (a shingle's
+       postings all lie in its part, so the count is exact), written in the
+       same order to ``df-p``.
+    3. :meth:`prefixes` (a second read of ``sets``): each chunk's dfs come back
+       from the ``df-p`` files (chunk ``c``'s are at ``counts[:c, p].sum()``),
+       which gives every query unit its prefix as in memory.  Prefix shingles
+       held by more than ``frequent`` units go, as ``unit << 32 | shingle``,
+       to ``common-r``, the others to ``query-p``.
+    4. :meth:`expand`, a part at a time: the posting lists of the part's
+       shingles held by 2 to ``frequent`` units, sorted, are expanded for the
+       part's ``query-p`` records, about ``budget / (2 * _PAIR_BYTES)`` pairs
+       at a time, into hits ``a << 32 | b`` appended to ``hits-r``.
+    5. :meth:`settle`, a range at a time: each pair's hits are counted; pairs
+       with enough are found, pairs the common prefix shingles could still
+       lift go to ``maybe-r`` with the hits they miss, and a lookup of each of
+       those shingles in ``b``'s row to ``lookup-k``.
+    6. :meth:`look_up`, a stretch of rows at a time (a third read of ``sets``,
+       of the stretches looked up in only): the pairs whose ``b`` holds the
+       shingle, to ``held-r``.
+    7. :meth:`pairs`, a range at a time: the maybe pairs held often enough
+       are found too.
+
+    Each file is written once, read once (``hash-p`` and ``df-p`` twice) and
+    deleted when used: 12 bytes per posting, 8 per prefix shingle, 8 per hit,
+    16 per maybe pair, 16 per lookup, 8 per shingle held.  In memory, beside
+    the budget: the units that take part, ``by_size`` and ``shortest`` (4
+    bytes per unit each), a unit's rank (4, until :meth:`scatter` is done),
+    which units are asked (1), ``counts`` (8 bytes per chunk and part) and the
+    pairs found.
+    """
+
+    def __init__(
+        self,
+        sets: Ragged | SpilledRagged,
+        rows: np.ndarray,
+        sizes: np.ndarray,
+        asked: np.ndarray,
+        budget: int,
+        folder: str,
+    ) -> None:
+        self.sets = sets
+        self.asked = asked
+        self.budget = budget
+        self.folder = folder
+        self._open: dict[str, int] = {}  # files being written, oldest first
+        n = len(sets)
+        at = sets.at
+        # The units that take part, and the chunks they are read in (counting what
+        # a SpilledRagged reads along between rows), a block of units at a time:
+        # about 80 bytes per unit of the block, no array of 8 bytes per unit.
+        block = max(1 << 10, budget // 128)
+        self.taking_part = np.concatenate(
+            [np.zeros(0, dtype=np.uint32)]
+            + [
+                (np.flatnonzero(rows[i : i + block]) + i).astype(np.uint32)
+                for i in range(0, n, block)
+            ]
+        )
+        chunks = _Cutter(max(1, budget // _SCAN_BYTES))
+        chunk_at, total, end = [], 0, None
+        for i in range(0, self.taking_part.size, block):
+            unit = self.taking_part[i : i + block].astype(np.int64)
+            lo, hi = at[unit], at[unit + 1]
+            total += int((hi - lo).sum())
+            gap = lo - np.concatenate([[lo[0] if end is None else end], hi[:-1]])
+            gap[gap * 4 > _COALESCE_BYTES] = 0  # read separately
+            chunk_at.append(chunks.cuts(hi - lo + gap // _GAP_SHARE) + i)
+            end = hi[-1]
+        self.chunk_at = np.concatenate([*chunk_at, [self.taking_part.size]]).astype(np.int64)
+        self.total = total
+        # stretches of rows (every unit's) of about budget / (2 * _ROW_BYTES) shingles
+        stretches = _Cutter(max(1, budget // (2 * _ROW_BYTES)))
+        self.row_first = np.concatenate(
+            [np.zeros(0, dtype=np.int64)]
+            + [stretches.cuts(np.diff(at[i : i + block + 1])) + i for i in range(0, n, block)]
+        )
+        # Units ranked by size (then number), so that each posting list is sorted
+        # by size and a query skips, in every list, the units shorter than itself.
+        key = sizes[self.taking_part]
+        if key.size and np.issubdtype(key.dtype, np.integer) and key.min() >= 0:
+            key = key.astype(np.min_scalar_type(key.max()))  # uint16: a radix sort
+        order = np.argsort(key, kind="stable")  # taking_part is in order already
+        self.by_size = self.taking_part[order]
+        key = key[order]
+        del order
+        # the first rank a unit's partner may have: the first unit at least as long
+        self.shortest = np.zeros(n, dtype=np.uint32)
+        self.shortest[self.by_size] = np.searchsorted(key, key, side="left")
+        del key
+        self.rank_of = np.zeros(n, dtype=np.uint32)
+        self.rank_of[self.by_size] = np.arange(self.by_size.size, dtype=np.uint32)
+        self.parts = int(min(-(-total * _PART_BYTES // budget), max(total, 1), _MAX_PARTS))
+        self.counts = np.zeros((self.chunk_at.size - 1, self.parts), dtype=np.int64)
+        self.range_first = np.zeros(0, dtype=np.int64)
+        # the pairs found, by range of query units
+        self.found: list[np.ndarray] = []
+
+    # -- files ---------------------------------------------------------------
+
+    def _path(self, kind: str, i: int) -> str:
+        # a str, not a Path: pathlib interns every name it parses, for good
+        return os.path.join(self.folder, f"{kind}-{i}")
+
+    def _size(self, kind: str, i: int) -> int:
+        """Bytes in file ``kind-i``, 0 if there is none."""
+        try:
+            return os.stat(self._path(kind, i)).st_size
+        except FileNotFoundError:
+            return 0
+
+    def _append(self, kind: str, i: int, values: np.ndarray) -> None:
+        """Append ``values`` to file ``kind-i`` (the files written last are kept open)."""
+        if not values.size:
+            return
+        path = self._path(kind, i)
+        fd = self._open.pop(path, None)
+        if fd is None:
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+            fd = os.open(path, flags, 0o600)
+            if len(self._open) >= _OPEN_FILES:
+                os.close(self._open.pop(next(iter(self._open))))
+        self._open[path] = fd  # now the latest
+        view = np.ascontiguousarray(values).reshape(-1).view(np.uint8).data
+        while view:
+            view = view[os.write(fd, view) :]
+
+    def close(self) -> None:
+        """Close the files kept open."""
+        while self._open:
+            os.close(self._open.popitem()[1])
+
+    def _append_runs(self, kind: str, file_of: np.ndarray, values: np.ndarray) -> None:
+        """Append ``values`` to the files ``file_of`` names (sorted: one write per file)."""
+        cuts = np.flatnonzero(file_of[1:] != file_of[:-1]) + 1
+        for lo, hi in pairwise([0, *cuts.tolist(), file_of.size]):
+            if hi > lo:
+                self._append(kind, int(file_of[lo]), values[lo:hi])
+
+    def _read(
+        self, kind: str, i: int, dtype: type[np.generic], start: int = 0, count: int = -1
+    ) -> np.ndarray:
+        path = self._path(kind, i)
+        if not count or not os.path.exists(path):
+            return np.zeros(0, dtype=dtype)
+        return np.fromfile(path, dtype=dtype, count=count, offset=start * np.dtype(dtype).itemsize)
+
+    def _drop(self, kind: str, i: int) -> None:
+        path = self._path(kind, i)
+        fd = self._open.pop(path, None)
+        if fd is not None:
+            os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+    # -- pieces --------------------------------------------------------------
+
+    def _chunk(self, c: int) -> np.ndarray:
+        return self.taking_part[self.chunk_at[c] : self.chunk_at[c + 1]].astype(np.int64)
+
+    def _part(self, hashes: np.ndarray) -> np.ndarray:
+        """The part of each shingle: its hash mixed again (so that hashes with a
+        pattern, or small numbers, spread too), scaled to ``[0, parts)``."""
+        x = hashes.astype(np.uint32)  # a copy, mixed in place (lowbias32)
+        x ^= x >> np.uint32(16)
+        x *= np.uint32(0x7FEB352D)
+        x ^= x >> np.uint32(15)
+        x *= np.uint32(0x846CA68B)
+        x ^= x >> np.uint32(16)
+        return ((x.astype(np.uint64) * np.uint64(self.parts)) >> _32).astype(np.uint16)
+
+    def _by_part(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The order that groups ``hashes`` by part (stable), and how many fall in each."""
+        part = self._part(hashes)
+        return np.argsort(part, kind="stable"), np.bincount(part, minlength=self.parts)
+
+    # -- passes --------------------------------------------------------------
+
+    def scatter(self) -> None:
+        """Pass 1: every posting to its part's files."""
+        for c in range(self.counts.shape[0]):
+            chunk = self._chunk(c)
+            hashes, bounds = self.sets.gather(chunk)
+            order, counts = self._by_part(hashes)
+            self.counts[c] = counts
+            rank = np.repeat(self.rank_of[chunk], np.diff(bounds))[order]
+            hashes = hashes[order]
+            del order
+            edge = np.concatenate([[0], np.cumsum(counts)]).tolist()
+            for p in np.flatnonzero(counts).tolist():
+                self._append("hash", p, hashes[edge[p] : edge[p + 1]])
+                self._append("rank", p, rank[edge[p] : edge[p + 1]])
+        del self.rank_of
+
+    def count(self) -> None:
+        """Pass 2: the df of every posting, in the order of its part's files."""
+        for p in range(self.parts):
+            hashes = self._read("hash", p, np.uint32)
+            if hashes.size:
+                self._append("df", p, _frequencies(hashes))
+
+    def prefixes(self, threshold: float, extra: int, frequent: int) -> None:
+        """Pass 3: each query unit's prefix shingles, to ``query-p`` or ``common-r``."""
+        at = self.sets.at
+        start = np.cumsum(self.counts, axis=0) - self.counts
+        ranges = _Cutter(max(1, self.budget // (2 * _PAIR_BYTES)))
+        firsts = [np.zeros(0, dtype=np.int64)]
+        for c in range(self.counts.shape[0]):
+            chunk = self._chunk(c)
+            asked = self.asked[chunk]
+            if not asked.any():
+                continue
+            hashes, bounds = self.sets.gather(chunk)
+            if not hashes.size:
+                continue
+            order, counts = self._by_part(hashes)
+            df = np.empty(hashes.size, dtype=np.uint32)
+            df[order] = np.concatenate(
+                [
+                    self._read("df", p, np.uint32, int(start[c, p]), int(counts[p]))
+                    for p in np.flatnonzero(counts).tolist()
+                ]
+            )
+            del order
+            lens = np.diff(bounds)
+            mine = np.repeat(asked, lens)
+            units = chunk[asked]
+            unit = np.repeat(units, lens[asked])
+            hashes, df64 = hashes[mine], df[mine].astype(np.int64)
+            del mine, df
+            base, span = int(units[0]), int(units[-1] - units[0] + 1)
+            # Shingles no other unit holds come first in every prefix and find
+            # nothing: count them per unit, then rank the shared ones by (df, shingle)
+            # (a unit's hashes are sorted already, so a stable sort keeps that order).
+            shared = df64 > 1
+            single = np.bincount(unit[~shared] - base, minlength=span)
+            unit, hashes, df64 = unit[shared], hashes[shared], df64[shared]
+            order = np.argsort(unit << 32 | df64, kind="stable")
+            unit, hashes, df64 = unit[order], hashes[order], df64[order]
+            first = np.searchsorted(unit, unit, side="left")
+            rank = np.arange(unit.size) - first
+            length = at[base + 1 : base + span + 1] - at[base : base + span]
+            prefix_len = _prefix_len(length, threshold, extra)
+            keep = rank < prefix_len[unit - base] - single[unit - base]
+            unit, hashes, df64 = unit[keep], hashes[keep], df64[keep]
+            # A prefix shingle held by more than `frequent` units is not expanded:
+            # it is looked up in the set of each candidate the other shingles find.
+            common = df64 > frequent
+            weight = np.bincount(unit - base, weights=np.where(common, 1, df64), minlength=span)
+            # ranges of query units, by their hits and common shingles
+            firsts.append(ranges.cuts(weight.astype(np.int64)) + base)
+            self.range_first = np.concatenate(firsts)
+            record = unit.astype(np.uint64) << _32 | hashes.astype(np.uint64)
+            in_range = np.searchsorted(self.range_first, unit[common], side="right") - 1
+            self._append_runs("common", in_range, record[common])
+            record = record[~common]
+            order, counts = self._by_part(hashes[~common])
+            record = record[order]
+            edge = np.concatenate([[0], np.cumsum(counts)]).tolist()
+            for p in np.flatnonzero(counts).tolist():
+                self._append("query", p, record[edge[p] : edge[p + 1]])
+
+    def expand(self, frequent: int) -> None:
+        """Pass 4: the query records of each part against its posting lists, to ``hits-r``."""
+        run_size = max(1, self.budget // (2 * _PAIR_BYTES))
+        for p in range(self.parts):
+            query = self._read("query", p, np.uint64)
+            if query.size:
+                self._expand_part(p, query, frequent, run_size)
+            for kind in ("hash", "rank", "df", "query"):
+                self._drop(kind, p)
+
+    def _expand_part(self, p: int, query: np.ndarray, frequent: int, run_size: int) -> None:
+        df = self._read("df", p, np.uint32)
+        keep = (df > 1) & (df <= frequent)  # the only lists a prefix shingle expands
+        del df
+        packed = self._read("hash", p, np.uint32)[keep].astype(np.uint64) << _32
+        packed |= self._read("rank", p, np.uint32)[keep]
+        del keep
+        packed.sort()
+        posting_rank = (packed & _LOW).astype(np.uint32)
+        new_group = np.empty(packed.size + 1, dtype=bool)
+        new_group[0] = new_group[-1] = True
+        np.not_equal(packed[1:] >> _32, packed[:-1] >> _32, out=new_group[1:-1])
+        # shingle k is held by the units ranked posting_rank[starts[k]:starts[k + 1]]
+        starts = np.flatnonzero(new_group).astype(np.int64)
+        del new_group
+        shingle = (packed[starts[:-1]] >> _32).astype(np.uint32)
+        del packed
+        unit = (query >> _32).astype(np.int64)
+        group = _lookup(shingle, (query & _LOW).astype(np.uint32))
+        del query, shingle
+        runs = _runs(starts[group + 1] - starts[group], run_size).tolist()
+        for i0, i1 in pairwise(runs):
             ua, ga = unit[i0:i1], group[i0:i1]
             # in each list, from the first unit at least as long as a
-            shortest = np.searchsorted(sorted_sizes, sizes[ua], side="left")
-            lo = _lower_bound(posting_rank, starts[ga], starts[ga + 1], shortest)
+            lo = _lower_bound(posting_rank, starts[ga], starts[ga + 1], self.shortest[ua])
             ranks, bounds = gather_spans(posting_rank, lo, starts[ga + 1])
-            b = by_size[ranks]
+            b = self.by_size[ranks].astype(np.int64)
             a = np.repeat(ua, np.diff(bounds))
             ok = a != b
-            key, hits = np.unique(a[ok] << 32 | b[ok], return_counts=True)
+            a = a[ok]
+            in_range = np.searchsorted(self.range_first, a, side="right") - 1
+            self._append_runs("hits", in_range, a << 32 | b[ok])
+
+    def settle(self, threshold: float, extra: int) -> None:
+        """Pass 5: count each pair's hits, a range of query units at a time.
+
+        Pairs with enough hits are found; pairs short of hits but for the
+        common prefix shingles go to ``maybe-r`` with how many they miss, and
+        a lookup of each of those shingles in ``b``'s row to ``lookup-k``, ``k``
+        the stretch of rows that holds ``b``."""
+        at = self.sets.at
+        piece = max(1, self.budget // (2 * _PAIR_BYTES))
+        for r in range(self.range_first.size):
+            hits_file = self._read("hits", r, np.int64)
+            common = self._read("common", r, np.uint64)
+            self._drop("hits", r)
+            self._drop("common", r)
+            key, hits = np.unique(hits_file, return_counts=True)
+            del hits_file
             a = key >> 32
-            sure = hits >= need[a]
+            need = _need(at[a + 1] - at[a], threshold, extra)
+            owner = (common >> _32).astype(np.int64)
+            common_hash = (common & _LOW).astype(np.uint32)
+            del common
+            first = np.searchsorted(owner, a, side="left")
+            assumed = np.searchsorted(owner, a, side="right") - first
+            sure = hits >= need
+            self.found.append(key[sure])
             # short of hits but for the common prefix shingles: look those up in b's set
-            maybe = ~sure & (hits + assumed[a - chunk[0]] >= need[a])
-            if maybe.any():
-                b = key[maybe] & 0xFFFFFFFF
-                extra_hits = _held(sets, b, a[maybe], common_unit, common_hash)
-                sure[maybe] = hits[maybe] + extra_hits >= need[a[maybe]]
-            found.append(key[sure])
-    key = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
-    return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
+            maybe = np.flatnonzero(~sure & (hits + assumed >= need))
+            if not maybe.size:
+                continue
+            key, first, assumed = key[maybe], first[maybe], assumed[maybe]
+            self._append("maybe", r, np.stack([key, need[maybe] - hits[maybe]], axis=1))
+            del a, need, hits, sure, maybe
+            runs = _runs(assumed, piece).tolist()
+            for i0, i1 in pairwise(runs):
+                n = assumed[i0:i1]
+                pair = np.repeat(np.arange(i0, i1), n)
+                step = np.repeat(first[i0:i1] - (np.cumsum(n) - n), n)
+                wanted = common_hash[step + np.arange(pair.size)]
+                b = key[pair] & 0xFFFFFFFF
+                record = np.stack(
+                    [b.astype(np.uint64) << _32 | wanted, key[pair].astype(np.uint64)], axis=1
+                )
+                stretch = np.searchsorted(self.row_first, b, side="right") - 1
+                order = np.argsort(stretch, kind="stable")
+                self._append_runs("lookup", stretch[order], record[order])
+
+    def look_up(self) -> None:
+        """Pass 6: the lookups in each stretch of rows, read once; the pairs
+        whose ``b`` holds the shingle to ``held-r``, once per shingle held."""
+        piece = max(1, self.budget // (2 * _PAIR_BYTES))
+        stops = [*self.row_first[1:].tolist(), len(self.sets)]
+        for k, (lo, hi) in enumerate(zip(self.row_first.tolist(), stops, strict=True)):
+            records = self._size("lookup", k) // 16
+            if not records:
+                continue
+            data, bounds = _span(self.sets, lo, hi)
+            for start in range(0, records, piece):
+                count = 2 * min(piece, records - start)
+                record = self._read("lookup", k, np.uint64, 2 * start, count).reshape(-1, 2)
+                row = (record[:, 0] >> _32).astype(np.int64) - lo
+                wanted = (record[:, 0] & _LOW).astype(np.uint32)
+                end = bounds[row + 1]
+                left = _lower_bound(data, bounds[row], end, wanted)
+                inside = np.flatnonzero(left < end)
+                inside = inside[data[left[inside]] == wanted[inside]]
+                key = record[inside, 1].astype(np.int64)
+                in_range = np.searchsorted(self.range_first, key >> 32, side="right") - 1
+                order = np.argsort(in_range, kind="stable")
+                self._append_runs("held", in_range[order], key[order])
+            self._drop("lookup", k)
+
+    def pairs(self) -> np.ndarray:
+        """Pass 7: the pairs with enough hits, ``a << 32 | b`` in order."""
+        piece = max(1, self.budget // (2 * _PAIR_BYTES))
+        for r in range(self.range_first.size):
+            maybe = self._read("maybe", r, np.int64).reshape(-1, 2)
+            if not maybe.size:
+                continue
+            key, missing = maybe[:, 0], maybe[:, 1]
+            held = np.zeros(key.size, dtype=np.int64)
+            total = self._size("held", r) // 8
+            for start in range(0, total, piece):
+                found = np.sort(self._read("held", r, np.int64, start, min(piece, total - start)))
+                held += np.searchsorted(found, key, side="right")
+                held -= np.searchsorted(found, key, side="left")
+            self._drop("maybe", r)
+            self._drop("held", r)
+            self.found[r] = np.sort(np.concatenate([self.found[r], key[held >= missing]]))
+        return np.concatenate(self.found) if self.found else np.zeros(0, dtype=np.int64)
+
+
+def _span(sets: Ragged | SpilledRagged, first: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``first .. stop - 1`` end to end, with their bounds: one read of the file
+    for a :class:`SpilledRagged`."""
+    if isinstance(sets, SpilledRagged):
+        return sets.span(first, stop)
+    return sets.gather(np.arange(first, stop))
+
+
+def _prefix_len(lengths: np.ndarray, threshold: float, extra: int) -> np.ndarray:
+    """How many of its rarest shingles a unit of ``lengths`` shingles looks up."""
+    return np.floor((1.0 - threshold) * lengths + 1e-9).astype(np.int64) + 1 + extra
+
+
+def _need(lengths: np.ndarray, threshold: float, extra: int) -> np.ndarray:
+    """How many of its prefix shingles a partner must hold: ``1 + extra``, but a unit
+    whose prefix is all of it needs ``ceil(threshold * m)`` hits, at least 1."""
+    prefix_len = _prefix_len(lengths, threshold, extra)
+    return np.maximum(1 + extra - np.maximum(prefix_len - lengths, 0), 1)
+
+
+def _frequencies(values: np.ndarray) -> np.ndarray:
+    """For each of ``values``: how many times it occurs in ``values`` (uint32).
+
+    >>> _frequencies(np.array([7, 3, 7, 9, 7], dtype=np.uint32)).tolist()
+    [3, 1, 3, 1, 3]
+    """
+    order = np.argsort(values)
+    ordered = values[order]
+    new = np.empty(values.size, dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    del ordered
+    first = np.flatnonzero(new)
+    del new
+    counts = np.diff(np.append(first, values.size)).astype(np.uint32)
+    out = np.empty(values.size, dtype=np.uint32)
+    out[order] = np.repeat(counts, counts)
+    return out
+
+
+def _runs(weights: np.ndarray, size: int) -> np.ndarray:
+    """Bounds ``[0, ..., n]`` that cut ``n`` positions into runs of about ``size``
+    weight each (see :class:`_Cutter`).
+
+    >>> _runs(np.array([3, 3, 3, 10, 1, 1]), 5).tolist()
+    [0, 2, 4, 5, 6]
+    """
+    return np.append(_Cutter(size).cuts(weights), weights.size).astype(np.int64)
+
+
+class _Cutter:
+    """Cuts a stream of weighted positions into runs of about ``size`` weight: a
+    run starts where the weight before it reaches a multiple of ``size`` it had
+    not reached (so a run exceeds ``size`` by less than its last weight).
+
+    >>> c = _Cutter(5)
+    >>> c.cuts(np.array([3, 3, 3])).tolist(), c.cuts(np.array([10, 1, 1])).tolist()
+    ([0, 2], [1, 2])
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.carry = 0  # the weight so far
+        self.last = -1  # the multiple of size the last run started in
+
+    def cuts(self, weights: np.ndarray) -> np.ndarray:
+        """Where runs start among ``weights``, the next positions of the stream."""
+        if not weights.size:
+            return np.zeros(0, dtype=np.int64)
+        after = self.carry + np.cumsum(weights)
+        before = (after - weights) // self.size
+        starts = np.flatnonzero(before > np.concatenate([[self.last], before[:-1]]))
+        self.carry, self.last = int(after[-1]), int(before[-1])
+        return starts
 
 
 def _lower_bound(
@@ -202,42 +660,6 @@ def _lower_bound(
         right[active[~below]] = mid[~below]
 
 
-def _held(
-    sets: Ragged | SpilledRagged,
-    b: np.ndarray,
-    a: np.ndarray,
-    owner: np.ndarray,
-    hashes: np.ndarray,
-) -> np.ndarray:
-    """For each pair ``(a[i], b[i])``: how many of ``a[i]``'s ``hashes`` are in ``sets[b[i]]``.
-
-    ``owner`` (sorted) says whose each of ``hashes`` is.  Each row of ``sets``
-    is sorted, so all the lookups go as one vectorised binary search.
-
-    >>> r = Ragged(np.uint32)
-    >>> r.extend(np.array([1, 5, 9, 2, 5], dtype=np.uint32), [3, 2])
-    >>> r.freeze()
-    >>> _held(r, np.array([0, 1]), np.array([7, 7]), np.array([7, 7, 8]),
-    ...       np.array([5, 9, 1], dtype=np.uint32)).tolist()
-    [2, 1]
-    """
-    lo = np.searchsorted(owner, a, side="left")
-    n = np.searchsorted(owner, a, side="right") - lo
-    pair = np.repeat(np.arange(a.size), n)
-    starts = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n)
-    wanted = hashes[starts + np.arange(pair.size)]
-    # each b's row read once (the rows may be on disk), then searched where it landed
-    rows, which = np.unique(b, return_inverse=True)
-    data, bounds = sets.gather(rows)
-    row = which.ravel()[pair]
-    end = bounds[row + 1]
-    left = _lower_bound(data, bounds[row], end, wanted)
-    inside = left < end
-    hit = np.zeros(pair.size, dtype=bool)
-    hit[inside] = data[left[inside]] == wanted[inside]
-    return np.bincount(pair, weights=hit, minlength=a.size).astype(np.int64)
-
-
 def _lookup(sorted_keys: np.ndarray, needles: np.ndarray) -> np.ndarray:
     """``np.searchsorted(sorted_keys, needles)``, with the needles sorted first.
 
@@ -254,15 +676,6 @@ def _lookup(sorted_keys: np.ndarray, needles: np.ndarray) -> np.ndarray:
     return out
 
 
-def _chunks(units: np.ndarray, lengths: np.ndarray, size: int) -> list[np.ndarray]:
-    """``units`` cut into runs whose ``lengths`` add up to about ``size`` each."""
-    if not units.size:
-        return []
-    ends = np.cumsum(lengths[units])
-    cuts = np.searchsorted(ends, np.arange(size, int(ends[-1]), size), side="left") + 1
-    return [c for c in np.split(units, np.unique(cuts)) if c.size]
-
-
 def find_containment(
     items: UnitTable,
     arrays: UnitArrays,
@@ -273,6 +686,8 @@ def find_containment(
     *,
     note: ProgressHook,
     verifier: Verifier | None = None,
+    work_dir: str | os.PathLike[str] | None = None,
+    memory: int | None = None,
 ) -> tuple[list[Contained], int]:
     """Passages inside much longer units, and comparable units one inside the other.
 
@@ -280,7 +695,8 @@ def find_containment(
     when the near-duplicate shingles of the shorter unit lie ``near_threshold``
     inside the other's, or when ``verifier`` finds the shorter one in the other
     despite scattered wrong characters (OCR, retyping); their number is
-    returned with the passages.
+    returned with the passages.  ``work_dir`` and ``memory`` are the scratch
+    folder and the budget of :func:`candidate_pairs`.
     """
     n = CONTAINMENT_NGRAM
     # One unit stands for each group of exact and near copies found so far: its
@@ -289,7 +705,15 @@ def find_containment(
     rep = uf.roots() == np.arange(len(items))
     long_enough = items.n_tokens >= MIN_CONTAINMENT_TOKENS
     sizes = arrays.cont_size
-    candidates = candidate_pairs(arrays.cont_set, rep, sizes, rep & long_enough, threshold)
+    candidates = candidate_pairs(
+        arrays.cont_set,
+        rep,
+        sizes,
+        rep & long_enough,
+        threshold,
+        work_dir=work_dir,
+        memory=memory,
+    )
     found: list[Contained] = []
     overlaps = 0
     for k, (a, b) in enumerate(candidates.tolist()):
