@@ -116,6 +116,25 @@ def _fraction(value: str) -> float:
     return number
 
 
+def _memory_size(value: str) -> int:
+    """Type of ``--memory``: bytes, or a number with K, M or G (powers of 1024).
+
+    >>> _memory_size("512M"), _memory_size("2g"), _memory_size("1048576")
+    (536870912, 2147483648, 1048576)
+    """
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+    text = value.strip().lower().removesuffix("b")
+    scale = units.get(text[-1:], 1)
+    number = text[:-1] if text[-1:] in units else text
+    try:
+        size = int(float(number) * scale)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {value!r} (try 512M or 2G)") from None
+    if size < 1 << 20:
+        raise argparse.ArgumentTypeError(f"{value!r} is too small: give at least 1M")
+    return size
+
+
 def _positive_int(value: str) -> int:
     """Type of ``--ngram`` and ``--window``: a whole number of at least 1."""
     try:
@@ -258,6 +277,13 @@ def add_dedup(sub: Any) -> None:
         metavar="FOLDER",
         help="where the units' text and shingles are kept on disk while the run lasts "
         "(default: a temporary folder, deleted at the end)",
+    )
+    p.add_argument(
+        "--memory",
+        type=_memory_size,
+        metavar="SIZE",
+        help="memory budget of the run's largest working arrays, e.g. 512M or 2G (default: "
+        "1G); the containment search spills to --work-dir to stay within a quarter of it",
     )
     p.add_argument("--report", type=Path, metavar="FILE.json", help="write the JSON report")
     p.add_argument("--html", type=Path, metavar="FILE.html", help="write the report as HTML")
@@ -428,6 +454,7 @@ def _options(args: argparse.Namespace, pipeline: Pipeline | None) -> dict[str, A
         "pipeline": pipeline,
         "workers": args.workers,
         "work_dir": args.work_dir,
+        "memory": args.memory,
     }
     if args.index is not None:
         options.update(index=args.index, run_id=args.run_id, update_index=not args.no_index_update)

@@ -127,6 +127,7 @@ def find_duplicates(
     load_text: Callable[[Document], str] | None = None,
     on_error: Callable[[DocumentFailure], None] | None = None,
     work_dir: str | os.PathLike[str] | None = None,
+    memory: int | None = None,
     index: str | os.PathLike[str] | DedupIndex | None = None,
     run_id: str | None = None,
     update_index: bool = True,
@@ -173,7 +174,9 @@ def find_duplicates(
     Memory does not grow with the text of the corpus: each document's cleaned
     text and each unit's shingles go to files under ``work_dir`` (a temporary
     folder, deleted at the end, unless given), and what stays in memory per unit
-    is a row of fixed-width columns (:mod:`textwash.dedup.table`).
+    is a row of fixed-width columns (:mod:`textwash.dedup.table`).  ``memory``
+    (bytes) bounds the working arrays of the containment search (a quarter of
+    it; default 256 MiB for them), which goes through files in ``work_dir``.
 
     With ``index`` (a folder, or an open
     :class:`~textwash.dedup.index.DedupIndex`), the units are also compared with
@@ -305,6 +308,7 @@ def find_duplicates(
             earlier,
             run_id,
             update_index,
+            memory,
         )
     finally:
         if _found is None:
@@ -420,6 +424,7 @@ def _compare(
     earlier: Earlier | None,
     run_id: str | None,
     update_index: bool,
+    memory: int | None,
 ) -> DuplicateReport:
     """Stages 2–5 on the prepared units (and the earlier runs' units, with an index)."""
     threshold, keep = cfg.near_threshold, cfg.keep
@@ -463,6 +468,8 @@ def _compare(
             threshold,
             note=note,
             verifier=verifier,
+            work_dir=work,
+            memory=memory // 4 if memory else None,
         )
     seconds["containment"] = lap()
     verifier.join_split_copies(uf, contained, note=note)

@@ -90,6 +90,7 @@ _RUN_OPTIONS = (
     "load_text",
     "on_error",
     "work_dir",
+    "memory",
     "index",
     "run_id",
     "update_index",
