@@ -330,3 +330,27 @@ def test_memory_stays_within_the_budget(tmp_path):
     assert np.array_equal(got, want)
     assert before > 10 * budget  # the posting array of every entry
     assert peak < 1.5 * budget + 100 * n, peak
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_an_expansion_budget_keeps_a_subset_and_the_pairs_rare_shingles_find(seed, tmp_path):
+    sets, sizes, rows, query = corpus(seed)
+    r = ragged(sets)
+    full = candidate_pairs(r, rows, sizes, query, 0.6, work_dir=tmp_path)
+    as_set = {tuple(p) for p in full.tolist()}
+    # a budget no unit reaches changes nothing
+    assert np.array_equal(candidate_pairs(r, rows, sizes, query, 0.6, expand=10**9), full)
+    for budget in (1, 50, 500):
+        cut = candidate_pairs(r, rows, sizes, query, 0.6, work_dir=tmp_path, expand=budget)
+        got = {tuple(p) for p in cut.tolist()}
+        assert got <= as_set  # never a pair the full search would not give
+    # exact copies share their rarest shingles: found with a budget of `frequent`
+    # postings, which always expands a unit's rarest shingle held twice or more
+    for k in range(1, len(sets), 17):
+        twins = [j for j in range(len(sets)) if j != k and np.array_equal(sets[j], sets[k])]
+        a = k
+        for b in twins:
+            if rows[a] and rows[b] and query[a] and sets[a].size >= 5 and sizes[b] >= sizes[a]:
+                cut = candidate_pairs(r, rows, sizes, query, 0.6, expand=200)
+                if (a, b) in as_set:
+                    assert (a, b) in {tuple(p) for p in cut.tolist()}

@@ -27,7 +27,7 @@ from .ragged import Ragged, gather_spans
 from .spill import _COALESCE_BYTES, SpilledRagged
 from .table import UnitTable
 from .unionfind import UnionFind
-from .verify import Verifier, common, overlap
+from .verify import Verifier, overlap
 
 __all__ = ["Contained", "candidate_pairs", "find_containment"]
 
@@ -93,6 +93,7 @@ def candidate_pairs(
     *,
     work_dir: str | os.PathLike[str] | None = None,
     memory: int | None = None,
+    expand: int | None = None,
 ) -> np.ndarray:
     """Pairs ``(a, b)`` where ``b`` might hold ``threshold`` of ``a``'s shingles.
 
@@ -131,6 +132,17 @@ def candidate_pairs(
     large, where every shingle is held three times as often and the hits
     grow eightfold, 19-20 s and +222 MB instead of 47-52 s and +1,566 MB.
     The scratch files peak at about 12 bytes per posting.
+
+    ``expand`` bounds the postings expanded per query unit: its prefix
+    shingles are expanded rarest first while their document frequencies add
+    up to at most ``expand``; the rest are treated like the ``frequent`` ones
+    (looked up in the set of each candidate the expanded ones find).  Without
+    it the expansion of a unit grows with the frequencies of its prefix
+    shingles, which grow with the corpus until ``frequent`` caps them: on the
+    generated corpus the hits grow about eightfold for three times the text,
+    and 1 GB wrote over 70 GB of hits.  With it the work per unit is bounded
+    by construction; a pair is then missed only when every prefix shingle its
+    units share lies beyond the budget of the shorter unit.
     """
     budget = _MEMORY if memory is None else max(int(memory), 1)
     asked = (np.asarray(rows) & np.asarray(query)).astype(bool)
@@ -141,7 +153,7 @@ def candidate_pairs(
         try:
             passes.scatter()
             passes.count()
-            passes.prefixes(threshold, extra, frequent)
+            passes.prefixes(threshold, extra, frequent, expand)
             passes.expand(frequent)
             passes.settle(threshold, extra)
             passes.look_up()
@@ -367,7 +379,9 @@ class _Passes:
             if hashes.size:
                 self._append("df", p, _frequencies(hashes))
 
-    def prefixes(self, threshold: float, extra: int, frequent: int) -> None:
+    def prefixes(
+        self, threshold: float, extra: int, frequent: int, expand: int | None = None
+    ) -> None:
         """Pass 3: each query unit's prefix shingles, to ``query-p`` or ``common-r``."""
         at = self.sets.at
         start = np.cumsum(self.counts, axis=0) - self.counts
@@ -414,6 +428,11 @@ class _Passes:
             # A prefix shingle held by more than `frequent` units is not expanded:
             # it is looked up in the set of each candidate the other shingles find.
             common = df64 > frequent
+            if expand is not None:  # rarest first, within the unit's expansion budget
+                spent = np.cumsum(np.where(common, 0, df64))
+                unit_start = np.searchsorted(unit, unit, side="left")
+                before = np.where(unit_start > 0, spent[np.maximum(unit_start - 1, 0)], 0)
+                common |= spent - before > expand
             weight = np.bincount(unit - base, weights=np.where(common, 1, df64), minlength=span)
             # ranges of query units, by their hits and common shingles
             firsts.append(ranges.cuts(weight.astype(np.int64)) + base)
@@ -698,7 +717,6 @@ def find_containment(
     returned with the passages.  ``work_dir`` and ``memory`` are the scratch
     folder and the budget of :func:`candidate_pairs`.
     """
-    n = CONTAINMENT_NGRAM
     # One unit stands for each group of exact and near copies found so far: its
     # copies would find the same passages, and copies of the longer unit are
     # already reported as copies of it.
@@ -713,40 +731,100 @@ def find_containment(
         threshold,
         work_dir=work_dir,
         memory=memory,
+        expand=EXPAND,
     )
     found: list[Contained] = []
     overlaps = 0
-    for k, (a, b) in enumerate(candidates.tolist()):
-        if k % 1000 == 0:
-            note("containment", k + 1, len(candidates))
-        if uf.find(a) == uf.find(b):
-            continue
-        sh_a = arrays.cont_set[a]
-        if common(sh_a, arrays.cont_set[b]) < threshold * sh_a.size:
-            continue
-        len_a, len_b = sizes[a], sizes[b]
-        if len_b < ratio * len_a:
-            shared = overlap(arrays.shingles[a], arrays.shingles[b]) >= near_threshold
-            if shared or (verifier is not None and verifier.near(a, b)):
-                uf.union(a, b)
-                overlaps += 1
-            continue
-        # where in the outer unit: its content tokens again, from the cleaned text
-        outer = items[b]
-        content, toks = content_tokens(outer.clean, outer.unit.clean_start, outer.unit.clean_end)
-        hashes_b = ngram_hashes(toks.ids[content], n, whole=False)
-        where = np.nonzero(np.isin(hashes_b, sh_a))[0]
-        matched = list(zip(where.tolist(), hashes_b[where].tolist(), strict=True))
-        t0, t1, found_here = _best_window(matched, int(1.5 * len_a) + n)
-        score = found_here / sh_a.size
-        if score >= threshold:
-            last = content[min(t1 + n - 1, content.size - 1)]
-            start, end = int(toks.start[content[t0]]), int(toks.end[last])
-            found.append(Contained(a, b, start, end, round(score, 4)))
-        elif verifier is not None and verifier.near(a, b):  # not one stretch: sentences deleted
-            uf.union(a, b)
-            overlaps += 1
+    for c0 in range(0, len(candidates), VERIFY_CHUNK):
+        note("containment", c0 + 1, len(candidates))
+        chunk = candidates[c0 : c0 + VERIFY_CHUNK]
+        # most candidates share too few 3-grams: drop them a chunk at a time
+        chunk = chunk[_holds(arrays.cont_set, chunk, threshold)]
+        for a, b in chunk.tolist():
+            overlaps += _verify(
+                items, arrays, uf, a, b, ratio, near_threshold, threshold, verifier, found
+            )
     return found, overlaps
+
+
+#: Postings expanded per query unit at most (see :func:`candidate_pairs`).
+EXPAND = 2_000
+
+#: Candidate pairs checked at once by :func:`_holds`.
+VERIFY_CHUNK = 20_000
+
+
+def _holds(sets: Ragged | SpilledRagged, pairs: np.ndarray, threshold: float) -> np.ndarray:
+    """For each pair ``(a, b)``: whether ``sets[b]`` holds ``threshold`` of ``sets[a]``.
+
+    All pairs at once: both rows of every pair are read (in file order), tagged
+    with the pair, sorted; a hash in both rows is then two neighbours.
+
+    >>> r = Ragged(np.uint32)
+    >>> r.extend(np.array([1, 2, 3, 2, 3, 9, 7], dtype=np.uint32), [3, 3, 1])
+    >>> r.freeze()
+    >>> _holds(r, np.array([[0, 1], [2, 1], [0, 0]]), 0.6).tolist()
+    [True, False, True]
+    """
+    if not pairs.size:
+        return np.zeros(0, dtype=bool)
+    a_rows, a_at = sets.gather(pairs[:, 0])
+    b_rows, b_at = sets.gather(pairs[:, 1])
+    k = np.arange(pairs.shape[0], dtype=np.uint64)
+    tagged = np.concatenate(
+        [
+            np.repeat(k, np.diff(a_at)) << _32 | a_rows.astype(np.uint64),
+            np.repeat(k, np.diff(b_at)) << _32 | b_rows.astype(np.uint64),
+        ]
+    )
+    tagged.sort()
+    both = tagged[1:][tagged[1:] == tagged[:-1]] >> _32
+    shared = np.bincount(both.astype(np.int64), minlength=pairs.shape[0])
+    return shared >= threshold * np.diff(a_at)
+
+
+def _verify(
+    items: UnitTable,
+    arrays: UnitArrays,
+    uf: UnionFind,
+    a: int,
+    b: int,
+    ratio: float,
+    near_threshold: float,
+    threshold: float,
+    verifier: Verifier | None,
+    found: list[Contained],
+) -> int:
+    """Check one candidate that shares enough 3-grams: join a comparable copy (1 is
+    returned), or note the passage of ``a`` inside ``b``."""
+    n = CONTAINMENT_NGRAM
+    sizes = arrays.cont_size
+    if uf.find(a) == uf.find(b):
+        return 0
+    sh_a = arrays.cont_set[a]
+    len_a, len_b = sizes[a], sizes[b]
+    if len_b < ratio * len_a:
+        shared = overlap(arrays.shingles[a], arrays.shingles[b]) >= near_threshold
+        if shared or (verifier is not None and verifier.near(a, b)):
+            uf.union(a, b)
+            return 1
+        return 0
+    # where in the outer unit: its content tokens again, from the cleaned text
+    outer = items[b]
+    content, toks = content_tokens(outer.clean, outer.unit.clean_start, outer.unit.clean_end)
+    hashes_b = ngram_hashes(toks.ids[content], n, whole=False)
+    where = np.nonzero(np.isin(hashes_b, sh_a))[0]
+    matched = list(zip(where.tolist(), hashes_b[where].tolist(), strict=True))
+    t0, t1, found_here = _best_window(matched, int(1.5 * len_a) + n)
+    score = found_here / sh_a.size
+    if score >= threshold:
+        last = content[min(t1 + n - 1, content.size - 1)]
+        start, end = int(toks.start[content[t0]]), int(toks.end[last])
+        found.append(Contained(a, b, start, end, round(score, 4)))
+    elif verifier is not None and verifier.near(a, b):  # not one stretch: sentences deleted
+        uf.union(a, b)
+        return 1
+    return 0
 
 
 def _best_window(matched: list[tuple[int, int]], width: int) -> tuple[int, int, int]:
