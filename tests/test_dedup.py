@@ -234,10 +234,17 @@ def test_reports_are_deterministic_and_round_trip(tmp_path):
     assert a.clusters == b.clusters
     assert [c.id for c in a.clusters] == [f"c{n:04d}" for n in range(1, len(a.clusters) + 1)]
     path = tmp_path / "dup.json"
-    text = a.to_json(path)
+    assert a.to_json(path) == ""  # streamed to the file, a cluster at a time
     data = json.loads(path.read_text(encoding="utf-8"))
+    assert data == json.loads(a.to_json())  # the same data as the string
+    assert data == json.loads(json.dumps(a.to_dict()))
     assert data["schema"] == "textwash.duplicates" and data["version"] == 1
-    assert DuplicateReport.from_json(text).clusters == a.clusters
+    assert DuplicateReport.from_json(path.read_text(encoding="utf-8")).clusters == a.clusters
+    a.to_json(path, indent=None)
+    assert json.loads(path.read_text(encoding="utf-8")) == data
+    empty = DuplicateReport([], {"unit": "paragraph"}, {})
+    empty.to_json(path)
+    assert json.loads(path.read_text(encoding="utf-8"))["clusters"] == []
     assert "clusters" in a.summary() and "duplicated characters" in a.summary()
 
 

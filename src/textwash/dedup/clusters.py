@@ -203,10 +203,12 @@ class Region:
     ``(start, end, first, stop)``: its span in ``clean`` and its range in ``chars``.
     """
 
-    __slots__ = ("chars", "clean", "end", "sentences", "start", "tok_end", "tok_start")
+    __slots__ = ("chars", "end", "sentences", "start", "text", "tok_end", "tok_start")
 
     def __init__(self, clean: str, start: int, end: int) -> None:
-        self.clean, self.start, self.end = clean, start, end
+        # only the region's own text is kept: a region must not hold its whole
+        # document (regions are cached, documents are read back from disk)
+        self.text, self.start, self.end = clean[start:end], start, end
         content, toks = content_tokens(clean, start, end)
         self.chars = token_chars(toks.ids[content])
         self.tok_start = toks.start[content]
@@ -219,6 +221,10 @@ class Region:
         first = np.searchsorted(self.tok_start, [s for s, _ in spans]).tolist()
         stop = np.searchsorted(self.tok_start, [e for _, e in spans]).tolist()
         self.sentences = [(s, e, f, t) for (s, e), f, t in zip(spans, first, stop, strict=True)]
+
+    def text_of(self, start: int, end: int) -> str:
+        """``clean[start:end]``, a span inside the region."""
+        return self.text[start - self.start : end - self.start]
 
     def span(self, first: int, stop: int) -> tuple[int, int]:
         """The span in ``clean`` of ``chars[first:stop]`` (``stop > first``)."""
@@ -254,7 +260,7 @@ class Region:
             if LCSseq.similarity(chars, self.chars[first:stop]) < HELD_SIMILARITY * len(chars):
                 return None
         start, end = self.span(first, stop)
-        if Counter(numbers_in(self.clean[start:end])) != numbers:
+        if Counter(numbers_in(self.text_of(start, end))) != numbers:
             return None
         return start, end
 
@@ -287,8 +293,8 @@ def _differences(regions: Regions, a: Ref, b: Ref) -> tuple[str, str]:
         out = []
         for s, e, f, t in src.sentences:
             chars = src.chars[f:t]
-            if chars and dst.hold(chars, Counter(numbers_in(src.clean[s:e]))) is None:
-                out.append(src.clean[s:e].strip())
+            if chars and dst.hold(chars, Counter(numbers_in(src.text_of(s, e)))) is None:
+                out.append(src.text_of(s, e).strip())
         return "".join(out)
 
     return unheld(rb, ra), unheld(ra, rb)

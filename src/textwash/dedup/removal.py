@@ -316,7 +316,7 @@ def _hold(holder: Region, region: Region, sentence: tuple[int, int, int, int]) -
     chars = region.chars[f:t]
     if not chars:
         return _PUNCTUATION
-    span = holder.hold(chars, Counter(numbers_in(region.clean[s:e])))
+    span = holder.hold(chars, Counter(numbers_in(region.text_of(s, e))))
     return None if span is None else (0, span[0], span[1])
 
 

@@ -6,12 +6,13 @@ The JSON form is versioned (``schema``/``version`` fields) and documented in
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "Cluster", "DuplicateReport", "Member"]
 
@@ -114,6 +115,15 @@ class Cluster:
         return len(self.members)
 
 
+def _cluster_dict(c: Cluster) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "kind": c.kind,
+        "size": len(c.members),
+        "members": [asdict(m) for m in c.members],
+    }
+
+
 @dataclass
 class DuplicateReport:
     """What :func:`~textwash.find_duplicates` found.
@@ -141,30 +151,45 @@ class DuplicateReport:
     # -- JSON -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (the JSON schema, version 1)."""
+        return {**self._head(), "clusters": [_cluster_dict(c) for c in self.clusters]}
+
+    def _head(self) -> dict[str, Any]:
         return {
             "schema": SCHEMA,
             "version": SCHEMA_VERSION,
             "params": self.params,
             "stats": self.stats,
-            "clusters": [
-                {
-                    "id": c.id,
-                    "kind": c.kind,
-                    "size": len(c.members),
-                    "members": [asdict(m) for m in c.members],
-                }
-                for c in self.clusters
-            ],
         }
 
     def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int | None = 1) -> str:
-        """The report as JSON; also written (atomically) to ``path`` when given."""
-        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
-        if path is not None:
-            from ..io.writers import atomic_write_text
+        """The report as JSON; with ``path``, written there (atomically) instead and
+        ``""`` returned.
 
-            atomic_write_text(Path(path), text + "\n")
-        return text
+        Written to a file, the report is streamed a cluster at a time, so a
+        report of hundreds of megabytes is never held as one string.
+        """
+        if path is None:
+            return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        from ..io.writers import atomic_open
+
+        with atomic_open(Path(path)) as raw:
+            out = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+            self.write_json(out, indent=indent)
+            out.flush()
+            out.detach()
+        return ""
+
+    def write_json(self, out: TextIO, *, indent: int | None = 1) -> None:
+        """Write the report as JSON to the text stream ``out``, a cluster at a time
+        (the same data as :meth:`to_dict`)."""
+        head = json.dumps(self._head(), ensure_ascii=False, indent=indent)
+        out.write(head[:-1].rstrip() + ("," if indent is None else ",\n") + ' "clusters": [')
+        for k, c in enumerate(self.clusters):
+            if k:
+                out.write(",")
+            out.write("\n" if indent is not None else "")
+            out.write(json.dumps(_cluster_dict(c), ensure_ascii=False, indent=indent))
+        out.write("\n]\n}\n" if indent is not None else "]}")
 
     @classmethod
     def from_json(cls, data: str | dict[str, Any]) -> DuplicateReport:
