@@ -94,6 +94,7 @@ def candidate_pairs(
     work_dir: str | os.PathLike[str] | None = None,
     memory: int | None = None,
     expand: int | None = None,
+    min_hits: int = 1,
 ) -> np.ndarray:
     """Pairs ``(a, b)`` where ``b`` might hold ``threshold`` of ``a``'s shingles.
 
@@ -143,6 +144,13 @@ def candidate_pairs(
     and 1 GB wrote over 70 GB of hits.  With it the work per unit is bounded
     by construction; a pair is then missed only when every prefix shingle its
     units share lies beyond the budget of the shorter unit.
+
+    ``min_hits``: a pair short of hits is looked up in ``b``'s set (for the
+    prefix shingles not expanded) only when the expanded ones found it at least
+    this often.  With 1, every pair a single expanded shingle finds may be
+    looked up, and those grow with the square of the shingles' frequencies
+    (1 GB: tens of gigabytes of lookups); 2 keeps the pairs two rare shingles
+    point to.
     """
     budget = _MEMORY if memory is None else max(int(memory), 1)
     asked = (np.asarray(rows) & np.asarray(query)).astype(bool)
@@ -155,7 +163,7 @@ def candidate_pairs(
             passes.count()
             passes.prefixes(threshold, extra, frequent, expand)
             passes.expand(frequent)
-            passes.settle(threshold, extra)
+            passes.settle(threshold, extra, min_hits)
             passes.look_up()
             key = passes.pairs()
         finally:
@@ -490,7 +498,7 @@ class _Passes:
             in_range = np.searchsorted(self.range_first, a, side="right") - 1
             self._append_runs("hits", in_range, a << 32 | b[ok])
 
-    def settle(self, threshold: float, extra: int) -> None:
+    def settle(self, threshold: float, extra: int, min_hits: int = 1) -> None:
         """Pass 5: count each pair's hits, a range of query units at a time.
 
         Pairs with enough hits are found; pairs short of hits but for the
@@ -516,7 +524,7 @@ class _Passes:
             sure = hits >= need
             self.found.append(key[sure])
             # short of hits but for the common prefix shingles: look those up in b's set
-            maybe = np.flatnonzero(~sure & (hits + assumed >= need))
+            maybe = np.flatnonzero(~sure & (hits + assumed >= need) & (hits >= min_hits))
             if not maybe.size:
                 continue
             key, first, assumed = key[maybe], first[maybe], assumed[maybe]
@@ -732,6 +740,7 @@ def find_containment(
         work_dir=work_dir,
         memory=memory,
         expand=EXPAND,
+        min_hits=MIN_HITS,
     )
     found: list[Contained] = []
     overlaps = 0
@@ -749,6 +758,8 @@ def find_containment(
 
 #: Postings expanded per query unit at most (see :func:`candidate_pairs`).
 EXPAND = 2_000
+#: Hits of expanded shingles a pair needs before its other shingles are looked up.
+MIN_HITS = 2
 
 #: Candidate pairs checked at once by :func:`_holds`.
 VERIFY_CHUNK = 20_000
