@@ -165,20 +165,28 @@ class Earlier:
         more) to the index as one update; returns how many."""
         rows = np.flatnonzero(first & (items.n_tokens >= MIN_EXACT_TOKENS))
         bands = self.cfg.bands
-        keys_of: dict[int, np.ndarray] = {}
-        for units, path in self._band_files:
-            for u, k in zip(units.tolist(), np.load(path), strict=True):
-                keys_of[u] = k
-            path.unlink()
-        self._band_files.clear()
+        # the band keys kept while signatures were made: which file holds each unit's
+        stashed = (
+            np.concatenate([u for u, _ in self._band_files])
+            if self._band_files
+            else np.zeros(0, dtype=np.int64)
+        )
+        file_no = np.repeat(np.arange(len(self._band_files)), [u.size for u, _ in self._band_files])
+        file_at = np.concatenate([[0], np.cumsum([u.size for u, _ in self._band_files])])
+        loaded: dict[int, np.ndarray] = {}  # one file at a time, in order
         for c0 in range(0, rows.size, ADD_CHUNK):
             chunk = rows[c0 : c0 + ADD_CHUNK]
             digests = np.frombuffer(items.keys[chunk].tobytes(), dtype=np.uint8).reshape(-1, 16)
             shapes = np.frombuffer(items.shapes[chunk].tobytes(), dtype=np.uint8).reshape(-1, 16)
             band_keys = _fill_keys(digests, bands)
-            for k, u in enumerate(chunk.tolist()):
-                if u in keys_of:
-                    band_keys[k] = keys_of[u]
+            pos = np.minimum(np.searchsorted(stashed, chunk), max(stashed.size - 1, 0))
+            has = stashed[pos] == chunk if stashed.size else np.zeros(chunk.size, dtype=bool)
+            for f in np.unique(file_no[pos[has]]).tolist():
+                if f not in loaded:
+                    loaded.clear()
+                    loaded[f] = np.load(self._band_files[f][1])
+                mine = np.flatnonzero(has & (file_no[pos] == f))
+                band_keys[mine] = loaded[f][pos[mine] - file_at[f]]
             flat, bounds = arrays.shingles.gather(chunk)
             doc_ids, sources, texts = [], [], []
             line = np.zeros(chunk.size, dtype=np.int64)
@@ -212,6 +220,9 @@ class Earlier:
             )
             if note is not None:
                 note("index", c0 + chunk.size, rows.size)
+        for _, path in self._band_files:
+            path.unlink()
+        self._band_files.clear()
         return int(rows.size)
 
 
