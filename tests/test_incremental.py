@@ -154,7 +154,9 @@ def test_a_run_killed_while_it_updates_the_index_leaves_it_whole(tmp_path, stage
     env = {**os.environ, "TEXTWASH_INDEX_PAUSE": f"{stage}:{marker}"}
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     cmd = [sys.executable, "-m", "textwash.cli.main", "dedup", *two, "--index", str(index)]
-    proc = subprocess.Popen([*cmd, "--no-progress", "--run-id", "b"], env=env)
+    # its work folder in tmp_path: a killed run cannot delete it itself
+    work = ["--work-dir", str(tmp_path / "work")]
+    proc = subprocess.Popen([*cmd, "--no-progress", "--run-id", "b", *work], env=env)
     deadline = time.monotonic() + 120
     while not marker.exists():
         assert proc.poll() is None, "the run ended before it reached the update"
