@@ -34,6 +34,8 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
+from .keys import splitmix64_finalize
+
 __all__ = ["band_keys", "candidate_pairs", "cross_pairs", "lsh_params"]
 
 _U64 = np.uint64
@@ -41,9 +43,6 @@ _MASK64 = (1 << 64) - 1
 #: Per value of a band: ``h = (h ^ v) * _MUL; h ^= h >> 29``; then SplitMix64's finalizer.
 _MUL = _U64(0x9E3779B97F4A7C15)
 _SHIFT = _U64(29)
-_FIN1 = _U64(0xBF58476D1CE4E5B9)
-_FIN2 = _U64(0x94D049BB133111EB)
-_S30, _S27, _S31 = _U64(30), _U64(27), _U64(31)
 #: Keys hashed at once in :func:`band_keys` (512 KiB of uint64, stays in cache).
 _KEYS_PER_CHUNK = 1 << 16
 #: Signature values compared at once when pairs are confirmed against slices.
@@ -75,18 +74,6 @@ def _start(rows: int) -> int:
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
     return z ^ (z >> 31)
-
-
-def _finish(h: NDArray[np.uint64], tmp: NDArray[np.uint64]) -> None:
-    """SplitMix64's finalizer on ``h`` in place (``tmp``: scratch of the same shape)."""
-    np.right_shift(h, _S30, out=tmp)
-    h ^= tmp
-    h *= _FIN1
-    np.right_shift(h, _S27, out=tmp)
-    h ^= tmp
-    h *= _FIN2
-    np.right_shift(h, _S31, out=tmp)
-    h ^= tmp
 
 
 def band_keys(
@@ -143,7 +130,7 @@ def band_keys(
             hc *= _MUL
             np.right_shift(hc, _SHIFT, out=tc)
             hc ^= tc
-        _finish(hc, tc)
+        splitmix64_finalize(hc, tc)
         out[u0:u1] = hc
     return out
 

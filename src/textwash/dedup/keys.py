@@ -45,6 +45,7 @@ __all__ = [
     "numbers_in",
     "shape_ids",
     "shingles",
+    "splitmix64_finalize",
     "token_array",
     "token_id",
     "tokenize",
@@ -374,12 +375,33 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+
+
+def splitmix64_finalize(h: np.ndarray, tmp: np.ndarray | None = None) -> np.ndarray:
+    """SplitMix64's finaliser on the ``uint64`` array ``h``, in place (wrapping
+    arithmetic); ``tmp`` is scratch of the same shape.  Returns ``h``.
+
+    >>> h = np.array([0, 1], dtype=np.uint64) + _GOLDEN
+    >>> [hex(v) for v in splitmix64_finalize(h).tolist()]
+    ['0xe220a8397b1dcdaf', '0x910a2dec89025cc1']
+    """
+    if tmp is None:
+        tmp = np.empty_like(h)
+    np.right_shift(h, _S30, out=tmp)
+    h ^= tmp
+    h *= _M1
+    np.right_shift(h, _S27, out=tmp)
+    h ^= tmp
+    h *= _M2
+    np.right_shift(h, _S31, out=tmp)
+    h ^= tmp
+    return h
+
+
 def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser, element-wise on ``uint64`` (wrapping arithmetic)."""
-    x = x + _GOLDEN
-    x = (x ^ (x >> np.uint64(30))) * _M1
-    x = (x ^ (x >> np.uint64(27))) * _M2
-    return x ^ (x >> np.uint64(31))
+    """SplitMix64 of every ``uint64`` in ``x`` (the golden increment, then the finaliser)."""
+    return splitmix64_finalize(x + _GOLDEN)
 
 
 def ngram_hashes(ids: np.ndarray, n: int, *, whole: bool = True) -> np.ndarray:
