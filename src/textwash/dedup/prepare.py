@@ -44,7 +44,6 @@ __all__ = [
     "as_documents",
     "iter_documents",
     "prepare",
-    "prepare_isolated",
 ]
 
 
@@ -264,11 +263,6 @@ def prepare_batch(jobs: Sequence[Job]) -> list[Prepared | Failure]:
         for (k, _, _), result in zip(done, hashed, strict=True):
             out[k] = result
     return [r for r in out if r is not None]
-
-
-def prepare_isolated(job: Job) -> Prepared | Failure:
-    """:func:`prepare_batch` of one document."""
-    return prepare_batch([job])[0]
 
 
 def prepare(job: Job) -> Prepared:
