@@ -85,10 +85,13 @@ def _fill_keys(keys: np.ndarray, bands: int) -> np.ndarray:
 class Earlier:
     """The copies one run finds of indexed units, and what it adds to the index."""
 
-    def __init__(self, index: DedupIndex, cfg: DedupConfig, work: Path) -> None:
+    def __init__(
+        self, index: DedupIndex, cfg: DedupConfig, work: Path, *, update: bool = True
+    ) -> None:
         self.index = index
         self.cfg = cfg
         self.work = work
+        self.update = update  # the run's units will be added: keep their band keys
         self._near: list[tuple[np.ndarray, np.ndarray]] = []  # (unit, global row) candidates
         self._band_files: list[tuple[np.ndarray, Path]] = []  # (units, their band keys)
         # unit -> [(global row, measure, similarity)]
@@ -96,10 +99,13 @@ class Earlier:
         self.candidates = 0
 
     def query_bands(self, units: np.ndarray, keys: np.ndarray) -> None:
-        """Note the indexed units that share a band key with ``units`` (and keep the keys)."""
+        """Note the indexed units that share a band key with ``units`` (and keep the
+        keys for :meth:`add`, when the run's units are to be added)."""
         if len(self.index):
             new, old = self.index.candidates(keys)
             self._near.append((units[new], old))
+        if not self.update:
+            return
         path = self.work / f"earlier-bands-{len(self._band_files):05d}.npy"
         np.save(path, keys)
         self._band_files.append((units, path))

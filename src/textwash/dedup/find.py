@@ -216,56 +216,71 @@ def find_duplicates(
     documents: list[Document] = []  # long documents are here as their parts
     whole: list[int] = []  # for each of them, the number of the input document
     lengths: dict[int, int] = {}
-    scratch = ExitStack()
-    earlier_index: DedupIndex | None = None
-    if isinstance(index, DedupIndex):
-        earlier_index = index
-    elif index is not None:
-        earlier_index = scratch.enter_context(open_index(index, cfg, write=update_index))
-    if work_dir is None:
-        work = Path(scratch.enter_context(TemporaryDirectory(prefix="textwash-dedup-")))
-    else:
-        work = Path(work_dir)
-        work.mkdir(parents=True, exist_ok=True)
-    store = DocStore(work)
-    scratch.callback(store.close)
-    earlier = None if earlier_index is None else Earlier(earlier_index, cfg, work)
-    items = UnitTable(documents, store)
-    arrays = UnitArrays(work)
-    scratch.callback(arrays.close)
-    parts = Parts(size=part_chars if unit != "document" else 1 << 62)
-
-    def jobs() -> Iterator[Job]:
-        for n, doc in enumerate(iter_documents(docs)):
-            for part in parts.split(doc):
-                documents.append(part)
-                whole.append(n)
-                yield (part, unit, window, ngram, drop_function_words)
-
-    # The parts of one input document are held until the last is back: if a
-    # step fails on one of them, the whole document is left out.
-    held: list[tuple[int, Prepared]] = []
-    failed: set[int] = set()  # input documents left out
-
-    def take_held() -> None:
-        for order, prepared in held:
-            offsets, clean, us, titles, n_tokens, keys, sh, cs, sizes, shapes, defects, marks = (
-                prepared
-            )
-            doc = documents[order]
-            if parts:
-                parts.count(doc.doc_id, len(us), titles)
-            if load_text is not None:  # let the raw text go; fetched again for the report
-                lengths[order] = len(doc.text)
-                documents[order] = replace(doc, text="")
-            items.add_document(
-                order, clean, offsets, marks, titles, us, n_tokens, keys, shapes, defects
-            )
-            arrays.extend(sh, cs, sizes)
-            note("segment", whole[order] + 1, total)
-        held.clear()
-
+    scratch = ExitStack()  # the index, the work folder and the files in it
     try:
+        earlier_index: DedupIndex | None = None
+        if isinstance(index, DedupIndex):
+            earlier_index = index
+        elif index is not None:
+            earlier_index = scratch.enter_context(open_index(index, cfg, write=update_index))
+        if work_dir is None:
+            work = Path(scratch.enter_context(TemporaryDirectory(prefix="textwash-dedup-")))
+        else:
+            work = Path(work_dir)
+            work.mkdir(parents=True, exist_ok=True)
+        store = DocStore(work)
+        scratch.callback(store.close)
+        earlier = (
+            None
+            if earlier_index is None
+            else Earlier(earlier_index, cfg, work, update=update_index)
+        )
+        items = UnitTable(documents, store)
+        arrays = UnitArrays(work)
+        scratch.callback(arrays.close)
+        parts = Parts(size=part_chars if unit != "document" else 1 << 62)
+
+        def jobs() -> Iterator[Job]:
+            for n, doc in enumerate(iter_documents(docs)):
+                for part in parts.split(doc):
+                    documents.append(part)
+                    whole.append(n)
+                    yield (part, unit, window, ngram, drop_function_words)
+
+        # The parts of one input document are held until the last is back: if a
+        # step fails on one of them, the whole document is left out.
+        held: list[tuple[int, Prepared]] = []
+        failed: set[int] = set()  # input documents left out
+
+        def take_held() -> None:
+            for order, prepared in held:
+                (
+                    offsets,
+                    clean,
+                    us,
+                    titles,
+                    n_tokens,
+                    keys,
+                    sh,
+                    cs,
+                    sizes,
+                    shapes,
+                    defects,
+                    marks,
+                ) = prepared
+                doc = documents[order]
+                if parts:
+                    parts.count(doc.doc_id, len(us), titles)
+                if load_text is not None:  # let the raw text go; fetched again for the report
+                    lengths[order] = len(doc.text)
+                    documents[order] = replace(doc, text="")
+                items.add_document(
+                    order, clean, offsets, marks, titles, us, n_tokens, keys, shapes, defects
+                )
+                arrays.extend(sh, cs, sizes)
+                note("segment", whole[order] + 1, total)
+            held.clear()
+
         with Workers(pipeline, workers) as pool:
             batches = pool.map(prepare_batch, _batches(jobs()), chunk=1)
             for order, prepared in enumerate(r for batch in batches for r in batch):
@@ -290,25 +305,20 @@ def find_duplicates(
         items.freeze()
         arrays.freeze()
         seconds["segment"] = lap()
+        corpus = _Corpus(items, arrays, work, documents, whole, lengths, parts)
         return _compare(
             cfg,
-            items,
-            arrays,
-            work,
-            documents,
-            whole,
-            lengths,
-            parts,
-            seconds,
-            lap,
-            note,
+            corpus,
             params,
-            load_text,
-            _found,
-            earlier,
-            run_id,
-            update_index,
-            memory,
+            seconds=seconds,
+            lap=lap,
+            note=note,
+            load_text=load_text,
+            found=_found,
+            earlier=earlier,
+            run_id=run_id,
+            update_index=update_index,
+            memory=memory,
         )
     finally:
         if _found is None:
@@ -406,27 +416,36 @@ def _lsh_candidates(
     return reps[pairs] if pairs.size else pairs
 
 
+@dataclass
+class _Corpus:
+    """The prepared units of one run and where they came from."""
+
+    items: UnitTable
+    arrays: UnitArrays
+    work: Path  # the run's work folder
+    documents: list[Document]  # the documents (and parts of long ones), in input order
+    whole: list[int]  # the input document of each
+    lengths: dict[int, int]  # raw lengths of the documents whose text was let go
+    parts: Parts
+
+
 def _compare(
     cfg: DedupConfig,
-    items: UnitTable,
-    arrays: UnitArrays,
-    work: Path,
-    documents: list[Document],
-    whole: list[int],
-    lengths: dict[int, int],
-    parts: Parts,
+    corpus: _Corpus,
+    params: dict[str, Any],
+    *,
     seconds: dict[str, float],
     lap: Callable[[], float],
     note: ProgressHook,
-    params: dict[str, Any],
     load_text: Callable[[Document], str] | None,
-    _found: Found | None,
+    found: Found | None,
     earlier: Earlier | None,
     run_id: str | None,
     update_index: bool,
     memory: int | None,
 ) -> DuplicateReport:
     """Stages 2–5 on the prepared units (and the earlier runs' units, with an index)."""
+    items, arrays, work, parts = corpus.items, corpus.arrays, corpus.work, corpus.parts
     threshold, keep = cfg.near_threshold, cfg.keep
     uf = Links(items, cfg.remove_numbers)
     # 2. exact -------------------------------------------------------------------
@@ -478,33 +497,21 @@ def _compare(
 
     # 5. clusters ----------------------------------------------------------------------
     built = build_clusters(items, arrays, uf, contained, keep, threshold)
-    clusters = [c for c, _ in built]
     found_earlier = [] if earlier is None else earlier.clusters(items)
-    clusters += found_earlier
+    clusters = [c for c, _ in built] + found_earlier
     if load_text is not None:
-        clusters = quote_members(clusters, documents, lengths, parts.loader(load_text))
+        loader = parts.loader(load_text)
+        clusters = quote_members(clusters, corpus.documents, corpus.lengths, loader)
     if parts:
         clusters = restore_parts(parts, clusters)
-    if _found is not None:
-        _found.items = items
-        _found.clusters = [(c, refs) for c, (_, refs) in zip(clusters, built, strict=False)]
-        _found.parts = parts
-        _found.whole = whole
-        _found.keep = keep
+    if found is not None:  # the clusters of this run only, with where their members are
+        found.items = items
+        found.clusters = list(zip(clusters[: len(built)], (refs for _, refs in built), strict=True))
+        found.parts = parts
+        found.whole = corpus.whole
+        found.keep = keep
     seconds["clusters"] = lap()
-    stats = {
-        "documents": whole[-1] + 1 if whole else 0,
-        "units": len(items),
-        "lsh_candidates": len(candidates),
-        "verified_pairs": verified,
-        "contained": len(contained),
-        "overlap_pairs": overlaps,
-        "aligned_pairs": verifier.pairs,
-        "split_copies": verifier.joined,
-        "numbers_pairs": len(uf.numbers),
-        "clusters": len(clusters),
-        "seconds": {k: round(v, 4) for k, v in seconds.items()},
-    }
+    stats: dict[str, Any] = {}
     if earlier is not None:
         stats["earlier_candidates"] = earlier.candidates
         stats["earlier_clusters"] = len(found_earlier)
@@ -515,7 +522,20 @@ def _compare(
             earlier.index.commit()
             stats["index_run"] = name
         seconds["index"] = lap()
-        stats["seconds"] = {k: round(v, 4) for k, v in seconds.items()}
+    stats = {
+        "documents": corpus.whole[-1] + 1 if corpus.whole else 0,
+        "units": len(items),
+        "lsh_candidates": len(candidates),
+        "verified_pairs": verified,
+        "contained": len(contained),
+        "overlap_pairs": overlaps,
+        "aligned_pairs": verifier.pairs,
+        "split_copies": verifier.joined,
+        "numbers_pairs": len(uf.numbers),
+        "clusters": len(clusters),
+        "seconds": {k: round(v, 4) for k, v in seconds.items()},
+        **stats,
+    }
     report = DuplicateReport(clusters, params, stats)
     stats["duplicated_chars"] = report.duplicated_chars
     return report
