@@ -31,11 +31,27 @@ from numpy.typing import DTypeLike
 
 from .ragged import gather_spans
 
-__all__ = ["SpilledRagged"]
+__all__ = ["SpilledRagged", "write_at"]
 
 #: Rows whose stretch of the file is at most this many bytes are read in one call
 #: (and the rows not asked for in between thrown away) rather than one call each.
 _COALESCE_BYTES = 1 << 16
+
+
+def write_at(fd: int, data: bytes, offset: int) -> int:
+    """Write all of ``data`` to ``fd`` at ``offset`` (``os.pwrite`` may write less
+    than asked); returns the offset after it.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryFile() as f:
+    ...     write_at(f.fileno(), b"abc", 2), os.pread(f.fileno(), 5, 0)
+    (5, b'\\x00\\x00abc')
+    """
+    view = memoryview(data)
+    while view:
+        n = os.pwrite(fd, view, offset)
+        view, offset = view[n:], offset + n
+    return offset
 
 
 class SpilledRagged:
@@ -57,11 +73,7 @@ class SpilledRagged:
         if int(lengths.sum()) != data.size:
             raise ValueError(f"row lengths add up to {int(lengths.sum())}, data has {data.size}")
         raw = np.ascontiguousarray(data, dtype=self._dtype).tobytes()
-        offset = self._written * self._dtype.itemsize
-        view = memoryview(raw)
-        while view:
-            n = os.pwrite(self._fd, view, offset)
-            view, offset = view[n:], offset + n
+        write_at(self._fd, raw, self._written * self._dtype.itemsize)
         self._written += data.size
         self._lengths.append(lengths)
 

@@ -39,6 +39,7 @@ import numpy as np
 
 from ..edits import ChainMap
 from ..segment import Document, Unit
+from .spill import write_at
 
 __all__ = ["KINDS", "DocStore", "Item", "UnitTable"]
 
@@ -68,11 +69,7 @@ class DocStore:
     def append(self, clean: str, offsets: ChainMap, marks: np.ndarray) -> int:
         """Store one document's data; returns its number."""
         blob = pickle.dumps((clean, offsets, marks), protocol=pickle.HIGHEST_PROTOCOL)
-        view, pos = memoryview(blob), self._at[-1]
-        while view:
-            n = os.pwrite(self._fd, view, pos)
-            view, pos = view[n:], pos + n
-        self._at.append(pos)
+        self._at.append(write_at(self._fd, blob, self._at[-1]))
         return len(self._at) - 2
 
     def _load(self, d: int) -> tuple[str, ChainMap, np.ndarray]:
