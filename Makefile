@@ -30,7 +30,15 @@ demo: $(VENV)/.runtime
 	$(BIN)/textwash dedup examples/sample_dump.txt --report build/sample_dump.dup.json --html build/sample_dump.dup.html
 	@echo "Repeated passages: build/sample_dump.dup.html (open in a browser), build/sample_dump.dup.json"
 
+# The Redis index tests start Debian's redis-server (tests/redis_server.py): installed here
+# when missing and apt-get is there; if it cannot be, those tests skip and say why.
 test: $(VENV)/.test
+	@command -v redis-server >/dev/null || ! command -v apt-get >/dev/null || { \
+	  echo "installing redis-server for tests/test_index_redis.py" >&2; \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null 2>&1 || \
+	    { apt-get update -qq && \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }; } || \
+	  echo "warning: could not install redis-server; the Redis index tests will skip" >&2; }
 	$(BIN)/ruff check src tests benchmarks fuzz
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.redis_server import redis_db, redis_url  # noqa: F401  (fixtures of the Redis index tests)
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 SEEDS = Path(os.environ.get("TEXTWASH_SEEDS", ROOT.parent / "shared" / "seeds"))

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 from ..dedup import DedupResult, DuplicateReport, Removal, deduplicate, find_duplicates
 from ..dedup.config import KEEP_POLICIES, DedupConfig
 from ..dedup.index import IndexBusy, IndexCorrupt, IndexMismatch
+from ..dedup.index_redis import index_target
 from ..dedup.prepare import DocumentFailure
 from ..io import (
     ON_ERROR,
@@ -255,9 +256,10 @@ def add_dedup(sub: Any) -> None:
     )
     p.add_argument(
         "--index",
-        type=Path,
-        metavar="FOLDER",
-        help="a persistent duplicate index: also report copies of what earlier runs indexed "
+        type=index_target,
+        metavar="FOLDER|URL",
+        help="a persistent duplicate index (a folder, or redis://HOST:PORT/DB for one shared "
+        "in Redis: pip install 'textwash[redis]'): also report copies of what earlier runs indexed "
         "there (with the file, line and run of the earlier copy), then add this run's units "
         "(made if missing; refused if built with other --ngram, --num-perm, --seed ...)",
     )

@@ -34,6 +34,7 @@ import numpy as np
 from .clusters import unit_member
 from .config import DedupConfig
 from .index import DedupIndex, IndexConfig, IndexedUnit, IndexUnits
+from .index_redis import RedisIndex, is_redis_url
 from .parts import Parts
 from .prepare import MIN_EXACT_TOKENS, UnitArrays
 from .report import Cluster, Member
@@ -68,8 +69,13 @@ def index_config(cfg: DedupConfig) -> IndexConfig:
     )
 
 
-def open_index(path: str | os.PathLike[str], cfg: DedupConfig, *, write: bool = True) -> DedupIndex:
-    """The index at ``path`` (made if missing), refused if built with other options."""
+def open_index(
+    path: str | os.PathLike[str], cfg: DedupConfig, *, write: bool = True
+) -> DedupIndex | RedisIndex:
+    """The index at ``path`` (made if missing), refused if built with other options:
+    a folder, or a Redis index for a ``redis://HOST:PORT/DB`` URL (:mod:`.index_redis`)."""
+    if is_redis_url(path):
+        return RedisIndex.open(str(path), index_config(cfg), create=True, write=write)
     return DedupIndex.open(Path(path), index_config(cfg), create=True, write=write)
 
 
@@ -86,7 +92,12 @@ class Earlier:
     """The copies one run finds of indexed units, and what it adds to the index."""
 
     def __init__(
-        self, index: DedupIndex, cfg: DedupConfig, work: Path, *, update: bool = True
+        self,
+        index: DedupIndex | RedisIndex,
+        cfg: DedupConfig,
+        work: Path,
+        *,
+        update: bool = True,
     ) -> None:
         self.index = index
         self.cfg = cfg

@@ -56,6 +56,7 @@ from .config import DedupConfig
 from .containment import Contained, find_containment
 from .earlier import Earlier, open_index
 from .index import DedupIndex
+from .index_redis import RedisIndex
 from .parts import Parts
 from .prepare import (
     MIN_EXACT_TOKENS,
@@ -128,7 +129,7 @@ def find_duplicates(
     on_error: Callable[[DocumentFailure], None] | None = None,
     work_dir: str | os.PathLike[str] | None = None,
     memory: int | None = None,
-    index: str | os.PathLike[str] | DedupIndex | None = None,
+    index: str | os.PathLike[str] | DedupIndex | RedisIndex | None = None,
     run_id: str | None = None,
     update_index: bool = True,
     _found: Found | None = None,
@@ -178,8 +179,9 @@ def find_duplicates(
     (bytes) bounds the working arrays of the containment search (a quarter of
     it; default 256 MiB for them), which goes through files in ``work_dir``.
 
-    With ``index`` (a folder, or an open
-    :class:`~textwash.dedup.index.DedupIndex`), the units are also compared with
+    With ``index`` (a folder, a ``redis://HOST:PORT/DB`` URL of a shared index in
+    Redis, or an open :class:`~textwash.dedup.index.DedupIndex` or
+    :class:`~textwash.dedup.index_redis.RedisIndex`), the units are also compared with
     every unit earlier runs indexed there, and copies of them are reported as
     clusters whose first member is the earlier copy (its ``run`` says which run
     added it; see :mod:`textwash.dedup.earlier`); then, unless
@@ -218,11 +220,12 @@ def find_duplicates(
     lengths: dict[int, int] = {}
     scratch = ExitStack()  # the index, the work folder and the files in it
     try:
-        earlier_index: DedupIndex | None = None
-        if isinstance(index, DedupIndex):
+        earlier_index: DedupIndex | RedisIndex | None = None
+        if isinstance(index, (DedupIndex, RedisIndex)):
             earlier_index = index
         elif index is not None:
-            earlier_index = scratch.enter_context(open_index(index, cfg, write=update_index))
+            earlier_index = open_index(index, cfg, write=update_index)
+            scratch.callback(earlier_index.close)
         if work_dir is None:
             work = Path(scratch.enter_context(TemporaryDirectory(prefix="textwash-dedup-")))
         else:
