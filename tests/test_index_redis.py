@@ -26,7 +26,7 @@ from textwash.cli.main import main
 from textwash.dedup import find_duplicates
 from textwash.dedup.config import DedupConfig
 from textwash.dedup.earlier import index_config
-from textwash.dedup.index import IndexConfig, IndexMismatch
+from textwash.dedup.index import IndexConfig, IndexCorrupt, IndexMismatch
 from textwash.dedup.index_redis import IndexUnavailable, RedisIndex, parse_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -358,3 +358,16 @@ def test_stats_report_units_and_redis_memory(redis_db):
         s = idx.stats()
         assert s.units == 50 and s.segments == 1 and s.bytes > 0
         assert np.isclose(s.bytes_per_unit, s.bytes / 50)
+
+
+def test_a_live_batch_swept_as_dead_is_not_committed(redis_db):
+    writer = RedisIndex.open(redis_db, CONFIG, write=True)
+    writer.add("slow", make_units(7, 10))
+    other = RedisIndex.open(redis_db, CONFIG, write=True)
+    assert other.sweep(older_than=0) == 10  # wrongly taken for a dead run's
+    with pytest.raises(IndexCorrupt, match="swept"):
+        writer.commit()
+    other.refresh()
+    assert len(other) == 0 and not other.runs() and not other.pending()
+    writer.close()
+    other.close()

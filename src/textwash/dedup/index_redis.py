@@ -90,6 +90,15 @@ _SESSION = 50_000
 _HEAD = struct.Struct("<6I2q")
 _NONE = 0xFFFFFFFF
 _DIGEST = 16
+#: :meth:`RedisIndex.sweep`'s claim of a dead batch: moved from pending to sweeping, or not
+#: at all if it is no longer pending (committed, or claimed by another sweeper).
+_CLAIM = """
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+  return 1
+end
+return 0
+"""
 
 
 class IndexUnavailable(IndexCorrupt):
@@ -145,6 +154,8 @@ class RedisTarget:
             "type": "redis",
             "basename": self.name.encode("utf-8"),
             "redis": self.client_options(),
+            # no MULTI around each buffer flush: a batch is published by its commit marker
+            "redis_buffer": {"transaction": False},
         }
 
 
@@ -617,23 +628,44 @@ class RedisIndex:
                 "commit needs a writer: RedisIndex.open(..., write=True) or idx.writing()"
             )
         if self._staged:
-            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            pipe = self._r.pipeline(transaction=True)
-            for s in self._staged:
-                entry = {
-                    "run": s.run,
-                    "time": now,
-                    "inputs": s.inputs,
-                    "units": s.hi - s.lo,
-                    "lo": s.lo,
-                    "hi": s.hi,
-                }
-                pipe.hset(self._key("committed"), str(s.batch), json.dumps(entry))
-                pipe.rpush(self._key("log"), s.batch)
-                pipe.hdel(self._key("pending"), str(s.batch))
-            pipe.execute()
+            self._publish()
             self._staged = []
         self.refresh()
+
+    def _publish(self) -> None:
+        """The commit markers of the staged batches, if all are still pending (not taken by
+        :meth:`sweep` for a dead run's): ``WATCH`` of ``NAME:pending``, then ``MULTI``."""
+        redis = _import_redis(self.path)
+        pending = self._key("pending")
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        names = [str(s.batch) for s in self._staged]
+        with self._r.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    pipe.watch(pending)
+                    if any(v is None for v in pipe.hmget(pending, names)):
+                        raise IndexCorrupt(
+                            self.path,
+                            "a batch of this run was swept as a dead run's before its commit "
+                            "(sweep with a longer older_than): nothing committed; run it again",
+                        )
+                    pipe.multi()
+                    for s in self._staged:
+                        entry = {
+                            "run": s.run,
+                            "time": now,
+                            "inputs": s.inputs,
+                            "units": s.hi - s.lo,
+                            "lo": s.lo,
+                            "hi": s.hi,
+                        }
+                        pipe.hset(self._key("committed"), str(s.batch), json.dumps(entry))
+                        pipe.rpush(self._key("log"), s.batch)
+                        pipe.hdel(pending, str(s.batch))
+                    pipe.execute()
+                    return
+                except redis.exceptions.WatchError:  # another writer's pending entry came or went
+                    continue
 
     def _discard(self, batches: Sequence[_Batch]) -> int:
         """Delete the units of uncommitted ``batches`` (strings, digest sets, LSH entries)."""
@@ -661,6 +693,7 @@ class RedisIndex:
                 for table in lsh.hashtables:
                     table.empty_buffer()
             self._r.hdel(self._key("pending"), str(s.batch))
+            self._r.hdel(self._key("sweeping"), str(s.batch))
         return removed
 
     def pending(self) -> list[dict[str, Any]]:
@@ -674,14 +707,25 @@ class RedisIndex:
         """Delete the data of pending batches older than ``older_than`` seconds (runs that
         died mid-update; a live run's batch is younger); returns how many units.
 
-        Never touches committed units.  Pick ``older_than`` longer than any run.
+        Never touches committed units: a batch is taken from ``NAME:pending`` to
+        ``NAME:sweeping`` atomically (a script) before its data is deleted, and a
+        commit of a batch no longer pending is refused.  Batches a sweeper that died
+        left in ``NAME:sweeping`` are swept again.  Pick ``older_than`` longer than
+        any run.
         """
         now = time.time()
-        dead = [
-            _Batch(e["batch"], e["run"], 0, int(e["lo"]), int(e["hi"]))
-            for e in self.pending()
-            if now - float(e["since"]) >= older_than
-        ]
+        claim = self._r.register_script(_CLAIM)
+        sweeping = self._key("sweeping")
+        dead = []
+        for e in self.pending():
+            if now - float(e["since"]) >= older_than:
+                entry = json.dumps({**e, "since": now})
+                if claim(keys=[self._key("pending"), sweeping], args=[str(e["batch"]), entry]):
+                    dead.append(_Batch(e["batch"], e["run"], 0, int(e["lo"]), int(e["hi"])))
+        for k, v in self._r.hgetall(sweeping).items():
+            e = json.loads(v)
+            if now - float(e["since"]) >= older_than and int(k) not in {b.batch for b in dead}:
+                dead.append(_Batch(int(k), e["run"], 0, int(e["lo"]), int(e["hi"])))
         return self._discard(dead)
 
     # -- reading ----------------------------------------------------------------
