@@ -756,8 +756,13 @@ def find_containment(
     return found, overlaps
 
 
-#: Postings expanded per query unit at most (see :func:`candidate_pairs`).
-EXPAND = 2_000
+#: Postings expanded per query unit at most (see :func:`candidate_pairs`).  This
+#: bounds the work per unit, so the search grows linearly with the corpus.  On
+#: the generated corpora (100 MB / 1 GB), against 2,000: the same 3-gram-checked
+#: candidates at 100 MB (8,235), 99.90% of them at 1 GB (81,469 of 81,553), and
+#: 1 GB's candidate search in 64 s instead of 179 s (810 million postings
+#: expanded and 270 million lookups down to 108 and 44 million).
+EXPAND = 100
 #: Hits of expanded shingles a pair needs before its other shingles are looked up.
 MIN_HITS = 2
 

@@ -151,8 +151,8 @@ class SpilledRagged:
         for run in np.split(np.arange(order.size), cut):
             start, stop = int(slo[run[0]]), int(reach[run[-1]])
             block = self._read(start, stop)
-            values, _ = gather_spans(block, slo[run] - start, shi[run] - start)
+            values, got = gather_spans(block, slo[run] - start, shi[run] - start)
+            # where each value goes in ``out``: its row's place there, plus its offset
             r = order[run]
-            where, _ = gather_spans(np.arange(out.size), bounds[r], bounds[r + 1])
-            out[where] = values
+            out[np.repeat(bounds[r] - got[:-1], np.diff(got)) + np.arange(got[-1])] = values
         return out, bounds
