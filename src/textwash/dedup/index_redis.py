@@ -84,7 +84,7 @@ _SCHEMES = ("redis://", "rediss://")
 #: Commands sent per pipeline round trip.
 _PIPE = 10_000
 #: ``insertion_session`` buffer: commands per MULTI/EXEC of each datasketch table.
-_SESSION = 50_000
+_SESSION = 10_000
 #: A unit's fixed header: line, end_line, tokens, shingles, doc bytes, source bytes
 #: (``_NONE`` for no source), start, end; then the 16-byte exact and shape digests.
 _HEAD = struct.Struct("<6I2q")
@@ -311,6 +311,20 @@ def _band_key_bytes(values: bytes, rows: int) -> bytes:
     native = np.frombuffer(values, dtype=np.dtype(f"u{width}")).byteswap()
     key = band_keys(native.astype(np.uint32).reshape(1, rows), 1, rows)[0, 0]
     return int(key).to_bytes(8, "big")
+
+
+def _bound_buffers(lsh: Any) -> None:
+    """Make the Redis pipelines of ``lsh``'s tables flush every :data:`_SESSION` commands.
+
+    datasketch 2.0's ``insertion_session(buffer_size=...)`` does not reach them
+    (``Storage.buffer_size`` comes before ``RedisStorage.buffer_size`` in the
+    method order, and each flush makes a new pipeline of 50,000): 15 tables of
+    50,000 buffered commands held about 230 MB at 100 MB of text.
+    """
+    for table in [lsh.keys, *lsh.hashtables]:
+        buffer = getattr(table, "_buffer", None)
+        if buffer is not None and hasattr(buffer, "buffer_size"):
+            buffer.buffer_size = _SESSION
 
 
 def _pairs(new: list[int], old: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -591,30 +605,33 @@ class RedisIndex:
         pipe.execute()
 
     def _insert_lsh(self, lo: int, units: IndexUnits) -> None:
-        cfg = self.config
-        sigs = signatures_from_flat(
-            units.shingles, units.shingle_offsets, num_perm=cfg.num_perm, seed=cfg.seed
-        )
-        mine = band_keys(sigs, cfg.bands, cfg.rows)
-        own = (mine == units.band_keys).all(axis=1)
-        lsh, r = self._lsh, cfg.rows
-        swapped = sigs.byteswap()  # what datasketch's _H hands to hashfunc, per band
-        given = units.band_keys.astype(">u8").view(np.uint8).reshape(len(units), cfg.bands, 8)
-        lean = to_lean_minhashes(sigs, seed=cfg.seed)
+        """Units into datasketch's tables, :data:`_PIPE` at a time (signatures of a chunk)."""
+        cfg, lsh, r = self.config, self._lsh, self.config.rows
+        at = units.shingle_offsets
         with lsh.insertion_session(buffer_size=_SESSION) as session:
+            _bound_buffers(lsh)
             for start in range(0, len(units), _PIPE):
                 stop = min(start + _PIPE, len(units))
+                sigs = signatures_from_flat(
+                    units.shingles[at[start] : at[stop]],
+                    at[start : stop + 1] - at[start],
+                    num_perm=cfg.num_perm,
+                    seed=cfg.seed,
+                )
+                given = units.band_keys[start:stop]
+                own = (band_keys(sigs, cfg.bands, cfg.rows) == given).all(axis=1)
+                swapped = sigs.byteswap()  # what datasketch's _H hands to hashfunc, per band
+                given_b = given.astype(">u8").view(np.uint8).reshape(stop - start, cfg.bands, 8)
+                lean = to_lean_minhashes(sigs, seed=cfg.seed)
                 self._hcache = {}
-                for i in range(start, stop):
-                    key = str(lo + i).encode()
-                    if own[i]:
+                for k in range(stop - start):
+                    key = str(lo + start + k).encode()
+                    hs = [given_b[k, b].tobytes() for b in range(cfg.bands)]
+                    if own[k]:
                         for b in range(cfg.bands):
-                            self._hcache[swapped[i, b * r : (b + 1) * r].tobytes()] = given[
-                                i, b
-                            ].tobytes()
-                        session.insert(key, lean[i], check_duplication=False)
+                            self._hcache[swapped[k, b * r : (b + 1) * r].tobytes()] = hs[b]
+                        session.insert(key, lean[k], check_duplication=False)
                     else:  # band keys not of this MinHash: into the same tables, as given
-                        hs = [given[i, b].tobytes() for b in range(cfg.bands)]
                         lsh.keys.insert(key, *hs, buffer=True)
                         for h, table in zip(hs, lsh.hashtables, strict=True):
                             table.insert(h, key, buffer=True)
