@@ -331,7 +331,7 @@ def test_command_line_index_on_redis(redis_db, tmp_path, capsys):
     assert "--index:" in err and "ngram: stored 5, requested 4" in err and "Traceback" not in err
 
 
-def test_an_unreachable_server_or_a_missing_package_is_a_clear_error(tmp_path, capsys, monkeypatch):
+def test_an_unreachable_server_is_a_clear_error(tmp_path, capsys):
     import socket
 
     pytest.importorskip("redis", reason="the redis package is missing: pip install -e '.[test]'")
@@ -344,11 +344,19 @@ def test_an_unreachable_server_or_a_missing_package_is_a_clear_error(tmp_path, c
     assert main(["dedup", *one, "--index", url, "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert f"--index: {url}: the Redis server does not answer" in err and "Traceback" not in err
+
+
+def test_without_the_redis_package_the_index_says_what_to_install(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "redis", None)  # as if textwash[redis] were not installed
+    url = "redis://127.0.0.1:1/0"
     with pytest.raises(IndexUnavailable, match=r"pip install 'textwash\[redis\]'"):
         RedisIndex.open(url, CONFIG)
+    one = _write(tmp_path / "one", _corpus(5, 1))
+    assert main(["dedup", *one, "--index", url, "--no-progress"]) == 2
+    assert "pip install 'textwash[redis]'" in capsys.readouterr().err
     with pytest.raises(ValueError, match="database must be a number"):
         parse_url("redis://h/zero")
+    assert find_duplicates(_corpus(5, 2), index=tmp_path / "ix").stats["index_units_added"] == 2
 
 
 def test_stats_report_units_and_redis_memory(redis_db):
