@@ -311,6 +311,36 @@ def test_a_run_killed_before_its_commit_leaves_nothing_visible_and_is_swept(redi
     client.close()
 
 
+def test_a_command_line_run_killed_mid_update_leaves_the_index_as_it_was(redis_db, tmp_path):
+    texts = _corpus(9, 6)
+    one = _write(tmp_path / "one", texts[:3])
+    two = _write(tmp_path / "two", texts[3:])
+    common = ["--index", redis_db, "--no-progress"]
+    assert main(["dedup", *one, *common, "--run-id", "a"]) == 0
+    marker = tmp_path / "marker"
+    env = {**_env(), "TEXTWASH_INDEX_PAUSE": f"redis-units:{marker}"}
+    cmd = [sys.executable, "-m", "textwash.cli.main", "dedup", *two, *common, "--run-id", "b"]
+    proc = subprocess.Popen([*cmd, "--work-dir", str(tmp_path / "work")], env=env)
+    deadline = time.monotonic() + 60
+    while not marker.exists():  # its unit strings are written, its LSH entries not yet
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    idx = RedisIndex.open(redis_db, write=True)
+    assert len(idx) == 3 and [r["run"] for r in idx.runs()] == ["a"]
+    assert [(p["run"], p["hi"] - p["lo"]) for p in idx.pending()] == [("b", 3)]
+    assert idx.sweep(older_than=0) == 3
+    idx.close()
+    # the run again: it finds nothing of its dead try, and adds its units
+    report = tmp_path / "r.json"
+    assert main(["dedup", *two, *common, "--run-id", "b", "--report", str(report)]) == 0
+    assert not json.loads(report.read_text(encoding="utf-8"))["clusters"]
+    idx = RedisIndex.open(redis_db)
+    assert len(idx) == 6 and [r["run"] for r in idx.runs()] == ["a", "b"]
+    idx.close()
+
+
 # ---------------------------------------------------------------------------- command line, errors
 
 

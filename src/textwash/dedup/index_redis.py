@@ -61,6 +61,7 @@ from .index import (
     IndexMismatch,
     IndexStats,
     IndexUnits,
+    _checkpoint,
     as_digests,
 )
 from .signatures import signatures_from_flat, to_lean_minhashes
@@ -590,6 +591,7 @@ class RedisIndex:
         self._staged.append(staged)
         if n:
             self._write_units(staged.lo, units)
+            _checkpoint("redis-units")  # crash tests: killed between the two writes
             self._insert_lsh(staged.lo, units)
 
     def _write_units(self, lo: int, units: IndexUnits) -> None:
