@@ -293,6 +293,44 @@ def test_a_tiny_budget_cuts_the_work_into_many_pieces(monkeypatch, tmp_path):
     assert [f.parent for f in folders] == [tmp_path] and not any(f.exists() for f in folders)
 
 
+def test_parts_scattered_in_groups_give_the_same_pairs_on_less_disk(monkeypatch, tmp_path):
+    """Groups of parts scattered one after the other (a read of the sets each):
+    the same pairs, and a scratch folder that never holds every posting at once."""
+    sets, sizes, rows, query = corpus(5)
+    s = spilled(sets, tmp_path / "rows.u32")
+    want = reference_pairs(ragged(sets), rows, sizes, rows & query, 0.6, frequent=20)
+    append = containment._Passes._append
+    scatter = containment._Passes.scatter
+
+    def run(share: float) -> tuple[int, int]:
+        peak, groups = [0], [0]
+
+        def spy(self, kind, i, values):
+            append(self, kind, i, values)
+            used = sum(f.stat().st_size for f in Path(self.folder).iterdir())
+            peak[0] = max(peak[0], used)
+
+        def count_groups(self, p0, p1):
+            groups[0] += 1
+            scatter(self, p0, p1)
+
+        monkeypatch.setattr(containment, "_SCATTER_SHARE", share)
+        monkeypatch.setattr(containment._Passes, "_append", spy)
+        monkeypatch.setattr(containment._Passes, "scatter", count_groups)
+        got = candidate_pairs(
+            s, rows, sizes, rows & query, 0.6, frequent=20, work_dir=tmp_path, memory=20_000
+        )
+        assert np.array_equal(got, want), share
+        return groups[0], peak[0]
+
+    one, whole = run(1e9)
+    many, grouped = run(0.05)
+    postings = int(sum(sets[i].size for i in np.flatnonzero(rows)))
+    assert one == 1 and many > 5
+    assert whole >= 8 * postings  # every posting's shingle and rank at once
+    assert grouped < whole - 2 * postings, (grouped, whole, postings)
+
+
 def test_no_unit_takes_part():
     sets, sizes, _, _ = corpus(0)
     none = np.zeros(len(sets), dtype=bool)

@@ -68,6 +68,14 @@ _OPEN_FILES = 256
 #: Parts are numbered in a uint16.
 _MAX_PARTS = 65_535
 
+#: Bytes of scratch file per posting while scattered (its shingle and its unit's rank).
+_POSTING_BYTES = 8
+#: A group of parts scattered at once holds about this many times the budget in postings.
+_SCATTER_SHARE = 32
+#: Dfs are kept as uint16: a shingle held more often counts as held this often
+#: (every prefix shingle that common is looked up, never expanded, either way).
+_DF_MAX = 65_535
+
 _LOW = np.uint64(0xFFFFFFFF)
 _32 = np.uint64(32)
 
@@ -132,7 +140,9 @@ def candidate_pairs(
     s and +230 MB instead of 26-27 s and +1,560 MB; one corpus three times as
     large, where every shingle is held three times as often and the hits
     grow eightfold, 19-20 s and +222 MB instead of 47-52 s and +1,566 MB.
-    The scratch files peak at about 12 bytes per posting.
+    The scratch files peak at about 8 bytes per posting of one group of parts
+    (32 times ``memory`` in all, see :meth:`_Passes.groups`) and 2 per posting
+    counted, plus 8 per posting that can be expanded.
 
     ``expand`` bounds the postings expanded per query unit: its prefix
     shingles are expanded rarest first while their document frequencies add
@@ -158,11 +168,14 @@ def candidate_pairs(
         passes = _Passes(sets, rows, sizes, asked, budget, folder)
         if not passes.total:
             return np.zeros((0, 2), dtype=np.int64)
+        # only the postings a prefix shingle may expand are kept after counting
+        limit = frequent if expand is None else min(frequent, expand)
         try:
-            passes.scatter()
-            passes.count()
+            for p0, p1 in passes.groups():
+                passes.scatter(p0, p1)
+                passes.count(p0, p1, limit)
             passes.prefixes(threshold, extra, frequent, expand)
-            passes.expand(frequent)
+            passes.expand()
             passes.settle(threshold, extra, min_hits)
             passes.look_up()
             key = passes.pairs()
@@ -184,12 +197,14 @@ class _Passes:
     up to about ``budget / (2 * _PAIR_BYTES)``; all units into stretches of
     rows, ``k``, of about ``budget / (2 * _ROW_BYTES)`` shingles.
 
-    1. :meth:`scatter` (a read of ``sets``): each chunk's shingles, grouped
-       by part, are appended to ``hash-p`` and their units' ranks to ``rank-p``
+    1. :meth:`scatter` (a read of ``sets`` per group of parts, see
+       :meth:`groups`): each chunk's shingles of the group's parts, grouped by
+       part, are appended to ``hash-p`` and their units' ranks to ``rank-p``
        (uint32 each); ``counts[c, p]`` says how many chunk ``c`` put there.
-    2. :meth:`count`, a part at a time: the df of every posting (a shingle's
-       postings all lie in its part, so the count is exact), written in the
-       same order to ``df-p``.
+    2. :meth:`count`, a part of the group at a time: the df of every posting
+       (a shingle's postings all lie in its part, so the count is exact),
+       written in the same order to ``df-p`` (uint16); ``hash-p`` and
+       ``rank-p`` are cut down to the shingles a prefix may expand.
     3. :meth:`prefixes` (a second read of ``sets``): each chunk's dfs come back
        from the ``df-p`` files (chunk ``c``'s are at ``counts[:c, p].sum()``),
        which gives every query unit its prefix as in memory.  Prefix shingles
@@ -197,8 +212,9 @@ class _Passes:
        to ``common-r``, the others to ``query-p``.
     4. :meth:`expand`, a part at a time: the posting lists of the part's
        shingles held by 2 to ``frequent`` units, sorted, are expanded for the
-       part's ``query-p`` records, about ``budget / (2 * _PAIR_BYTES)`` pairs
-       at a time, into hits ``a << 32 | b`` appended to ``hits-r``.
+       part's ``query-p`` records (from what is left of ``hash-p`` and
+       ``rank-p``), about ``budget / (2 * _PAIR_BYTES)`` pairs at a time, into
+       hits ``a << 32 | b`` appended to ``hits-r``.
     5. :meth:`settle`, a range at a time: each pair's hits are counted; pairs
        with enough are found, pairs the common prefix shingles could still
        lift go to ``maybe-r`` with the hits they miss, and a lookup of each of
@@ -209,8 +225,10 @@ class _Passes:
     7. :meth:`pairs`, a range at a time: the maybe pairs held often enough
        are found too.
 
-    Each file is written once, read once (``hash-p`` and ``df-p`` twice) and
-    deleted when used: 12 bytes per posting, 8 per prefix shingle, 8 per hit,
+    Each file is written once (``hash-p`` and ``rank-p`` twice: in full, then
+    cut down), read once (``hash-p`` and ``df-p`` twice) and deleted when used:
+    8 bytes per posting of a group, then 2 per posting and 8 per posting that
+    can be expanded, 8 per prefix shingle, 8 per hit,
     16 per maybe pair, 16 per lookup, 8 per shingle held.  In memory, beside
     the budget: the units that take part, ``by_size`` and ``shortest`` (4
     bytes per unit each), a unit's rank (4, until :meth:`scatter` is done),
@@ -364,28 +382,57 @@ class _Passes:
 
     # -- passes --------------------------------------------------------------
 
-    def scatter(self) -> None:
-        """Pass 1: every posting to its part's files."""
+    def groups(self) -> list[tuple[int, int]]:
+        """Ranges of parts scattered and counted together, each about
+        :data:`_SCATTER_SHARE` times the budget in postings (a read of ``sets`` each).
+
+        Only one group's postings are on disk in full at a time: once counted, a
+        part keeps its dfs (2 bytes per posting) and the postings that can be
+        expanded, so the scratch folder peaks at about a quarter of what it
+        would with every posting scattered first.
+        """
+        per_part = max(self.total / self.parts, 1.0)
+        size = max(1, int(_SCATTER_SHARE * self.budget / (_POSTING_BYTES * per_part)))
+        return [(p, min(p + size, self.parts)) for p in range(0, self.parts, size)]
+
+    def scatter(self, p0: int, p1: int) -> None:
+        """Pass 1: every posting of parts ``p0 .. p1 - 1`` to its part's files."""
         for c in range(self.counts.shape[0]):
             chunk = self._chunk(c)
             hashes, bounds = self.sets.gather(chunk)
             order, counts = self._by_part(hashes)
             self.counts[c] = counts
+            edge = np.concatenate([[0], np.cumsum(counts)])
+            lo, hi = int(edge[p0]), int(edge[p1])
+            order = order[lo:hi]
             rank = np.repeat(self.rank_of[chunk], np.diff(bounds))[order]
             hashes = hashes[order]
             del order
-            edge = np.concatenate([[0], np.cumsum(counts)]).tolist()
-            for p in np.flatnonzero(counts).tolist():
+            edge = (edge - lo).tolist()
+            for p in (np.flatnonzero(counts[p0:p1]) + p0).tolist():
                 self._append("hash", p, hashes[edge[p] : edge[p + 1]])
                 self._append("rank", p, rank[edge[p] : edge[p + 1]])
-        del self.rank_of
+        if p1 == self.parts:
+            del self.rank_of
 
-    def count(self) -> None:
-        """Pass 2: the df of every posting, in the order of its part's files."""
-        for p in range(self.parts):
+    def count(self, p0: int, p1: int, limit: int) -> None:
+        """Pass 2: the df of every posting of parts ``p0 .. p1 - 1``, in the order of
+        its part's files (uint16, saturated); then only the postings of shingles
+        held by 2 to ``limit`` units are kept, the only ones :meth:`expand` reads."""
+        for p in range(p0, p1):
             hashes = self._read("hash", p, np.uint32)
-            if hashes.size:
-                self._append("df", p, _frequencies(hashes))
+            if not hashes.size:
+                continue
+            df = _frequencies(hashes)
+            self._append("df", p, np.minimum(df, _DF_MAX).astype(np.uint16))
+            keep = (df > 1) & (df <= limit)
+            del df
+            rank = self._read("rank", p, np.uint32)[keep]
+            hashes = hashes[keep]
+            del keep
+            for kind, values in (("hash", hashes), ("rank", rank)):
+                self._drop(kind, p)
+                self._append(kind, p, values)
 
     def prefixes(
         self, threshold: float, extra: int, frequent: int, expand: int | None = None
@@ -407,7 +454,7 @@ class _Passes:
             df = np.empty(hashes.size, dtype=np.uint32)
             df[order] = np.concatenate(
                 [
-                    self._read("df", p, np.uint32, int(start[c, p]), int(counts[p]))
+                    self._read("df", p, np.uint16, int(start[c, p]), int(counts[p]))
                     for p in np.flatnonzero(counts).tolist()
                 ]
             )
@@ -455,23 +502,20 @@ class _Passes:
             for p in np.flatnonzero(counts).tolist():
                 self._append("query", p, record[edge[p] : edge[p + 1]])
 
-    def expand(self, frequent: int) -> None:
+    def expand(self) -> None:
         """Pass 4: the query records of each part against its posting lists, to ``hits-r``."""
         run_size = max(1, self.budget // (2 * _PAIR_BYTES))
         for p in range(self.parts):
             query = self._read("query", p, np.uint64)
             if query.size:
-                self._expand_part(p, query, frequent, run_size)
+                self._expand_part(p, query, run_size)
             for kind in ("hash", "rank", "df", "query"):
                 self._drop(kind, p)
 
-    def _expand_part(self, p: int, query: np.ndarray, frequent: int, run_size: int) -> None:
-        df = self._read("df", p, np.uint32)
-        keep = (df > 1) & (df <= frequent)  # the only lists a prefix shingle expands
-        del df
-        packed = self._read("hash", p, np.uint32)[keep].astype(np.uint64) << _32
-        packed |= self._read("rank", p, np.uint32)[keep]
-        del keep
+    def _expand_part(self, p: int, query: np.ndarray, run_size: int) -> None:
+        # the postings count() kept: the only lists a prefix shingle expands
+        packed = self._read("hash", p, np.uint32).astype(np.uint64) << _32
+        packed |= self._read("rank", p, np.uint32)
         packed.sort()
         posting_rank = (packed & _LOW).astype(np.uint32)
         new_group = np.empty(packed.size + 1, dtype=bool)
