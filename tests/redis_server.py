@@ -13,6 +13,7 @@ flushed before the test.  No mocks: every command goes to the real server.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -46,9 +47,11 @@ def _ping(port: int) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """``redis://127.0.0.1:PORT`` of a private ``redis-server`` for the session (or skip)."""
+@contextlib.contextmanager
+def redis_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start ``redis-server`` on a free port of 127.0.0.1 in a temporary folder, without
+    persistence; yield its URL and process once it answers PING; stop it at the end.
+    Skips the test (or session) when the server or the ``redis`` package is missing."""
     server = shutil.which("redis-server") or (
         "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
     )
@@ -96,7 +99,7 @@ def redis_url() -> Iterator[str]:
                 tail = Path(folder, "redis.log").read_text(encoding="utf-8", errors="replace")
                 pytest.skip(f"redis-server did not start on port {port}: {tail[-2000:]}")
             time.sleep(0.02)
-        yield f"redis://127.0.0.1:{port}"
+        yield f"redis://127.0.0.1:{port}", proc
     finally:
         if proc.poll() is None:
             proc.terminate()
@@ -107,6 +110,13 @@ def redis_url() -> Iterator[str]:
                 proc.wait()
         log.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """``redis://127.0.0.1:PORT`` of a private ``redis-server`` for the session (or skip)."""
+    with redis_server() as (url, _):
+        yield url
 
 
 @pytest.fixture

@@ -376,6 +376,24 @@ def test_an_unreachable_server_is_a_clear_error(tmp_path, capsys):
     assert f"--index: {url}: the Redis server does not answer" in err and "Traceback" not in err
 
 
+def test_a_server_lost_mid_run_is_a_clear_error_and_nothing_is_half_committed():
+    from tests.redis_server import redis_server
+
+    with redis_server() as (url, proc):
+        idx = RedisIndex.open(url + "/0", CONFIG, write=True)
+        idx.add("a", make_units(2, 10))
+        idx.commit()
+        idx.add("b", make_units(3, 10))
+        proc.kill()
+        proc.wait()
+        with pytest.raises(IndexUnavailable, match="the Redis server failed"):
+            idx.commit()
+        with pytest.raises(IndexUnavailable, match="the Redis server failed"):
+            idx.exact(make_units(2, 10).keys)
+        assert len(idx) == 10  # what it saw committed, not the batch it could not commit
+        idx.close()  # nothing to clean up with: the batch stays pending for a sweep
+
+
 def test_without_the_redis_package_the_index_says_what_to_install(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "redis", None)  # as if textwash[redis] were not installed
     url = "redis://127.0.0.1:1/0"

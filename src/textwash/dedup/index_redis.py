@@ -39,16 +39,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import socket
 import struct
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import numpy as np
@@ -351,6 +352,36 @@ def _import_redis(url: str) -> Any:
     return redis
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _is_redis_error(err: BaseException) -> bool:
+    """Whether ``err`` is one of redis-py's (``redis.exceptions``), without importing it.
+
+    >>> _is_redis_error(ValueError("x"))
+    False
+    """
+    return type(err).__module__.split(".")[0] == "redis"
+
+
+def _server_errors(method: _F) -> _F:
+    """Report redis-py's errors (a lost connection, a server out of memory...) as
+    :class:`IndexUnavailable` with the index's URL, as the command line reports them."""
+
+    @functools.wraps(method)
+    def wrapper(self: RedisIndex, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as err:
+            if not _is_redis_error(err):
+                raise
+            raise IndexUnavailable(
+                self.path, f"the Redis server failed ({type(err).__name__}: {err})"
+            ) from err
+
+    return cast(_F, wrapper)
+
+
 @dataclass
 class _Batch:
     """One ``add``: its batch number, run, inputs and the unit ids ``lo..hi-1`` it took."""
@@ -410,13 +441,8 @@ class RedisIndex:
         embedded index's signature and ignored).
         """
         redis = _import_redis(url)
-        from redis.backoff import ExponentialBackoff
-        from redis.retry import Retry
-
         idx = cls(parse_url(url), config)
-        # a lost connection is retried 5 times within about 1.3 s, then reported
-        retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), 5)
-        idx._r = redis.Redis(**idx.target.client_options(), retry=retry)
+        idx._r = redis.Redis(**idx._client_options())
         try:
             idx._r.ping()
         except redis.exceptions.RedisError as err:
@@ -430,10 +456,20 @@ class RedisIndex:
         idx._write = write
         return idx
 
+    def _client_options(self) -> dict[str, Any]:
+        """``redis.Redis`` options of every client of the index (its own, datasketch's):
+        a lost connection is retried 4 times within about 0.75 s, then reported."""
+        from redis.backoff import ExponentialBackoff
+        from redis.retry import Retry
+
+        retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), 4)
+        return {**self.target.client_options(), "retry": retry}
+
     def _key(self, *parts: bytes | str) -> bytes:
         raw = [p.encode("utf-8") if isinstance(p, str) else p for p in parts]
         return self._prefix + b":".join(raw)
 
+    @_server_errors
     def _load(self, create: bool) -> None:
         key = self._key("config")
         raw = self._r.get(key)
@@ -467,7 +503,7 @@ class RedisIndex:
         self._lsh = MinHashLSH(
             num_perm=self.config.num_perm,
             params=(self.config.bands, self.config.rows),
-            storage_config=self.target.storage(),
+            storage_config={**self.target.storage(), "redis": self._client_options()},
             prepickle=False,
             hashfunc=self._hash_band,
         )
@@ -496,6 +532,7 @@ class RedisIndex:
         hit = self._hcache.get(values)
         return hit if hit is not None else _band_key_bytes(values, self.config.rows)
 
+    @_server_errors
     def refresh(self) -> None:
         """Read the committed batches again (to see what other writers committed since)."""
         order = [int(b) for b in self._r.lrange(self._key("log"), 0, -1)]
@@ -522,6 +559,9 @@ class RedisIndex:
         try:
             if self._staged:
                 self._discard(self._staged)
+        except Exception as err:  # the server is gone: its batches stay pending (see sweep)
+            if not _is_redis_error(err):
+                raise
         finally:
             self._staged = []
             self._r.close()
@@ -555,6 +595,7 @@ class RedisIndex:
 
     # -- writing ----------------------------------------------------------------
 
+    @_server_errors
     def add(self, run_id: str, units: IndexUnits, *, inputs: int | None = None) -> None:
         """Write ``units`` as a new batch of run ``run_id``; :meth:`commit` makes it visible.
 
@@ -639,6 +680,7 @@ class RedisIndex:
                             table.insert(h, key, buffer=True)
         self._hcache = {}
 
+    @_server_errors
     def commit(self) -> None:
         """Make the staged batches visible: their commit markers and run log entries in one
         ``MULTI``/``EXEC`` (all of them or none), then :meth:`refresh`."""
@@ -715,6 +757,7 @@ class RedisIndex:
             self._r.hdel(self._key("sweeping"), str(s.batch))
         return removed
 
+    @_server_errors
     def pending(self) -> list[dict[str, Any]]:
         """Batches added but not committed (by runs in progress, or runs that died): ``batch``,
         ``run``, ``lo``/``hi`` (their unit ids), ``since`` (Unix time), ``host``, ``pid``."""
@@ -722,6 +765,7 @@ class RedisIndex:
         out = [{"batch": int(k), **json.loads(v)} for k, v in raw.items()]
         return sorted(out, key=lambda e: e["batch"])
 
+    @_server_errors
     def sweep(self, older_than: float = 24 * 3600.0) -> int:
         """Delete the data of pending batches older than ``older_than`` seconds (runs that
         died mid-update; a live run's batch is younger); returns how many units.
@@ -756,6 +800,7 @@ class RedisIndex:
         """The run log: ``run``, ``time`` (UTC), ``inputs``, ``units`` of each committed batch."""
         return [dict(r) for r in self._log]
 
+    @_server_errors
     def stats(self) -> IndexStats:
         """Units, committed batches (as ``segments``), the Redis server's dataset bytes
         (``INFO memory``'s ``used_memory_dataset``: the whole server, all databases)
@@ -801,14 +846,17 @@ class RedisIndex:
                         old.append(g)
         return _pairs(new, old)
 
+    @_server_errors
     def exact(self, keys: np.ndarray | Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
         """``(new_row, global_row)`` pairs of identical exact-key digests, sorted."""
         return self._digest_query(keys, shape=False)
 
+    @_server_errors
     def same_shape(self, shapes: np.ndarray | Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
         """``(new_row, global_row)`` pairs of identical shape digests, sorted."""
         return self._digest_query(shapes, shape=True)
 
+    @_server_errors
     def candidates(self, band_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Unique ``(new_row, global_row)`` pairs sharing a key in any band, sorted.
 
@@ -857,6 +905,7 @@ class RedisIndex:
             out.extend(got)
         return r, out
 
+    @_server_errors
     def shingles(self, rows: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The shingle hashes of ``rows`` end to end (uint32), with ``len(rows) + 1`` bounds."""
         _, records = self._records(rows)
@@ -865,6 +914,7 @@ class RedisIndex:
         flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
         return flat.astype(np.uint32), bounds
 
+    @_server_errors
     def units(self, rows: Sequence[int] | np.ndarray) -> list[IndexedUnit]:
         """The units at ``rows``: provenance, token count, run id and text."""
         r, records = self._records(rows)
