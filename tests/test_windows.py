@@ -86,14 +86,21 @@ texts = st.lists(
 
 
 # Every step of zh but LineRepair decides from a bounded neighbourhood (a line,
-# the line before); LineRepair's decision rests on the whole line joined so far,
+# the lines next to it: a title repeated on the next line, or at the start of
+# the line after); LineRepair's decision rests on the whole line joined so far,
 # which can reach back arbitrarily far (see the test after this one).
 LOCAL_ZH = Pipeline([s for s in get_preset("zh") if not isinstance(s, LineRepair)])
 
+# The context a window needs to see that neighbourhood whole: three lines of
+# ``texts`` (at most 40 characters each) and their breaks.  With 16, a window
+# could start inside "\n\n1111\n1111\n111111111" and miss the blank line that
+# makes "1111" a title printed twice.
+LINES_CONTEXT = 3 * 41 + 5
 
-@given(texts, st.integers(64, 400), st.integers(1, 500))
+
+@given(texts, st.integers(4 * LINES_CONTEXT, 2000), st.integers(1, 500))
 def test_any_text_in_any_pieces_comes_out_as_cleaned_whole(text, window, piece):
-    w = _windowed(LOCAL_ZH, text, window, 16, piece)
+    w = _windowed(LOCAL_ZH, text, window, LINES_CONTEXT, piece)
     assert w.output == LOCAL_ZH(text)  # type: ignore[attr-defined]
 
 
