@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.ray_cluster import ray_cluster  # noqa: F401  (the Ray engine tests' local Ray)
 from tests.redis_server import redis_db, redis_url  # noqa: F401  (fixtures of the Redis index tests)
 
 ROOT = Path(__file__).resolve().parents[1]

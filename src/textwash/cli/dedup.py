@@ -44,11 +44,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..dedup import DedupResult, DuplicateReport, Removal, deduplicate, find_duplicates
+from ..dedup import DedupResult, DuplicateReport, Removal, deduplicate
 from ..dedup.config import KEEP_POLICIES, DedupConfig
 from ..dedup.index import IndexBusy, IndexCorrupt, IndexMismatch
 from ..dedup.index_redis import index_target
 from ..dedup.prepare import DocumentFailure
+from ..engines import add_engine_options
 from ..io import (
     ON_ERROR,
     InputError,
@@ -297,6 +298,7 @@ def add_dedup(sub: Any) -> None:
         f"with {REMOVED_NAME} listing every removed passage",
     )
     add_workers_option(p)
+    add_engine_options(p)
     add_debug_option(p)
     p.add_argument("--no-progress", action="store_true", help="do not show progress bars")
     p.set_defaults(run=run_dedup, command_parser=p)
@@ -307,6 +309,9 @@ def add_dedup(sub: Any) -> None:
 
 def run_dedup(args: argparse.Namespace) -> int:
     """``textwash dedup``: read every input, find duplicates, write what was asked for."""
+    from ..engines.cli import dedup_finder
+
+    find_duplicates = dedup_finder(args)  # the engine's: local or --engine ray
     pipeline: Pipeline | None = None
     if args.pipeline is not None:
         pipeline = load_pipeline_file(args.pipeline)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..engines import add_engine_options
 from ..errors import CleaningError
 from ..io import (
     ON_ERROR,
@@ -156,6 +157,7 @@ def _add_clean(sub: Any) -> None:
         help="after the run, print on stderr how many edits each step made and what was flagged",
     )
     add_workers_option(p)
+    add_engine_options(p)
     add_debug_option(p)
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
     p.add_argument(
@@ -288,6 +290,9 @@ class Job:
 
 def run_clean(args: argparse.Namespace) -> int:
     """``textwash clean``: clean every input, write mirrored outputs, report problems."""
+    from ..engines.cli import check_clean_engine, clean_pool
+
+    check_clean_engine(args)
     pipeline = _load_pipeline(args)
     if pipeline is None:
         return 2
@@ -341,14 +346,15 @@ def run_clean(args: argparse.Namespace) -> int:
     total = sum(_size(job.path) for job in jobs)
     summary = Summary() if args.summary else None
     args.tally = Tally()
-    parallel = args.workers > 1 and not args.explain and summary is None
+    on_ray = getattr(args, "engine", "local") == "ray"
+    parallel = (args.workers > 1 or on_ray) and not args.explain and summary is None
     from .streamed import clean_streamed, streams
 
     streamed = [job for job in jobs if streams(job, args)]
     whole = [job for job in jobs if job not in streamed]
     with (
         Progress(total, enabled=not (args.no_progress or args.explain)) as progress,
-        Workers(pipeline, args.workers if parallel else 1) as pool,
+        clean_pool(args, pipeline, args.workers if parallel else 1) as pool,
     ):
         if parallel:
             for batch in _batches(whole):

@@ -1,0 +1,321 @@
+"""``--engine ray`` (issue 13): the same outputs as the local engine, on a real local Ray.
+
+The tests that run Ray use the session's 2-CPU local Ray (tests/ray_cluster.py) and
+skip when Ray is not installed; the ones about a missing Ray run everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_isolation import BAD, CLEAN, GOOD, MARKER, FailingStep
+from textwash import Pipeline
+from textwash.cli.main import main
+from textwash.dedup import DocumentFailure, DuplicateReport, find_duplicates
+from textwash.normalizers import Punctuation
+
+ROOT = Path(__file__).resolve().parents[1]
+JOURNAL = ".textwash-journal.jsonl"
+sys.path.insert(0, str(ROOT / "benchmarks" / "labelled"))
+
+import make_set  # noqa: E402
+
+P1 = "公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统，必须长期坚持下去。"
+P2 = "社区图书馆每天早上八点开门，晚上九点闭馆，周末延长开放时间，方便上班族借阅图书和查阅资料。"
+P3 = "学校要定期开展消防演练，让每一名学生都熟悉疏散路线，掌握基本的自救和互救方法，防患于未然。"
+
+
+def _answer(report: DuplicateReport) -> dict[str, Any]:
+    """The report without its timings: clusters, members, offsets, params and counts."""
+    data = json.loads(report.to_json())
+    data["stats"].pop("seconds", None)
+    return data
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    """The files below ``root`` and their bytes, but the run journal (it holds times)."""
+    files = (p for p in sorted(root.rglob("*")) if p.is_file())
+    return {str(p.relative_to(root)): p.read_bytes() for p in files if p.name != JOURNAL}
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
+    code = main([*map(str, argv), "--no-progress"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# -- without Ray -----------------------------------------------------------------------
+
+_WITHOUT_RAY = """
+import sys
+sys.modules["ray"] = None  # as if the extra were not installed
+from textwash.cli.main import main
+import textwash.engines.ray  # imports all the same: Ray is imported lazily
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("command", ["clean", "dedup"])
+def test_without_ray_engine_ray_says_what_to_install(tmp_path: Path, command: str) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text(GOOD, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_RAY, command, str(src), "--engine", "ray"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "pip install 'textwash[ray]'" in done.stderr
+    # and the local engine works as ever
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_RAY, "clean", str(src)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stdout == CLEAN, done.stderr
+
+
+def test_ray_address_needs_engine_ray(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text(GOOD, encoding="utf-8")
+    for command in ("clean", "dedup"):
+        code, _, err = _run(capsys, command, src, "--ray-address", "auto")
+        assert code == 2 and "--ray-address needs --engine ray" in err
+
+
+# -- textwash clean --engine ray ---------------------------------------------------------
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> Path:
+    """Text (UTF-8 and GB18030), JSONL with a blank line and Parquet, in two folders."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.txt").write_text(GOOD * 3 + P1 + "\n", encoding="utf-8")
+    (root / "b.txt").write_bytes((GOOD + "第 二 段 ,OCR 空 格 。\n").encode("gb18030") * 8)
+    records = [{"id": k, "text": t} for k, t in enumerate([GOOD, P2 + ",", "Ａ１ 全角 ,半角"])]
+    lines = [json.dumps(r, ensure_ascii=False) for r in records]
+    (root / "sub" / "c.jsonl").write_text("\n".join([lines[0], "", *lines[1:]]) + "\n", "utf-8")
+    table = pa.table({"id": [1, 2, 3], "text": [GOOD, P3.replace("，", ","), "乙 甲"]})
+    pq.write_table(table, root / "sub" / "d.parquet")
+    return root
+
+
+def test_clean_writes_the_bytes_of_the_local_engine(
+    ray_cluster: Any, mixed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(capsys, "clean", mixed, "-o", tmp_path / "local", "--workers", 1)
+    assert code == 0, err
+    code, _, err = _run(capsys, "clean", mixed, "-o", tmp_path / "ray", "--engine", "ray")
+    assert code == 0, err
+    local, ray = _tree(tmp_path / "local"), _tree(tmp_path / "ray")
+    assert set(local) == {"a.txt", "b.txt", "sub/c.jsonl", "sub/d.parquet"}
+    assert ray == local
+
+
+def test_clean_to_standard_output(
+    ray_cluster: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text(GOOD * 2, encoding="utf-8")
+    code, out, err = _run(capsys, "clean", src, "--engine", "ray")
+    assert code == 0 and out == CLEAN * 2, err
+
+
+@pytest.fixture
+def pipeline_file(tmp_path: Path) -> Path:
+    """Punctuation, then a step that raises on any text holding the marker (run on the
+    Ray workers, which import it from tests.test_isolation)."""
+    path = tmp_path / "failing.toml"
+    path.write_text(
+        '[[steps]]\nname = "Punctuation"\n\n[[steps]]\nname = "tests.test_isolation:FailingStep"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_clean_a_failing_document_fails_that_file_only(
+    ray_cluster: Any, pipeline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_text(GOOD, encoding="utf-8")
+    (root / "b.txt").write_text(BAD, encoding="utf-8")
+    (root / "c.txt").write_text(GOOD * 2, encoding="utf-8")
+    runs = {}
+    for engine in ("local", "ray"):
+        code, _, err = _run(
+            capsys, "clean", root, "-o", tmp_path / engine, "--pipeline", pipeline_file,
+            "--engine", engine,
+        )  # fmt: skip
+        runs[engine] = (code, [x for x in err.splitlines() if "step " in x])
+    assert runs["ray"] == runs["local"]
+    code, lines = runs["ray"]
+    assert code == 1 and len(lines) == 1
+    assert lines[0].startswith(f"textwash: error: {root / 'b.txt'}:3: step FailingStep failed: ")
+    assert _tree(tmp_path / "ray") == _tree(tmp_path / "local")
+    assert _tree(tmp_path / "ray") == {"a.txt": CLEAN.encode(), "c.txt": (CLEAN * 2).encode()}
+
+
+def test_clean_jsonl_skip_rejects_the_failing_record_as_locally(
+    ray_cluster: Any, pipeline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "data.jsonl"
+    rows = [{"id": 1, "text": GOOD}, {"id": 2, "text": BAD}, {"id": 3, "text": GOOD}]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    outs = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / engine / "out.jsonl"
+        code, _, err = _run(
+            capsys, "clean", src, "-o", out, "--pipeline", pipeline_file,
+            "--engine", engine, "--on-error", "skip",
+        )  # fmt: skip
+        assert code == 1
+        assert [x for x in err.splitlines() if "step " in x] == [
+            f"textwash: skipped: {src}:2: step FailingStep failed: Boom: found the marker at "
+            f"{BAD.find(MARKER)}"
+        ]
+        outs[engine] = _tree(tmp_path / engine)
+    assert outs["ray"] == outs["local"]
+    assert (
+        outs["ray"]["out.jsonl.rejects"] == json.dumps(rows[1], ensure_ascii=False).encode() + b"\n"
+    )
+
+
+def test_clean_a_large_file_streamed_in_windows(
+    ray_cluster: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any
+) -> None:
+    import textwash.cli.streamed as streamed
+    import textwash.windows as windows
+
+    monkeypatch.setattr(streamed, "STREAM_BYTES", -1)  # every file streams ...
+    real = windows.Windowed.__init__
+
+    def small(self: Any, pipeline: Any, **kw: Any) -> None:  # ... in small windows
+        real(self, pipeline, window=4096, context=512)
+
+    monkeypatch.setattr(windows.Windowed, "__init__", small)
+    src = tmp_path / "big.txt"
+    src.write_text((GOOD + "第 二 段 ,OCR 空 格 。\n\n" + P1 + "\n") * 300, encoding="utf-8")
+    for engine in ("local", "ray"):
+        code, _, err = _run(
+            capsys, "clean", src, "-o", tmp_path / f"{engine}.txt", "--engine", engine
+        )
+        assert code == 0, err
+    assert (tmp_path / "ray.txt").read_bytes() == (tmp_path / "local.txt").read_bytes()
+
+
+def test_ray_workers_keep_the_order_across_windows(ray_cluster: Any) -> None:
+    from textwash.engines.ray import RayWorkers
+    from textwash.presets import get_preset
+
+    texts = [f"第{k}段 ,内容 。\n" for k in range(300)]
+    with RayWorkers(get_preset("zh"), window_bytes=2_000) as pool:  # several windows
+        assert pool.workers == 2  # the session's cluster
+        got = list(pool.clean_isolated(texts))
+    assert got == [get_preset("zh").run(t).text for t in texts]
+
+
+# -- textwash dedup --engine ray -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_dedup_labelled_set_same_report_as_local(ray_cluster: Any, seed: int) -> None:
+    from textwash.engines.ray import find_duplicates as on_ray
+
+    docs = make_set.build(seed).docs
+    local = find_duplicates(docs, workers=1)
+    ray = on_ray(docs)
+    assert local.clusters  # the set has copies to find
+    assert _answer(ray) == _answer(local)
+    assert ray.stats["seconds"]["ray_start"] >= 0
+
+
+def test_dedup_step_failures_and_long_documents_as_locally(ray_cluster: Any) -> None:
+    """A document a step fails on is left out (on_error) as locally; a document longer
+    than part_chars is prepared in parts and located whole."""
+    from textwash.engines.ray import find_duplicates as on_ray
+
+    docs = [
+        ("a", f"{P1}\n\n{P2}\n"),
+        ("b", f"{P1}\n\n{MARKER}在这一行。\n\n{P3}\n"),
+        ("c", f"{P3}\n\n{P2}\n"),
+        ("long", "\n\n".join([P2, *(f"第{k}段没有重复的内容{k * 7919}。" for k in range(60)), P3])),
+    ]
+    pipeline = Pipeline([Punctuation(), FailingStep()])
+    runs = {}
+    for name, fn in (("local", find_duplicates), ("ray", on_ray)):
+        failures: list[DocumentFailure] = []
+        report = fn(docs, pipeline=pipeline, on_error=failures.append, part_chars=600)
+        runs[name] = (_answer(report), [(f.doc_id, f.line, str(f.error)) for f in failures])
+    assert runs["ray"] == runs["local"]
+    answer, failures = runs["ray"]
+    assert failures == [("b", 3, failures[0][2])] and "Boom" in failures[0][2]
+    assert {m["doc_id"] for c in answer["clusters"] for m in c["members"]} == {"a", "c", "long"}
+
+
+def test_dedup_with_an_index_as_locally(ray_cluster: Any, tmp_path: Path) -> None:
+    from textwash.engines.ray import find_duplicates as on_ray
+
+    first = [("d1", f"{P1}\n\n{P2}\n")]
+    second = [("d2", f"{P2}\n\n{P3}\n"), ("d3", f"{P3}\n")]
+    answers = []
+    for name, fn in (("local", find_duplicates), ("ray", on_ray)):
+        fn(first, index=tmp_path / name, run_id="one")
+        answers.append(_answer(fn(second, index=tmp_path / name, run_id="two")))
+    assert answers[1] == answers[0]
+    assert answers[0]["stats"]["earlier_clusters"] == 1
+
+
+def test_dedup_cli_same_report_as_local(
+    ray_cluster: Any, pipeline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "a.txt").write_text(f"{P1}\n\n{P2}\n", encoding="utf-8")
+    (root / "b.txt").write_text(f"{P1}\n\n{MARKER}在这一行。\n\n{P3}\n", encoding="utf-8")
+    (root / "c.txt").write_text(f"{P3}\n\n{P2}\n", encoding="utf-8")
+    records = [{"text": P1}, {"text": f"{P3}\n{MARKER}"}, {"text": P3}]
+    (root / "d.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    got = {}
+    for engine in ("local", "ray"):
+        report = tmp_path / f"{engine}.json"
+        code, _, err = _run(
+            capsys, "dedup", root, "--report", report, "--pipeline", pipeline_file,
+            "--on-error", "skip", "--engine", engine,
+        )  # fmt: skip
+        assert code == 1, err  # two documents were not compared
+        data = json.loads(report.read_text(encoding="utf-8"))
+        data["stats"].pop("seconds")
+        got[engine] = (data, [x.partition(": found")[0] for x in err.splitlines() if "step " in x])
+    assert got["ray"] == got["local"]
+    assert got["ray"][1] == [
+        f"textwash: skipped: {root / 'b.txt'}:3: step FailingStep failed: Boom",
+        f"textwash: skipped: {root / 'd.jsonl'}:2: step FailingStep failed: Boom",
+    ]
+    assert got["ray"][0]["clusters"]
+
+
+def test_dedup_cli_output_corpus_is_local_only(
+    ray_cluster: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text(GOOD, encoding="utf-8")
+    code, _, err = _run(capsys, "dedup", src, "-o", tmp_path / "out", "--engine", "ray")
+    assert code == 2 and "local engine only" in err
