@@ -233,16 +233,39 @@ def test_ray_workers_keep_the_order_across_windows(ray_cluster: Any) -> None:
 # -- textwash dedup --engine ray -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_dedup_labelled_set_same_report_as_local(ray_cluster: Any, seed: int) -> None:
+@pytest.mark.parametrize(("seed", "banding"), [(0, "ray"), (1, "ray"), (0, "driver")])
+def test_dedup_labelled_set_same_report_as_local(ray_cluster: Any, seed: int, banding: str) -> None:
     from textwash.engines.ray import find_duplicates as on_ray
 
     docs = make_set.build(seed).docs
     local = find_duplicates(docs, workers=1)
-    ray = on_ray(docs)
-    assert local.clusters  # the set has copies to find
+    ray = on_ray(docs, banding=banding)
+    assert local.clusters and local.stats["lsh_candidates"]  # the set has copies to find
     assert _answer(ray) == _answer(local)
     assert ray.stats["seconds"]["ray_start"] >= 0
+
+
+def test_banding_group_by_on_ray_gives_the_pairs_of_the_driver(ray_cluster: Any) -> None:
+    """Many shared keys (buckets of up to ~40 units) in 9 bands; unit numbers with gaps."""
+    import numpy as np
+
+    from textwash.dedup.banding import candidate_pairs
+    from textwash.engines.ray import _driver_candidates, _ray_candidates
+
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 60, size=(2_000, 9)).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    reps = np.sort(rng.choice(10_000, size=2_000, replace=False)).astype(np.int64)
+    want = reps[candidate_pairs(keys)]
+    assert _driver_candidates(keys, reps).tolist() == want.tolist()
+    assert _ray_candidates(ray_cluster, keys, reps).tolist() == want.tolist()
+    assert _ray_candidates(ray_cluster, keys[:1], reps[:1]).shape == (0, 2)
+
+
+def test_banding_must_be_ray_or_driver(ray_cluster: Any) -> None:
+    from textwash.engines.ray import find_duplicates as on_ray
+
+    with pytest.raises(ValueError, match="banding"):
+        on_ray(["甲"], banding="spark")
 
 
 def test_dedup_step_failures_and_long_documents_as_locally(ray_cluster: Any) -> None:

@@ -28,6 +28,7 @@ import itertools
 import logging
 import os
 import pickle
+import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import ExitStack
 from dataclasses import replace
@@ -37,10 +38,19 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..dedup.clusters import PASSAGE_TOKENS
+from ..dedup.banding import band_keys, candidate_pairs
+from ..dedup.clusters import (
+    PASSAGE_TOKENS,
+    Links,
+    build_clusters,
+    quote_members,
+    restore_parts,
+    split_numbers,
+)
 from ..dedup.config import DedupConfig
+from ..dedup.containment import Contained, find_containment
 from ..dedup.earlier import Earlier, open_index
-from ..dedup.find import _batches, _compare, _Corpus, _timer
+from ..dedup.find import SIGNATURE_CHUNK, Found, _batches, _Corpus, _exact_pairs, _timer
 from ..dedup.index import DedupIndex
 from ..dedup.index_redis import RedisIndex
 from ..dedup.parts import Parts
@@ -57,13 +67,22 @@ from ..dedup.prepare import (
     prepare_batch,
 )
 from ..dedup.report import DuplicateReport
+from ..dedup.signatures import signatures_from_flat
 from ..dedup.table import DocStore, UnitTable
+from ..dedup.verify import Verifier, jaccard
 from ..parallel import Failure, Workers, _init, default_workers
 from ..pipeline import Pipeline
 from ..segment import Document
 from . import EngineUnavailable, require_ray
 
-__all__ = ["WINDOW_BYTES", "RayWorkers", "connect", "find_duplicates"]
+__all__ = [
+    "WINDOW_BYTES",
+    "RayWorkers",
+    "SignJob",
+    "connect",
+    "find_duplicates",
+    "prepare_and_sign",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -230,6 +249,43 @@ class _Apply:
 
 # -- dedup -------------------------------------------------------------------------
 
+#: What one task of the dedup map takes: a batch of documents to prepare, and the
+#: MinHash ``num_perm``, ``seed``, LSH ``bands`` and ``rows`` to sign its units with.
+SignJob = tuple[list[Job], int, int, int, int]
+
+
+def prepare_and_sign(job: SignJob) -> list[tuple[Prepared | Failure, np.ndarray | None]]:
+    """:func:`~textwash.dedup.prepare.prepare_batch`, then the LSH band keys of every
+    unit of the batch: each document's result with a ``(units, bands)`` uint64 array
+    (``None`` for a document that failed).
+
+    The signatures are :func:`~textwash.dedup.signatures.signatures_from_flat` of
+    the unit's shingles, the keys :func:`~textwash.dedup.banding.band_keys` of them:
+    what the local engine computes on the driver for the units it compares
+    (those of :data:`~textwash.dedup.prepare.MIN_TOKENS` tokens or more, the first
+    of their exact key), here for every unit, on the workers.
+    """
+    jobs, num_perm, seed, bands, rows = job
+    prepared = prepare_batch(jobs)
+    done = [p for p in prepared if not isinstance(p, Failure)]
+    keys = np.zeros((0, bands), dtype=np.uint64)
+    if done:
+        flat = np.concatenate([p[6][0] for p in done])
+        lengths = np.concatenate([p[6][1] for p in done])
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        sigs = signatures_from_flat(flat, offsets, num_perm=num_perm, seed=seed)
+        keys = band_keys(sigs, bands, rows)
+    out: list[tuple[Prepared | Failure, np.ndarray | None]] = []
+    at = 0
+    for p in prepared:
+        if isinstance(p, Failure):
+            out.append((p, None))
+            continue
+        n = len(p[2])
+        out.append((p, keys[at : at + n]))
+        at += n
+    return out
+
 
 def find_duplicates(
     docs: Iterable[DocLike],
@@ -247,20 +303,28 @@ def find_duplicates(
     index: str | os.PathLike[str] | DedupIndex | RedisIndex | None = None,
     run_id: str | None = None,
     update_index: bool = True,
+    banding: str = "ray",
     **options: Any,
 ) -> DuplicateReport:
-    """:func:`textwash.dedup.find_duplicates` with stage 1 (*prepare*) on Ray Data.
+    """:func:`textwash.dedup.find_duplicates` with the per-document stages on Ray Data.
 
     Takes the same arguments and gives the same report (same clusters, members
     and offsets); ``address`` / ``num_cpus`` choose the Ray cluster as
     :func:`connect` does (an initialised Ray is used as it is), and ``workers``
     is ignored (the cluster's cores do the work).  Cleaning, segmentation,
-    tokenising and shingling of the documents run as ``map_batches`` on Ray, in
-    batches of the local engine's size; the units they give are gathered, in
-    input order, on the driver, where the other stages run as they do locally.
-    Raises :class:`~textwash.engines.EngineUnavailable` without Ray.
+    tokenising, shingling and the MinHash signatures (as LSH band keys) of the
+    documents run as ``map_batches`` on Ray (:func:`prepare_and_sign`), in
+    batches of the local engine's size; the unit records they give are gathered,
+    in input order, on the driver.  With ``banding="ray"`` (the default) the LSH
+    candidates are found by a Ray Data group-by on (band, band key), with
+    ``"driver"`` on the driver, as locally; verification, containment, clusters
+    and the report run on the driver, as locally.  Raises
+    :class:`~textwash.engines.EngineUnavailable` without Ray, ``ValueError`` for
+    another ``banding``.
     """
     del workers  # the cluster decides
+    if banding not in ("ray", "driver"):
+        raise ValueError(f"banding must be 'ray' or 'driver', got {banding!r}")
     cfg = DedupConfig.from_options(config, **options)
     unit, window, ngram = cfg.unit, cfg.window, cfg.ngram
     drop_function_words, part_chars = cfg.drop_function_words, cfg.part_chars
@@ -272,8 +336,8 @@ def find_duplicates(
     seconds: dict[str, float] = {}
     note = progress or (lambda stage, done, total: None)
     total = len(docs) if isinstance(docs, Sized) else 0
-    # From here to _compare: the segment stage of textwash.dedup.find.find_duplicates,
-    # with RayWorkers in place of Workers (keep the two in step).
+    # From here to _compare_on_ray: the segment stage of textwash.dedup.find.find_duplicates,
+    # with RayWorkers in place of Workers and the band keys kept (keep the two in step).
     documents: list[Document] = []
     whole: list[int] = []
     lengths: dict[int, int] = {}
@@ -310,11 +374,12 @@ def find_duplicates(
                     whole.append(n)
                     yield (part, unit, window, ngram, drop_function_words)
 
-        held: list[tuple[int, Prepared]] = []
+        held: list[tuple[int, Prepared, np.ndarray]] = []
         failed: set[int] = set()
+        signed: list[np.ndarray] = []  # the band keys of the units, in unit order
 
         def take_held() -> None:
-            for order, prepared in held:
+            for order, prepared, unit_keys in held:
                 (
                     offsets,
                     clean,
@@ -339,12 +404,13 @@ def find_duplicates(
                     order, clean, offsets, marks, titles, us, n_tokens, keys, shapes, defects
                 )
                 arrays.extend(sh, cs, sizes)
+                signed.append(unit_keys)
                 note("segment", whole[order] + 1, total)
             held.clear()
 
-        batches = pool.map(prepare_batch, _batches(jobs()), chunk=1)
-        prepared_all = itertools.chain.from_iterable(batches)
-        for order, prepared in enumerate(prepared_all):
+        signing = ((b, cfg.num_perm, cfg.seed, cfg.bands, cfg.rows) for b in _batches(jobs()))
+        batches = pool.map(prepare_and_sign, signing, chunk=1)
+        for order, (prepared, unit_keys) in enumerate(itertools.chain.from_iterable(batches)):
             n = whole[order]
             if held and whole[held[0][0]] != n:
                 take_held()
@@ -354,20 +420,21 @@ def find_duplicates(
                     raise failure.exception() from prepared.exception()
                 failed.add(n)
                 on_error(failure)
-                for o in [order, *(o for o, _ in held)]:
+                for o in [order, *(o for o, _, _ in held)]:
                     documents[o] = replace(documents[o], text="")
                 held.clear()
             if n in failed:
                 note("segment", n + 1, total)
                 continue
-            assert not isinstance(prepared, Failure)
-            held.append((order, prepared))
+            assert not isinstance(prepared, Failure) and unit_keys is not None
+            held.append((order, prepared, unit_keys))
         take_held()
         items.freeze()
         arrays.freeze()
         seconds["segment"] = lap()
         corpus = _Corpus(items, arrays, work, documents, whole, lengths, parts)
-        report = _compare(
+        keys = np.concatenate(signed) if signed else np.zeros((0, cfg.bands), np.uint64)
+        report = _compare_on_ray(
             cfg,
             corpus,
             params,
@@ -380,5 +447,210 @@ def find_duplicates(
             run_id=run_id,
             update_index=update_index,
             memory=memory,
+            keys=keys,
+            ray=pool._ray,
+            banding=banding,
         )
+    return report
+
+
+def _driver_candidates(
+    keys: np.ndarray, reps: np.ndarray, note: ProgressHook | None = None
+) -> np.ndarray:
+    """The LSH candidates of ``reps`` from their band ``keys``, on the driver, one
+    band at a time: :func:`textwash.dedup.find._lsh_candidates` without the files."""
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for b in range(keys.shape[1]):
+        found.append(candidate_pairs(np.ascontiguousarray(keys[:, b : b + 1])))
+        if note is not None:
+            note("lsh", b + 1, keys.shape[1])
+    pairs = np.unique(np.concatenate(found), axis=0)
+    return reps[pairs] if pairs.size else pairs
+
+
+#: The multiplier of the hash that sends a (band, band key) row to its shuffle group.
+_SPREAD = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _group_pairs(group: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Run on a Ray worker: every pair ``(j, i)``, ``j < i``, of units that share a
+    (band, band key) among the rows of one shuffle group (a group holds every row
+    of each of its keys)."""
+    band = group["band"].astype(np.uint64)
+    _, code = np.unique(np.stack([band, group["key"]], axis=1), axis=0, return_inverse=True)
+    rows = candidate_pairs(code.reshape(-1, 1).astype(np.uint64))
+    a, b = group["unit"][rows[:, 0]], group["unit"][rows[:, 1]]
+    return {"j": np.minimum(a, b).astype(np.int64), "i": np.maximum(a, b).astype(np.int64)}
+
+
+def _ray_candidates(
+    ray: Any, keys: np.ndarray, reps: np.ndarray, note: ProgressHook | None = None
+) -> np.ndarray:
+    """The LSH candidates of ``reps`` (unit numbers) from their band ``keys``, as a
+    Ray Data group-by: one row (band, band key, unit) per unit and band is
+    shuffled into groups by a hash of (band, band key), so that all the rows of
+    a key meet in one group; each group gives the pairs of units sharing a key
+    there, and the driver makes them unique and sorted.
+
+    The same pairs, in the same order, as :func:`_driver_candidates`: a pair of
+    units is a candidate when they share a key in some band.  The groups are
+    coarse (a few per CPU), so each is one vectorised call, not one call per
+    key; the shuffle is Ray Data's sort-based pull shuffle, whose start-up is a
+    fraction of a second (the hash shuffle's actors take seconds to start).
+    """
+    n, bands = keys.shape
+    if n < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    import pyarrow as pa  # Ray Data's own dependency
+
+    groups = 2 * _cluster_cpus(ray)
+    band = np.tile(np.arange(bands, dtype=np.uint64), n)
+    key = np.ascontiguousarray(keys).reshape(-1)
+    table = pa.table(
+        {
+            "group": ((key * _SPREAD) ^ band) % np.uint64(groups),
+            "band": band.astype(np.int32),
+            "key": key,
+            "unit": np.repeat(reps.astype(np.int64), bands),
+        }
+    )
+    step = -(-table.num_rows // groups)
+    ctx = ray.data.DataContext.get_current()
+    strategy = ctx.shuffle_strategy
+    ctx.shuffle_strategy = ray.data.context.ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    try:
+        rows = ray.data.from_arrow([table.slice(k, step) for k in range(0, table.num_rows, step)])
+        grouped = rows.groupby("group", num_partitions=groups).map_groups(
+            _group_pairs, batch_format="numpy"
+        )
+        for batch in grouped.iter_batches(batch_format="numpy", batch_size=None):
+            if len(batch["j"]):
+                found.append(np.stack([batch["j"], batch["i"]], axis=1).astype(np.int64))
+    finally:
+        ctx.shuffle_strategy = strategy
+    if note is not None:
+        note("lsh", bands, bands)
+    return np.unique(np.concatenate(found), axis=0)
+
+
+def _compare_on_ray(
+    cfg: DedupConfig,
+    corpus: _Corpus,
+    params: dict[str, Any],
+    *,
+    seconds: dict[str, float],
+    lap: Callable[[], float],
+    note: ProgressHook,
+    load_text: Callable[[Document], str] | None,
+    found: Found | None,
+    earlier: Earlier | None,
+    run_id: str | None,
+    update_index: bool,
+    memory: int | None,
+    keys: np.ndarray,
+    ray: Any,
+    banding: str,
+) -> DuplicateReport:
+    """Stages 2–5 on the prepared units, as :func:`textwash.dedup.find._compare` does
+    them (keep the two in step), but stage 3 takes the band keys ``keys`` the workers
+    computed (one row per unit) and, with ``banding="ray"``, finds the LSH
+    candidates as a Ray Data group-by on (band, band key)."""
+    items, arrays, work, parts = corpus.items, corpus.arrays, corpus.work, corpus.parts
+    threshold, keep = cfg.near_threshold, cfg.keep
+    uf = Links(items, cfg.remove_numbers)
+    # 2. exact -------------------------------------------------------------------
+    exact, reps, first = _exact_pairs(items)
+    for a, b in exact:
+        uf.union(a, b)
+    seconds["exact"] = lap()
+
+    # 3. minhash (signed on the workers), lsh (a group-by on Ray), verify ----------------
+    rep_keys = keys[reps]
+    if earlier is not None:  # in the chunks the local engine queries the index in
+        for c0 in range(0, reps.size, SIGNATURE_CHUNK):
+            c1 = c0 + SIGNATURE_CHUNK
+            earlier.query_bands(reps[c0:c1], np.ascontiguousarray(rep_keys[c0:c1]))
+    note("minhash", reps.size, reps.size)
+    seconds["minhash"] = lap()
+    if banding == "ray":
+        candidates = _ray_candidates(ray, rep_keys, reps, note).tolist()
+    else:
+        candidates = _driver_candidates(rep_keys, reps, note).tolist()
+    seconds["lsh"] = lap()
+    verified = 0
+    for i, j in candidates:
+        if jaccard(arrays.shingles[i], arrays.shingles[j]) >= threshold:
+            uf.union(i, j)
+            verified += 1
+    seconds["verify"] = lap()
+    if earlier is not None:
+        earlier.compare(items, arrays, first)
+        seconds["earlier"] = lap()
+
+    # 4. containment -----------------------------------------------------------------
+    contained: list[Contained] = []
+    overlaps = 0
+    verifier = Verifier(items, threshold, cfg.drop_function_words)  # damaged and split copies
+    if cfg.containment:
+        contained, overlaps = find_containment(
+            items,
+            arrays,
+            uf,
+            cfg.containment_threshold,
+            cfg.containment_ratio,
+            threshold,
+            note=note,
+            verifier=verifier,
+            work_dir=work,
+            memory=memory // 4 if memory else None,
+        )
+    seconds["containment"] = lap()
+    verifier.join_split_copies(uf, contained, note=note)
+    contained = split_numbers(uf, contained)
+    seconds["split"] = lap()
+
+    # 5. clusters ----------------------------------------------------------------------
+    built = build_clusters(items, arrays, uf, contained, keep, threshold)
+    found_earlier = [] if earlier is None else earlier.clusters(items)
+    clusters = [c for c, _ in built] + found_earlier
+    if load_text is not None:
+        loader = parts.loader(load_text)
+        clusters = quote_members(clusters, corpus.documents, corpus.lengths, loader)
+    if parts:
+        clusters = restore_parts(parts, clusters)
+    if found is not None:  # the clusters of this run only, with where their members are
+        found.items = items
+        found.clusters = list(zip(clusters[: len(built)], (refs for _, refs in built), strict=True))
+        found.parts = parts
+        found.whole = corpus.whole
+        found.keep = keep
+    seconds["clusters"] = lap()
+    stats: dict[str, Any] = {}
+    if earlier is not None:
+        stats["earlier_candidates"] = earlier.candidates
+        stats["earlier_clusters"] = len(found_earlier)
+        stats["index_units_before"] = len(earlier.index)
+        if update_index:
+            name = run_id or time.strftime("%Y-%m-%dT%H:%M:%S")
+            stats["index_units_added"] = earlier.add(name, items, arrays, parts, first, note)
+            earlier.index.commit()
+            stats["index_run"] = name
+        seconds["index"] = lap()
+    stats = {
+        "documents": corpus.whole[-1] + 1 if corpus.whole else 0,
+        "units": len(items),
+        "lsh_candidates": len(candidates),
+        "verified_pairs": verified,
+        "contained": len(contained),
+        "overlap_pairs": overlaps,
+        "aligned_pairs": verifier.pairs,
+        "split_copies": verifier.joined,
+        "numbers_pairs": len(uf.numbers),
+        "clusters": len(clusters),
+        "seconds": {k: round(v, 4) for k, v in seconds.items()},
+        **stats,
+    }
+    report = DuplicateReport(clusters, params, stats)
+    stats["duplicated_chars"] = report.duplicated_chars
     return report
