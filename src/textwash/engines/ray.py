@@ -146,6 +146,20 @@ def _cluster_cpus(ray: Any) -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
+#: On a Ray worker: the pipeline of the last task, and its pickled bytes.  A worker
+#: process runs many tasks: a pipeline unpickled anew would set up its OpenCC
+#: converters again (about 0.1 s) on every task.
+_worker_pipeline: tuple[bytes, Pipeline | None] | None = None
+
+
+def _pipeline_of(raw: bytes) -> Pipeline | None:
+    """The pipeline pickled as ``raw``, the one this worker already has if it is that."""
+    global _worker_pipeline
+    if _worker_pipeline is None or _worker_pipeline[0] != raw:
+        _worker_pipeline = (raw, pickle.loads(raw))
+    return _worker_pipeline[1]
+
+
 def _apply(
     fn: Callable[[Any], Any], pipeline: Pipeline | None, batch: dict[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
@@ -237,14 +251,15 @@ class RayWorkers(Workers):
 
 
 class _Apply:
-    """``_apply`` bound to a function and a pipeline (pickled once per dataset)."""
+    """``_apply`` bound to a function and a pipeline (pickled once per dataset; set
+    up once per worker process)."""
 
     def __init__(self, fn: Callable[[Any], Any], pipeline: Pipeline | None) -> None:
         self.fn = fn
-        self.pipeline = pipeline
+        self.pipeline = pickle.dumps(pipeline, protocol=pickle.HIGHEST_PROTOCOL)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return _apply(self.fn, self.pipeline, batch)
+        return _apply(self.fn, _pipeline_of(self.pipeline), batch)
 
 
 # -- dedup -------------------------------------------------------------------------
