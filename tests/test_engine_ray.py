@@ -291,15 +291,25 @@ def test_dedup_step_failures_and_long_documents_as_locally(ray_cluster: Any) -> 
     assert {m["doc_id"] for c in answer["clusters"] for m in c["members"]} == {"a", "c", "long"}
 
 
-def test_dedup_with_an_index_as_locally(ray_cluster: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["folder", "redis"])
+def test_dedup_with_an_index_as_locally(
+    ray_cluster: Any, tmp_path: Path, kind: str, request: pytest.FixtureRequest
+) -> None:
+    """The index (an embedded folder, or a Redis database) is read and updated on the
+    driver: the Ray engine's runs find what the local engine's find."""
     from textwash.engines.ray import find_duplicates as on_ray
 
+    if kind == "redis":
+        db = request.getfixturevalue("redis_db")  # a real redis-server, or skip
+        where = {name: f"{db}?name={name}" for name in ("local", "ray")}
+    else:
+        where = {name: str(tmp_path / name) for name in ("local", "ray")}
     first = [("d1", f"{P1}\n\n{P2}\n")]
     second = [("d2", f"{P2}\n\n{P3}\n"), ("d3", f"{P3}\n")]
     answers = []
     for name, fn in (("local", find_duplicates), ("ray", on_ray)):
-        fn(first, index=tmp_path / name, run_id="one")
-        answers.append(_answer(fn(second, index=tmp_path / name, run_id="two")))
+        fn(first, index=where[name], run_id="one")
+        answers.append(_answer(fn(second, index=where[name], run_id="two")))
     assert answers[1] == answers[0]
     assert answers[0]["stats"]["earlier_clusters"] == 1
 
