@@ -87,6 +87,25 @@ def test_without_ray_engine_ray_says_what_to_install(tmp_path: Path, command: st
     assert done.returncode == 0 and done.stdout == CLEAN, done.stderr
 
 
+_MAIN = "import sys; from textwash.cli.main import main; sys.exit(main(sys.argv[1:]))"
+
+
+def test_a_cluster_that_does_not_answer_is_a_usage_error(tmp_path: Path) -> None:
+    """``--ray-address`` where nothing listens: exit 2 at once, saying so (ray.init
+    alone would wait without end).  In a process of its own: this one has a Ray."""
+    pytest.importorskip("ray")
+    src = tmp_path / "a.txt"
+    src.write_text(GOOD, encoding="utf-8")
+    for command in ("clean", "dedup"):
+        done = subprocess.run(
+            [sys.executable, "-c", _MAIN, command, str(src), "--engine", "ray",
+             "--ray-address", "127.0.0.1:1", "--no-progress"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 2, done.stderr
+        assert "cannot join the Ray cluster at 127.0.0.1:1: nothing answers" in done.stderr
+
+
 def test_ray_address_needs_engine_ray(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "a.txt"
     src.write_text(GOOD, encoding="utf-8")

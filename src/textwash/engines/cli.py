@@ -8,7 +8,6 @@ option and a call; Ray is imported only when ``--engine ray`` runs.
 from __future__ import annotations
 
 import argparse
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -48,12 +47,20 @@ def check_clean_engine(args: argparse.Namespace) -> None:
 def clean_pool(args: argparse.Namespace, pipeline: Pipeline, workers: int) -> Workers:
     """The pool ``textwash clean`` cleans with: this machine's ``workers`` processes,
     or, with ``--engine ray``, the Ray cluster of ``--ray-address`` (or ``$RAY_ADDRESS``,
-    or a local Ray on ``--workers`` cores)."""
+    or a local Ray on ``--workers`` cores); a cluster that cannot be joined is a
+    :class:`~textwash.cli.main.UsageError` when the pool is entered."""
     if _engine(args) != "ray":
         return Workers(pipeline, workers)
     from .ray import RayWorkers
 
-    return RayWorkers(pipeline, args.ray_address, num_cpus=args.workers)
+    class Pool(RayWorkers):
+        def __enter__(self) -> RayWorkers:
+            try:
+                return super().__enter__()
+            except EngineUnavailable as exc:
+                raise UsageError(str(exc)) from None
+
+    return Pool(pipeline, args.ray_address, num_cpus=args.workers)
 
 
 def dedup_finder(args: argparse.Namespace) -> Callable[..., Any]:
@@ -73,4 +80,10 @@ def dedup_finder(args: argparse.Namespace) -> Callable[..., Any]:
         )
     from .ray import find_duplicates as on_ray
 
-    return functools.partial(on_ray, address=args.ray_address, num_cpus=args.workers)
+    def find(*docs: Any, **options: Any) -> Any:
+        try:
+            return on_ray(*docs, address=args.ray_address, num_cpus=args.workers, **options)
+        except EngineUnavailable as exc:  # the cluster cannot be joined
+            raise UsageError(str(exc)) from None
+
+    return find

@@ -28,6 +28,7 @@ import itertools
 import logging
 import os
 import pickle
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import ExitStack
@@ -111,7 +112,9 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> bool:
 
     Nothing is done when Ray is already initialised in this process (a test's
     cluster, a notebook's).  Returns whether this call started or joined Ray
-    (the caller then shuts it down with ``ray.shutdown()``).
+    (the caller then shuts it down with ``ray.shutdown()``).  Raises
+    :class:`~textwash.engines.EngineUnavailable` without Ray, or when the
+    cluster at ``address`` cannot be joined.
     """
     ray = _import_ray()
     if ray.is_initialized():
@@ -125,9 +128,39 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> bool:
             logging_level=logging.WARNING,
         )
     else:
-        ray.init(address=address, logging_level=logging.WARNING)
+        unreachable = _unreachable(address)
+        if unreachable is not None:  # ray.init would wait for it without end
+            raise EngineUnavailable(f"cannot join the Ray cluster at {address}: {unreachable}")
+        try:
+            ray.init(address=address, logging_level=logging.WARNING)
+        except (ConnectionError, TimeoutError, ValueError, RuntimeError) as exc:
+            raise EngineUnavailable(f"cannot join the Ray cluster at {address}: {exc}") from exc
     _quiet(ray)
     return True
+
+
+#: Seconds to wait for the head node of ``--ray-address`` to accept a connection.
+CONNECT_TIMEOUT = 5.0
+
+
+def _unreachable(address: str) -> str | None:
+    """Why nothing answers at ``address`` (``HOST:PORT`` or ``ray://HOST:PORT``), or
+    ``None`` if it accepts a connection or is another form (``auto``, ``local``).
+
+    >>> _unreachable("auto") is None
+    True
+    >>> _unreachable("127.0.0.1:1")
+    'nothing answers at 127.0.0.1:1 (...)'
+    """
+    hostport = address.removeprefix("ray://")
+    host, colon, port = hostport.rpartition(":")
+    if not colon or not host or not port.isdigit() or "/" in hostport:
+        return None
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        return f"nothing answers at {hostport} ({exc.strerror or exc})"
+    return None
 
 
 def _quiet(ray: Any) -> None:
