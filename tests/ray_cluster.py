@@ -22,7 +22,7 @@ def ray_cluster() -> Iterator[Any]:
     if ray.is_initialized():  # someone else's: use it, leave it
         yield ray
         return
-    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level=logging.WARNING)
     try:
         yield ray
     finally:

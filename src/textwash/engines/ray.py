@@ -123,6 +123,7 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> bool:
     address = address or os.environ.get("RAY_ADDRESS") or None
     if address is None:
         ray.init(
+            address="local",  # a new local Ray, whatever a stale /tmp/ray file names
             num_cpus=num_cpus or default_workers(),
             include_dashboard=False,
             logging_level=logging.WARNING,
