@@ -275,13 +275,18 @@ class RayWorkers(Workers):
         mapped = ds.map_batches(
             _Apply(fn, self.pipeline), batch_size=chunk, batch_format="numpy", zero_copy_batch=True
         )
-        results: list[bytes | None] = [None] * len(window)
+        # results in input order, each as soon as those before it are in: the
+        # driver's work on them overlaps the workers' on the rest of the window
+        waiting: dict[int, bytes] = {}
+        done = 0
         for batch in mapped.iter_batches(batch_format="numpy", batch_size=None):
             for seq, raw in zip(batch["seq"].tolist(), batch["result"], strict=True):
-                results[seq] = raw
-        for raw in results:
-            assert raw is not None
-            yield pickle.loads(raw)
+                waiting[seq] = raw
+            while done in waiting:
+                yield pickle.loads(waiting.pop(done))
+                done += 1
+        if done != len(window):
+            raise RuntimeError(f"Ray returned {done + len(waiting)} of {len(window)} results")
 
 
 class _Apply:
