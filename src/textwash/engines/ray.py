@@ -7,14 +7,16 @@ What runs on Ray: every batch map the local engine hands its process pool
 (:class:`textwash.parallel.Workers`) — cleaning documents (and the windows of a
 very large plain-text file) for ``textwash clean``, and for ``textwash dedup``
 stage 1, *prepare*: cleaning, segmentation into units, tokenising, shingling and
-the per-unit key digests (:func:`textwash.dedup.prepare.prepare_batch`).  Each
-is a Ray Data ``map_batches`` over rows ``(seq, item)`` (the item pickled),
-run in windows of about :data:`WINDOW_BYTES` so that memory stays bounded, and
-the results are put back in input order on the driver.  Reading the inputs,
-writing the outputs (by the same writers as the local engine) and the dedup
-stages after *prepare* (exact keys, MinHash signatures, banding, verification,
-containment, clusters, report) run on the driver, as locally: the answers are
-the same as ``--engine local`` by construction (tests/test_engine_ray.py checks
+the per-unit key digests (:func:`textwash.dedup.prepare.prepare_batch`), with the
+units' MinHash signatures reduced to LSH band keys in the same task
+(:func:`prepare_and_sign`).  Each is a Ray Data ``map_batches`` over rows
+``(seq, item)`` (the item pickled), run in windows of about
+:data:`WINDOW_BYTES` so that memory stays bounded, and the results are put back
+in input order on the driver.  The LSH candidates are then found by a Ray Data
+group-by on (band, band key).  Reading the inputs, writing the outputs (by the
+same writers as the local engine) and the other dedup stages (exact keys,
+verification, containment, clusters, report, the index) run on the driver, as
+locally: the answers are the local engine's (tests/test_engine_ray.py checks
 it).  See docs/scale-out.md.
 
 :class:`RayWorkers` is a :class:`~textwash.parallel.Workers` whose ``map`` runs on
