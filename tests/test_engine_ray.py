@@ -233,6 +233,24 @@ def test_clean_a_large_file_streamed_in_windows(
     assert (tmp_path / "ray.txt").read_bytes() == (tmp_path / "local.txt").read_bytes()
 
 
+def _where(_: object) -> tuple[int, str]:
+    """This process and its title (a Ray worker names itself ``ray::TASK``)."""
+    return os.getpid(), Path("/proc/self/cmdline").read_bytes().decode(errors="replace").split(
+        "\x00"
+    )[0]
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux's /proc")
+def test_the_work_runs_in_ray_worker_processes(ray_cluster: Any) -> None:
+    """Not in this process, as a silent fallback would: in Ray's worker processes."""
+    from textwash.engines.ray import RayWorkers
+
+    with RayWorkers(None) as pool:
+        where = set(pool.map(_where, range(64), chunk=4))
+    assert os.getpid() not in {pid for pid, _ in where}
+    assert all(title.startswith("ray::") for _, title in where), where
+
+
 def test_ray_workers_keep_the_order_across_windows(ray_cluster: Any) -> None:
     from textwash.engines.ray import RayWorkers
     from textwash.presets import get_preset
