@@ -277,6 +277,21 @@ def test_dedup_labelled_set_same_report_as_local(ray_cluster: Any, seed: int, ba
     assert ray.stats["seconds"]["ray_start"] >= 0
 
 
+def test_find_duplicates_engine_ray_from_python(ray_cluster: Any) -> None:
+    """``textwash.find_duplicates(..., engine="ray")`` is the Ray engine's answer."""
+    docs = make_set.build(2).docs
+    local = find_duplicates(docs, near_threshold=0.75)
+    ray = find_duplicates(docs, near_threshold=0.75, engine="ray")
+    assert local.clusters and _answer(ray) == _answer(local)
+    assert "ray_start" in ray.stats["seconds"] and "ray_start" not in local.stats["seconds"]
+    assert ray.params == local.params
+
+
+def test_find_duplicates_engine_must_be_local_or_ray() -> None:
+    with pytest.raises(ValueError, match="engine must be 'local' or 'ray'"):
+        find_duplicates(["甲"], engine="spark")
+
+
 def test_banding_group_by_on_ray_gives_the_pairs_of_the_driver(ray_cluster: Any) -> None:
     """Many shared keys (buckets of about 25 units) in 9 bands; unit numbers with gaps."""
     import numpy as np

@@ -132,6 +132,7 @@ def find_duplicates(
     index: str | os.PathLike[str] | DedupIndex | RedisIndex | None = None,
     run_id: str | None = None,
     update_index: bool = True,
+    engine: str = "local",
     _found: Found | None = None,
     **options: Any,
 ) -> DuplicateReport:
@@ -196,11 +197,38 @@ def find_duplicates(
     :class:`DocumentFailure` instead, and left out of the comparison: it has
     no units, so no copy is found in it or removed from it.
 
+    ``engine="ray"`` runs the per-document stages and the banding on Ray Data
+    (``pip install 'textwash[ray]'``): see :func:`textwash.engines.ray.find_duplicates`,
+    which takes the same arguments (and ``address`` / ``num_cpus`` among the
+    options) and gives the same report.
+
     >>> a = "公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统。"
     >>> report = find_duplicates([a, "前言。\\n\\n" + a.replace("，", ",")])
     >>> [(m.doc_id, m.line, m.measure) for m in report.clusters[0].members]
     [('0', 1, 'exact'), ('1', 3, 'exact')]
     """
+    if engine != "local":
+        if engine != "ray":
+            raise ValueError(f"engine must be 'local' or 'ray', not {engine!r}")
+        if _found is not None:
+            raise ValueError("deduplicate runs on the local engine only")
+        from ..engines.ray import find_duplicates as on_ray
+
+        return on_ray(
+            docs,
+            config,
+            pipeline=pipeline,
+            progress=progress,
+            workers=workers,
+            load_text=load_text,
+            on_error=on_error,
+            work_dir=work_dir,
+            memory=memory,
+            index=index,
+            run_id=run_id,
+            update_index=update_index,
+            **options,
+        )
     cfg = DedupConfig.from_options(config, **options)
     unit, window, ngram = cfg.unit, cfg.window, cfg.ngram
     drop_function_words, part_chars = cfg.drop_function_words, cfg.part_chars
