@@ -27,6 +27,10 @@ sys.path.insert(0, str(ROOT / "benchmarks" / "labelled"))
 
 import make_set  # noqa: E402
 
+# Under pytest-xdist (make test: -n 2 --dist loadgroup) every test here runs on one
+# worker, so only one local Ray starts (on a 2-core machine two would fight for it).
+pytestmark = pytest.mark.xdist_group("ray")
+
 P1 = "公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统，必须长期坚持下去。"
 P2 = "社区图书馆每天早上八点开门，晚上九点闭馆，周末延长开放时间，方便上班族借阅图书和查阅资料。"
 P3 = "学校要定期开展消防演练，让每一名学生都熟悉疏散路线，掌握基本的自救和互救方法，防患于未然。"
