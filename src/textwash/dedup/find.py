@@ -474,8 +474,12 @@ def _compare(
     run_id: str | None,
     update_index: bool,
     memory: int | None,
+    banding: Banding | None = None,
 ) -> DuplicateReport:
-    """Stages 2–5 on the prepared units (and the earlier runs' units, with an index)."""
+    """Stages 2–5 on the prepared units (and the earlier runs' units, with an index).
+
+    ``banding`` makes the LSH candidates of stage 3 (default: :func:`local_banding`;
+    the Ray engine passes its own)."""
     items, arrays, work, parts = corpus.items, corpus.arrays, corpus.work, corpus.parts
     threshold, keep = cfg.near_threshold, cfg.keep
     uf = Links(items, cfg.remove_numbers)
@@ -486,13 +490,12 @@ def _compare(
     seconds["exact"] = lap()
 
     # 3. minhash, lsh, verify ------------------------------------------------------
-    with TemporaryDirectory(prefix="bands-", dir=work) as band_dir:
-        hook = None if earlier is None else earlier.query_bands
-        files = _band_key_files(arrays, reps, cfg, Path(band_dir), hook, note)
-        seconds["minhash"] = lap()
-        # LSH at a slightly lower threshold than the exact check: it only proposes
-        # pairs; the bands and rows are datasketch's choice for it.
-        candidates = _lsh_candidates(files, reps, note).tolist()
+    banding = banding or local_banding(cfg, arrays, work)
+
+    def mark(stage: str) -> None:
+        seconds[stage] = lap()
+
+    candidates = banding(reps, earlier, note, mark).tolist()
     seconds["lsh"] = lap()
     verified = 0
     for i, j in candidates:
@@ -570,6 +573,34 @@ def _compare(
     report = DuplicateReport(clusters, params, stats)
     stats["duplicated_chars"] = report.duplicated_chars
     return report
+
+
+#: Stage 3's LSH: ``banding(reps, earlier, note, mark)`` gives the candidate pairs
+#: ``(i, j)`` among the units ``reps`` (an ``(n, 2)`` array), queries ``earlier``'s
+#: index with their band keys as they are made, and calls ``mark("minhash")`` once
+#: the keys are made, before the pairs are found.
+Banding = Callable[[np.ndarray, Earlier | None, ProgressHook, Callable[[str], None]], np.ndarray]
+
+
+def local_banding(cfg: DedupConfig, arrays: UnitArrays, work: Path) -> Banding:
+    """The local engine's stage 3: signatures and band keys in this process, a
+    file per band under ``work``, pairs found one band at a time."""
+
+    def banding(
+        reps: np.ndarray,
+        earlier: Earlier | None,
+        note: ProgressHook,
+        mark: Callable[[str], None],
+    ) -> np.ndarray:
+        with TemporaryDirectory(prefix="bands-", dir=work) as band_dir:
+            hook = None if earlier is None else earlier.query_bands
+            files = _band_key_files(arrays, reps, cfg, Path(band_dir), hook, note)
+            mark("minhash")
+            # LSH at a slightly lower threshold than the exact check: it only
+            # proposes pairs; the bands and rows are datasketch's choice for it.
+            return _lsh_candidates(files, reps, note)
+
+    return banding
 
 
 @dataclass

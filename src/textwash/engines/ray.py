@@ -31,7 +31,6 @@ import logging
 import os
 import pickle
 import socket
-import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import ExitStack
 from dataclasses import replace
@@ -44,16 +43,10 @@ import numpy as np
 from ..dedup.banding import band_keys, candidate_pairs
 from ..dedup.clusters import (
     PASSAGE_TOKENS,
-    Links,
-    build_clusters,
-    quote_members,
-    restore_parts,
-    split_numbers,
 )
 from ..dedup.config import DedupConfig
-from ..dedup.containment import Contained, find_containment
 from ..dedup.earlier import Earlier, open_index
-from ..dedup.find import SIGNATURE_CHUNK, Found, _batches, _Corpus, _exact_pairs, _timer
+from ..dedup.find import SIGNATURE_CHUNK, Banding, _batches, _compare, _Corpus, _timer
 from ..dedup.index import DedupIndex
 from ..dedup.index_redis import RedisIndex
 from ..dedup.parts import Parts
@@ -72,7 +65,6 @@ from ..dedup.prepare import (
 from ..dedup.report import DuplicateReport
 from ..dedup.signatures import signatures_from_flat
 from ..dedup.table import DocStore, UnitTable
-from ..dedup.verify import Verifier, jaccard
 from ..parallel import Failure, Workers, _init, default_workers
 from ..pipeline import Pipeline
 from ..segment import Document
@@ -392,7 +384,7 @@ def find_duplicates(
     seconds: dict[str, float] = {}
     note = progress or (lambda stage, done, total: None)
     total = len(docs) if isinstance(docs, Sized) else 0
-    # From here to _compare_on_ray: the segment stage of textwash.dedup.find.find_duplicates,
+    # From here to _compare: the segment stage of textwash.dedup.find.find_duplicates,
     # with RayWorkers in place of Workers and the band keys kept (keep the two in step).
     documents: list[Document] = []
     whole: list[int] = []
@@ -490,7 +482,7 @@ def find_duplicates(
         seconds["segment"] = lap()
         corpus = _Corpus(items, arrays, work, documents, whole, lengths, parts)
         keys = np.concatenate(signed) if signed else np.zeros((0, cfg.bands), np.uint64)
-        report = _compare_on_ray(
+        report = _compare(
             cfg,
             corpus,
             params,
@@ -503,9 +495,7 @@ def find_duplicates(
             run_id=run_id,
             update_index=update_index,
             memory=memory,
-            keys=keys,
-            ray=pool._ray,
-            banding=banding,
+            banding=_ray_banding(keys, pool._ray, banding),
         )
     return report
 
@@ -590,123 +580,27 @@ def _ray_candidates(
     return np.unique(np.concatenate(found), axis=0)
 
 
-def _compare_on_ray(
-    cfg: DedupConfig,
-    corpus: _Corpus,
-    params: dict[str, Any],
-    *,
-    seconds: dict[str, float],
-    lap: Callable[[], float],
-    note: ProgressHook,
-    load_text: Callable[[Document], str] | None,
-    found: Found | None,
-    earlier: Earlier | None,
-    run_id: str | None,
-    update_index: bool,
-    memory: int | None,
-    keys: np.ndarray,
-    ray: Any,
-    banding: str,
-) -> DuplicateReport:
-    """Stages 2–5 on the prepared units, as :func:`textwash.dedup.find._compare` does
-    them (keep the two in step), but stage 3 takes the band keys ``keys`` the workers
-    computed (one row per unit) and, with ``banding="ray"``, finds the LSH
-    candidates as a Ray Data group-by on (band, band key)."""
-    items, arrays, work, parts = corpus.items, corpus.arrays, corpus.work, corpus.parts
-    threshold, keep = cfg.near_threshold, cfg.keep
-    uf = Links(items, cfg.remove_numbers)
-    # 2. exact -------------------------------------------------------------------
-    exact, reps, first = _exact_pairs(items)
-    for a, b in exact:
-        uf.union(a, b)
-    seconds["exact"] = lap()
+def _ray_banding(keys: np.ndarray, ray: Any, banding: str) -> Banding:
+    """Stage 3's LSH for :func:`textwash.dedup.find._compare` from the band ``keys``
+    the workers computed (one row per unit): the index is queried with them in the
+    chunks the local engine uses, and the candidates are found by a Ray Data
+    group-by on (band, band key) (``banding="ray"``) or on the driver."""
 
-    # 3. minhash (signed on the workers), lsh (a group-by on Ray), verify ----------------
-    rep_keys = keys[reps]
-    if earlier is not None:  # in the chunks the local engine queries the index in
-        for c0 in range(0, reps.size, SIGNATURE_CHUNK):
-            c1 = c0 + SIGNATURE_CHUNK
-            earlier.query_bands(reps[c0:c1], np.ascontiguousarray(rep_keys[c0:c1]))
-    note("minhash", reps.size, reps.size)
-    seconds["minhash"] = lap()
-    if banding == "ray":
-        candidates = _ray_candidates(ray, rep_keys, reps, note).tolist()
-    else:
-        candidates = _driver_candidates(rep_keys, reps, note).tolist()
-    seconds["lsh"] = lap()
-    verified = 0
-    for i, j in candidates:
-        if jaccard(arrays.shingles[i], arrays.shingles[j]) >= threshold:
-            uf.union(i, j)
-            verified += 1
-    seconds["verify"] = lap()
-    if earlier is not None:
-        earlier.compare(items, arrays, first)
-        seconds["earlier"] = lap()
+    def candidates(
+        reps: np.ndarray,
+        earlier: Earlier | None,
+        note: ProgressHook,
+        mark: Callable[[str], None],
+    ) -> np.ndarray:
+        rep_keys = keys[reps]
+        if earlier is not None:
+            for c0 in range(0, reps.size, SIGNATURE_CHUNK):
+                c1 = c0 + SIGNATURE_CHUNK
+                earlier.query_bands(reps[c0:c1], np.ascontiguousarray(rep_keys[c0:c1]))
+        note("minhash", reps.size, reps.size)
+        mark("minhash")  # signed on the workers
+        if banding == "ray":
+            return _ray_candidates(ray, rep_keys, reps, note)
+        return _driver_candidates(rep_keys, reps, note)
 
-    # 4. containment -----------------------------------------------------------------
-    contained: list[Contained] = []
-    overlaps = 0
-    verifier = Verifier(items, threshold, cfg.drop_function_words)  # damaged and split copies
-    if cfg.containment:
-        contained, overlaps = find_containment(
-            items,
-            arrays,
-            uf,
-            cfg.containment_threshold,
-            cfg.containment_ratio,
-            threshold,
-            note=note,
-            verifier=verifier,
-            work_dir=work,
-            memory=memory // 4 if memory else None,
-        )
-    seconds["containment"] = lap()
-    verifier.join_split_copies(uf, contained, note=note)
-    contained = split_numbers(uf, contained)
-    seconds["split"] = lap()
-
-    # 5. clusters ----------------------------------------------------------------------
-    built = build_clusters(items, arrays, uf, contained, keep, threshold)
-    found_earlier = [] if earlier is None else earlier.clusters(items)
-    clusters = [c for c, _ in built] + found_earlier
-    if load_text is not None:
-        loader = parts.loader(load_text)
-        clusters = quote_members(clusters, corpus.documents, corpus.lengths, loader)
-    if parts:
-        clusters = restore_parts(parts, clusters)
-    if found is not None:  # the clusters of this run only, with where their members are
-        found.items = items
-        found.clusters = list(zip(clusters[: len(built)], (refs for _, refs in built), strict=True))
-        found.parts = parts
-        found.whole = corpus.whole
-        found.keep = keep
-    seconds["clusters"] = lap()
-    stats: dict[str, Any] = {}
-    if earlier is not None:
-        stats["earlier_candidates"] = earlier.candidates
-        stats["earlier_clusters"] = len(found_earlier)
-        stats["index_units_before"] = len(earlier.index)
-        if update_index:
-            name = run_id or time.strftime("%Y-%m-%dT%H:%M:%S")
-            stats["index_units_added"] = earlier.add(name, items, arrays, parts, first, note)
-            earlier.index.commit()
-            stats["index_run"] = name
-        seconds["index"] = lap()
-    stats = {
-        "documents": corpus.whole[-1] + 1 if corpus.whole else 0,
-        "units": len(items),
-        "lsh_candidates": len(candidates),
-        "verified_pairs": verified,
-        "contained": len(contained),
-        "overlap_pairs": overlaps,
-        "aligned_pairs": verifier.pairs,
-        "split_copies": verifier.joined,
-        "numbers_pairs": len(uf.numbers),
-        "clusters": len(clusters),
-        "seconds": {k: round(v, 4) for k, v in seconds.items()},
-        **stats,
-    }
-    report = DuplicateReport(clusters, params, stats)
-    stats["duplicated_chars"] = report.duplicated_chars
-    return report
+    return candidates
