@@ -41,7 +41,7 @@ test: $(VENV)/.test
 	  echo "warning: could not install redis-server; the Redis index tests will skip" >&2; }
 	$(BIN)/ruff check src tests benchmarks fuzz
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks fuzz

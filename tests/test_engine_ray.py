@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT / "benchmarks" / "labelled"))
 
 import make_set  # noqa: E402
 
-# Under pytest-xdist (make test: -n 2 --dist loadgroup) every test here runs on one
+# make test runs pytest-xdist with --dist loadfile: every test of this file runs on one
 # worker, so only one local Ray starts (on a 2-core machine two would fight for it).
-pytestmark = pytest.mark.xdist_group("ray")
+# (Not xdist_group + --dist loadgroup: with pytest 9 and xdist 3.8 the group is ignored.)
 
 P1 = "公安机关的群众工作是党的群众工作的重要方面，也是公安工作的光荣传统，必须长期坚持下去。"
 P2 = "社区图书馆每天早上八点开门，晚上九点闭馆，周末延长开放时间，方便上班族借阅图书和查阅资料。"
