@@ -19,8 +19,16 @@ SEED_DUMP = SEEDS / "000_743cec15d1e63d61.txt"
 settings.register_profile(
     "default", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# CI draws the same 500 examples a property at every run (derandomize): a red CI
+# is then the change's doing, not the draw's; the defects a random search finds
+# are pinned in tests/test_known_defects.py. "default" (make test) and "long"
+# keep searching at random.
 settings.register_profile(
-    "ci", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci",
+    max_examples=500,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 # make test / CI run "default" / "ci"; "long" is for a search of an hour or more
 # (HYPOTHESIS_PROFILE=long), at least 20,000 examples a property (issue 15)

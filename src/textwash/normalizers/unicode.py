@@ -248,6 +248,10 @@ class UnicodeRepair(Normalizer):
         if self.invisibles:
             passes.append(lambda t: sub_edits(_INVISIBLE, t, ""))
             passes.append(lambda t: sub_edits(_JOINERS, t, ""))
+            if self.ftfy:
+                # a joiner removed can expose mojibake ftfy did not read as such
+                # ("\u200cÂ " then "Â "): ftfy again, so a second run finds nothing
+                passes.append(self._ftfy_pass)
         if self.radicals:
             passes.append(lambda t: sub_edits(_RADICALS, t, lambda m: fix_radicals(m[0])))
         if self.markers:
