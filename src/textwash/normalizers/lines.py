@@ -28,6 +28,7 @@ import regex
 from ..edits import Edit
 from ._chars import HAN, HEADING_UNIT, ZH_NUM
 from .base import Normalizer
+from .unicode import _MARKERS
 
 __all__ = ["LineRepair", "is_heading"]
 
@@ -55,6 +56,17 @@ _NONSPACE = regex.compile(r"\S")
 # A field label opening a line: "第二组：", "三等奖（6人）：", "主持人："
 _LABEL = regex.compile(rf"{_S}[^\s：:，。、；！？,;!?]{{2,12}}[：:]")
 _BRACKET = regex.compile(f"[{regex.escape(_OPENERS + _CLOSERS)}]")
+
+
+def _makes_marker(left: str, right: str) -> bool:
+    """Whether joining ``left`` and ``right`` would make a lost-byte marker (see
+    :class:`~textwash.normalizers.unicode.UnicodeRepair`) across the seam.
+
+    >>> _makes_marker("……。屯", "屯屯，……"), _makes_marker("……。屯", "……")
+    (True, False)
+    """
+    tail, head = left[-8:], right[:8]
+    return any(m.start() < len(tail) < m.end() for m in _MARKERS.finditer(tail + head))
 
 
 def is_heading(line: str) -> bool:
@@ -143,6 +155,8 @@ class LineRepair(Normalizer):
             return False  # parallel records ("第一组：…" / "第二组：…"), not a wrapped line
         if not _ENDS_OPEN.match(current.last[-1:]):
             return False
+        if _makes_marker(current.last, nxt):
+            return False  # "…屯" + "屯屯…": a lost-byte marker the next run would remove
         current.update()
         if current.depth > 0:
             return True
