@@ -161,6 +161,51 @@ class IndexConfig:
             raise ValueError(f"bands x rows must be in 1..num_perm, got {self.bands} x {self.rows}")
 
 
+def checked_config(
+    stored: dict[str, Any],
+    asked: IndexConfig | None,
+    *,
+    where: str | Path,
+    name: str | Path,
+) -> IndexConfig:
+    """The config an index was built with (``stored``), checked against ``asked``.
+
+    Without ``asked``, the stored one (:class:`IndexCorrupt` at ``where`` if it
+    is not a config); with it, ``asked`` when every field agrees, else
+    :class:`IndexMismatch` naming the index ``name`` and each field that differs.
+    Both index backends check their config with it.
+
+    >>> c = IndexConfig(5, 126, 1, "affine32", 14, 9, "paragraph", True, "t")
+    >>> checked_config(dataclasses.asdict(c), None, where="m", name="ix") == c
+    True
+    >>> checked_config({**dataclasses.asdict(c), "seed": 2}, c, where="m", name="ix")
+    Traceback (most recent call last):
+    ...
+    textwash.dedup.index.IndexMismatch: the duplicate index at ix was built with other options:
+      seed: stored 2, requested 1
+    use a new index path for these options, or run with the options it was built with
+    >>> checked_config({"seed": 2}, None, where="m", name="ix")
+    Traceback (most recent call last):
+    ...
+    textwash.dedup.index.IndexCorrupt: ...
+    """
+    names = [f.name for f in dataclasses.fields(IndexConfig)]
+    if asked is None:
+        try:
+            return IndexConfig(**{k: stored[k] for k in names})
+        except (KeyError, TypeError, ValueError) as err:
+            raise IndexCorrupt(where, f"bad config ({err})") from None
+    wanted = dataclasses.asdict(asked)
+    diffs = [
+        (k, stored.get(k, "<missing>"), wanted[k])
+        for k in names
+        if stored.get(k, "<missing>") != wanted[k]
+    ]
+    if diffs:
+        raise IndexMismatch(name, diffs)
+    return asked
+
+
 def as_digests(values: Sequence[bytes] | np.ndarray) -> np.ndarray:
     """16-byte digests (a list of ``bytes`` or an array) as an ``(n, 16)`` uint8 array.
 
@@ -671,22 +716,9 @@ class DedupIndex:
                 time.sleep(0.05)
 
     def _check(self, stored: dict[str, Any]) -> None:
-        names = [f.name for f in dataclasses.fields(IndexConfig)]
-        if self._asked is None:
-            try:
-                self.config = IndexConfig(**{k: stored[k] for k in names})
-            except (KeyError, TypeError, ValueError) as err:
-                raise IndexCorrupt(self.path / "manifest.json", f"bad config ({err})") from None
-            return
-        asked = dataclasses.asdict(self._asked)
-        diffs = [
-            (k, stored.get(k, "<missing>"), asked[k])
-            for k in names
-            if stored.get(k, "<missing>") != asked[k]
-        ]
-        if diffs:
-            raise IndexMismatch(self.path, diffs)
-        self.config = self._asked
+        self.config = checked_config(
+            stored, self._asked, where=self.path / "manifest.json", name=self.path
+        )
 
     def _map(self, m: dict[str, Any]) -> None:
         segments, base = [], 0

@@ -59,11 +59,11 @@ from .index import (
     IndexConfig,
     IndexCorrupt,
     IndexedUnit,
-    IndexMismatch,
     IndexStats,
     IndexUnits,
     _checkpoint,
     as_digests,
+    checked_config,
 )
 from .signatures import signatures_from_flat, to_lean_minhashes
 
@@ -510,22 +510,7 @@ class RedisIndex:
         self.refresh()
 
     def _check(self, stored: dict[str, Any]) -> None:
-        names = [f.name for f in dataclasses.fields(IndexConfig)]
-        if self._asked is None:
-            try:
-                self.config = IndexConfig(**{k: stored[k] for k in names})
-            except (KeyError, TypeError, ValueError) as err:
-                raise IndexCorrupt(self.path, f"bad config ({err})") from None
-            return
-        asked = dataclasses.asdict(self._asked)
-        diffs = [
-            (k, stored.get(k, "<missing>"), asked[k])
-            for k in names
-            if stored.get(k, "<missing>") != asked[k]
-        ]
-        if diffs:
-            raise IndexMismatch(self.path, diffs)
-        self.config = self._asked
+        self.config = checked_config(stored, self._asked, where=self.path, name=self.path)
 
     def _hash_band(self, values: bytes) -> bytes:
         """datasketch's ``hashfunc``: a band's values -> textwash's band key (8 bytes)."""
