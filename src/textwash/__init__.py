@@ -1,6 +1,6 @@
 """textwash: clean scraped Chinese document dumps and flag repeated passages.
 
-Cleaning: :func:`clean`, :class:`Pipeline` and the normalizers.  Repeated
+Cleaning: :func:`clean`, :func:`clean_many`, :class:`Pipeline` and the normalizers.  Repeated
 passages: :func:`find_duplicates`, :func:`deduplicate`, :func:`split_collection`.
 
 >>> import textwash
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .batch import clean_many
 from .dedup import (
     Cluster,
     DedupResult,
@@ -77,6 +78,7 @@ __all__ = [
     "__version__",
     "apply_edits",
     "clean",
+    "clean_many",
     "deduplicate",
     "diff_edits",
     "find_duplicates",

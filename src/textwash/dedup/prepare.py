@@ -11,9 +11,10 @@ text and the defects cleaning found there.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,8 @@ from .parts import Parts
 from .ragged import Ragged, gather_spans
 from .spill import SpilledRagged
 
-DocLike = str | tuple[str, str] | Document
+#: A document as :func:`iter_documents` takes it (pyarrow string arrays are taken whole).
+DocLike = str | tuple[str, str] | Document | Mapping[str, Any]
 
 __all__ = [
     "DocumentFailure",
@@ -75,30 +77,82 @@ def as_documents(docs: Iterable[DocLike]) -> list[Document]:
     return list(iter_documents(docs))
 
 
-def iter_documents(docs: Iterable[DocLike]) -> Iterator[Document]:
+def iter_documents(
+    docs: Iterable[DocLike],
+    *,
+    id_key: str = "id",
+    text_key: str = "text",
+) -> Iterator[Document]:
     """:func:`as_documents`, one document at a time (``docs`` is read lazily).
 
     >>> docs = iter_documents(x for x in ["甲", ("b", "乙")])
     >>> next(docs).doc_id
     '0'
+
+    Also accepted: dicts (any mapping) whose ``text_key`` holds the text and
+    ``id_key`` the doc_id (the document's position when the key is absent or
+    ``None``), and a pyarrow ``string``/``large_string`` array or
+    ``ChunkedArray``, read a slice at a time (doc_ids are positions).  Pass
+    other key names through this function:
+    ``find_duplicates(iter_documents(rows, text_key="body"))``.
+
+    >>> [(d.doc_id, d.text) for d in iter_documents([{"id": 7, "text": "甲"}, {"text": "乙"}])]
+    [('7', '甲'), ('1', '乙')]
+    >>> import pyarrow as pa
+    >>> [d.doc_id for d in iter_documents(pa.chunked_array([["甲"], ["乙", "丙"]]))]
+    ['0', '1', '2']
+
+    A record that is not a document raises, naming its position and why: a
+    missing text (``None``, a null of a pyarrow array, a dict without
+    ``text_key``) a ``ValueError``, anything else a ``TypeError``.
+
+    >>> list(iter_documents(pa.array(["甲", None])))
+    Traceback (most recent call last):
+    ...
+    ValueError: document 1: missing text (a null); drop or fill the nulls first
+    >>> list(iter_documents([{"id": "a", "body": "甲"}]))
+    Traceback (most recent call last):
+    ...
+    ValueError: document 0: no 'text' key (keys: 'id', 'body'); give text_key=...
     """
+    from ..arrow import is_array, iter_strings
+
     seen: set[str] = set()
-    for i, d in enumerate(docs):
+    items: Iterable[object] = iter_strings(docs) if is_array(docs) else docs
+    for i, d in enumerate(items):
         if isinstance(d, Document):
             doc = d
         elif isinstance(d, str):
             doc = Document(str(i), d)
         elif isinstance(d, tuple) and len(d) == 2 and isinstance(d[1], str):
             doc = Document(str(d[0]), d[1])
+        elif isinstance(d, Mapping):
+            doc = _from_mapping(i, d, id_key, text_key)
+        elif d is None:
+            raise ValueError(f"document {i}: missing text (a null); drop or fill the nulls first")
         else:
             raise TypeError(
-                f"document {i}: expected a string, a (doc_id, text) pair or a Document, "
-                f"got {type(d).__name__}"
+                f"document {i}: expected a string, a (doc_id, text) pair, a dict with "
+                f"{text_key!r} (and {id_key!r}) keys or a Document, got {type(d).__name__}"
             )
         if doc.doc_id in seen:
             raise ValueError(f"document {i}: duplicate doc_id {doc.doc_id!r}")
         seen.add(doc.doc_id)
         yield doc
+
+
+def _from_mapping(i: int, d: Mapping[str, Any], id_key: str, text_key: str) -> Document:
+    """The document of record ``i``, a mapping (see :func:`iter_documents`)."""
+    if text_key not in d:
+        keys = ", ".join(repr(k) for k in d)
+        raise ValueError(f"document {i}: no {text_key!r} key (keys: {keys}); give text_key=...")
+    text = d[text_key]
+    if text is None:
+        raise ValueError(f"document {i}: missing text ({text_key!r} is None)")
+    if not isinstance(text, str):
+        raise TypeError(f"document {i}: {text_key!r} is a {type(text).__name__}, not a str")
+    doc_id = d.get(id_key)
+    return Document(str(i) if doc_id is None else str(doc_id), text)
 
 
 _EMPTY_U32 = np.zeros(0, dtype=np.uint32)

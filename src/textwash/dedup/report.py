@@ -192,9 +192,22 @@ class DuplicateReport:
         out.write("\n]\n}\n" if indent is not None else "]}")
 
     @classmethod
-    def from_json(cls, data: str | dict[str, Any]) -> DuplicateReport:
-        """Read a report written by :meth:`to_json`."""
-        obj = json.loads(data) if isinstance(data, str) else data
+    def from_json(cls, data: str | os.PathLike[str] | dict[str, Any]) -> DuplicateReport:
+        """Read a report written by :meth:`to_json`: its JSON text, the file it was
+        written to (a path, or a ``str`` that does not start with ``{``) or the
+        data :meth:`to_dict` gives.
+
+        >>> DuplicateReport.from_json('{"schema": "textwash.duplicates", "version": 1, '
+        ...                           '"clusters": []}').clusters
+        []
+        """
+        if isinstance(data, os.PathLike) or (
+            isinstance(data, str) and not data.lstrip().startswith("{")
+        ):
+            with open(data, encoding="utf-8") as f:
+                obj = json.load(f)
+        else:
+            obj = json.loads(data) if isinstance(data, str) else data
         if obj.get("schema") != SCHEMA:
             raise ValueError(f"not a textwash duplicate report (schema {obj.get('schema')!r})")
         if obj.get("version") != SCHEMA_VERSION:
