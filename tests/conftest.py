@@ -16,6 +16,13 @@ DATA = Path(__file__).resolve().parent / "data"
 SEEDS = Path(os.environ.get("TEXTWASH_SEEDS", ROOT.parent / "shared" / "seeds"))
 SEED_DUMP = SEEDS / "000_743cec15d1e63d61.txt"
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "wheel: builds the wheel and installs it in a new venv (tests/test_wheel.py)"
+    )
+
+
 settings.register_profile(
     "default", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -434,12 +435,23 @@ class Pipeline:
     # -- configuration -----------------------------------------------------
     def to_config(self) -> dict[str, Any]:
         """``{"steps": [{"name": ..., option: value, ...}, ...]}``, plus ``"protect"``
-        when the protected kinds are not the default (all of them)."""
-        steps = []
-        for s in self.steps:
-            if not hasattr(s, "to_config"):
-                raise ValueError(f"step {_step_name(s)} cannot be saved to a config")
-            steps.append(s.to_config())
+        when the protected kinds are not the default (all of them).
+
+        A built-in normalizer is saved by its name; any other step by where it
+        can be imported from, ``"module:Qualname"``: a normalizer class of your
+        own (with its options), a function, a builtin such as ``str.strip``.
+        A step that cannot be imported back (a lambda, a function or class
+        defined inside a function or in ``__main__``) raises a
+        :class:`ValueError` that says what to do.
+
+        >>> Pipeline([str.strip]).to_config()
+        {'steps': [{'name': 'builtins:str.strip'}]}
+        >>> Pipeline([lambda t: t]).to_config()
+        Traceback (most recent call last):
+        ...
+        ValueError: step <lambda> cannot be saved to a config: a lambda has no name to ...
+        """
+        steps = [step_config(s) for s in self.steps]
         out: dict[str, Any] = {"steps": steps}
         if self.protect != Protect():
             out["protect"] = self.protect.to_config()
@@ -487,6 +499,59 @@ class Pipeline:
             opts = {k: v for k, v in sc.items() if k != "name"}
             steps.append(_build_step(str(sc["name"]), opts, f"{where}: step {i}"))
         return cls(steps, protect)
+
+
+def step_config(step: Any) -> dict[str, Any]:
+    """How one step is saved in a config (see :meth:`Pipeline.to_config`).
+
+    >>> from textwash.normalizers import OcrSpacing
+    >>> step_config(OcrSpacing(min_han=15)), step_config(as_step(len))
+    ({'name': 'OcrSpacing', 'min_han': 15}, {'name': 'builtins:len'})
+    """
+    from .normalizers import NORMALIZERS, FunctionStep
+
+    name = _step_name(step)
+    if isinstance(step, FunctionStep):
+        return {"name": _import_path(step.fn, name)}
+    if not hasattr(step, "to_config"):
+        raise ValueError(
+            f"step {name} cannot be saved to a config: it has no to_config(); write it as a "
+            "Normalizer subclass (textwash.Normalizer) in an importable module"
+        )
+    config = dict(step.to_config())
+    if NORMALIZERS.get(str(config.get("name"))) is not type(step):  # not a built-in
+        config["name"] = _import_path(type(step), name)
+    return config
+
+
+def _import_path(obj: Any, name: str) -> str:
+    """``"module:Qualname"`` that imports ``obj`` back, or a ValueError saying what to do."""
+    owner = getattr(obj, "__objclass__", None)  # str.strip and other method descriptors
+    module = getattr(obj, "__module__", None) or getattr(owner, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    problem = None
+    if qualname is None:
+        problem = f"a {type(obj).__name__} object has no name to import it by"
+    elif qualname == "<lambda>":
+        problem = "a lambda has no name to import it by"
+    elif "<locals>" in qualname:
+        problem = f"{qualname} is defined inside a function"
+    elif module in (None, "__main__"):
+        problem = f"{qualname} is defined in a script (__main__), which another run cannot import"
+    else:
+        found: Any = sys.modules.get(module)
+        for part in qualname.split("."):
+            found = getattr(found, part, None)
+        if found is not obj and found != obj:
+            problem = f"{module}:{qualname} does not import it back"
+    if problem is not None:
+        what = "class" if isinstance(obj, type) else "function (with def)"
+        raise ValueError(
+            f"step {name} cannot be saved to a config: {problem}; define the {what} at the "
+            "top level of a module Python can import (a Normalizer subclass for a step with "
+            "options) and use that, or build this pipeline in code instead of saving it"
+        )
+    return f"{module}:{qualname}"
 
 
 def _build_protect(cfg: Any, where: str) -> Protect | None:

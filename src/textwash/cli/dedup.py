@@ -52,6 +52,7 @@ from ..dedup.prepare import DocumentFailure
 from ..engines import add_engine_options
 from ..io import (
     ON_ERROR,
+    FileFilter,
     InputError,
     SourceFile,
     atomic_write_text,
@@ -75,10 +76,12 @@ from .main import (
     add_debug_option,
     add_input_options,
     add_workers_option,
+    file_filter,
     load_pipeline_file,
     plan_jobs,
     progress_enabled,
     read_source,
+    replaced_note,
     report_step_failure,
 )
 
@@ -320,7 +323,7 @@ def run_dedup(args: argparse.Namespace) -> int:
     if args.html is not None:
         _check_html_available()
     try:
-        jobs = plan_dedup_jobs(args.inputs, args.output)
+        jobs = plan_dedup_jobs(args.inputs, args.output, select=file_filter(args))
     except InputError as exc:
         _error(str(exc))
         return 1
@@ -357,12 +360,14 @@ def run_dedup(args: argparse.Namespace) -> int:
             return 1
         read_seconds = corpus.seconds
         rejected = corpus.rejected
+        replaced = corpus.tally
     else:
         # -o writes every file back, deduplicated: the whole corpus is held
         started = time.perf_counter()
         args.tally = Tally()
         pairs, failed = _read_all(jobs, args, enabled)
         rejected = args.tally.rejected
+        replaced = args.tally
         if failed:
             print(
                 f"{PROG}: {failed} input file(s) could not be read; nothing written",
@@ -392,6 +397,8 @@ def run_dedup(args: argparse.Namespace) -> int:
     if args.output is None and args.report is None and args.html is None:
         _write_stdout((report.to_json() + "\n").encode("utf-8"))
     print(report.summary(), file=sys.stderr)
+    if replaced.replaced:
+        print(replaced.render_replaced(), file=sys.stderr)
     if rejected:
         print(f"{PROG}: {rejected} record(s) skipped (--on-error skip)", file=sys.stderr)
     return 0 if ok and not rejected and not failures else 1
@@ -481,18 +488,21 @@ def _check_html_available() -> None:
 # -- planning ---------------------------------------------------------------------
 
 
-def plan_dedup_jobs(inputs: Sequence[str], output: str | None) -> list[Job]:
+def plan_dedup_jobs(
+    inputs: Sequence[str], output: str | None, *, select: FileFilter | None = None
+) -> list[Job]:
     """The input files, each with where its deduplicated copy goes (``None`` without ``-o``).
 
     With ``output`` the folder layout is mirrored as by ``textwash clean -o
     FOLDER`` (a single input file goes to ``FOLDER/NAME``).  A file named twice
     (directly, or also through a folder) would duplicate itself entirely, so it
-    is a :class:`~textwash.cli.main.UsageError`.
+    is a :class:`~textwash.cli.main.UsageError`.  ``select`` picks the files
+    found in folders (``--include``/``--exclude``).
     """
     if output is None:
-        jobs = [Job(path, None) for path, _ in discover(inputs)]
+        jobs = [Job(path, None) for path, _ in discover(inputs, select=select)]
     else:
-        jobs = plan_jobs(inputs, output, folder=True)
+        jobs = plan_jobs(inputs, output, folder=True, select=select)
     seen: dict[tuple[int, int], Path] = {}
     for job in jobs:
         try:
@@ -570,6 +580,7 @@ class _StreamedCorpus:
         self.failed = 0
         self.rejected = 0
         self.seconds = 0.0
+        self.tally = Tally()  # undecodable bytes replaced (--decode-errors replace)
         self._by_name = {job.name: job for job in jobs}
         self._cached: tuple[str, dict[str, str]] | None = None
 
@@ -579,6 +590,7 @@ class _StreamedCorpus:
             text_field=self.args.text_field,
             encoding=self.args.encoding,
             on_error=self.args.on_error,
+            decode_errors=self.args.decode_errors,
         )
         _check_surrogates(source)
         return source
@@ -599,7 +611,8 @@ class _StreamedCorpus:
             self.rejected += len(source.rejects)
             if source.encoding == "unknown":
                 continue  # rejected whole
-            print(f"{job.name}: {source.encoding}", file=sys.stderr)
+            print(f"{job.name}: {source.encoding}{replaced_note(source.replaced)}", file=sys.stderr)
+            self.tally.add_replaced(source.replaced)
             yield from corpus_documents(job, source)
 
     def load_text(self, doc: Document) -> str:

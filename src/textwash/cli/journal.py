@@ -131,15 +131,22 @@ class Journal:
             os.fsync(f.fileno())
         os.replace(tmp, self.path)
 
-    def record(self, name: str, path: Path) -> None:
-        """Note that the output of ``name`` is complete (append, then sync)."""
+    def record(self, name: str, path: Path, *, replaced: int = 0) -> None:
+        """Note that the output of ``name`` is complete (append, then sync).
+
+        ``replaced`` is how many undecodable byte sequences of the input became
+        U+FFFD (``--decode-errors replace``); the entry says so when there were any.
+        """
         try:
             stamp = _stamp(path)
         except OSError:
             return  # the input vanished: it will simply be done again
         self.done[name] = stamp
         self.partial.pop(name, None)
-        self._append({"input": name, "stamp": stamp})
+        entry: dict[str, Any] = {"input": name, "stamp": stamp}
+        if replaced:
+            entry["replaced"] = replaced
+        self._append(entry)
 
     def _append(self, entry: dict[str, Any]) -> None:
         with open(self.path, "a", encoding="utf-8") as f:

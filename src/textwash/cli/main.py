@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import contextlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -34,7 +36,9 @@ from typing import TYPE_CHECKING, Any
 from ..engines import add_engine_options
 from ..errors import CleaningError
 from ..io import (
+    DECODE_ERRORS,
     ON_ERROR,
+    FileFilter,
     InputError,
     Reject,
     SourceFile,
@@ -176,8 +180,78 @@ def _add_dedup(sub: Any) -> None:
     add_dedup(sub)
 
 
+def _add_completion(sub: Any) -> None:
+    from .completion import SHELLS
+
+    p = sub.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print a completion script for bash or zsh, e.g. "
+        "'source <(textwash completion bash)'; see docs/cli.md.",
+    )
+    p.add_argument("shell", choices=SHELLS, help="the shell to complete in")
+    p.set_defaults(run=run_completion, command_parser=p)
+
+
+def run_completion(args: argparse.Namespace) -> int:
+    """``textwash completion SHELL``: print the completion script on standard output."""
+    from .completion import script
+
+    _write_stdout(script(args.root_parser, args.shell).encode("utf-8"))
+    return 0
+
+
+def add_console_options(p: argparse.ArgumentParser, *, root: bool = False) -> None:
+    """``-v/--verbose`` and ``-q/--quiet``: how much the library's log says on stderr.
+
+    Given before or after the subcommand (``root``: the top-level parser, whose
+    values a subcommand keeps unless it is given there too).
+    """
+    default: Any = 0 if root else argparse.SUPPRESS
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default,
+        help="show what the library logs: -v its notes (e.g. bytes replaced), -vv also "
+        "its debugging messages (e.g. the encoding detected)",
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=False if root else argparse.SUPPRESS,
+        help="no line per input file (its encoding) and only errors from the library's log; "
+        "errors and the run's totals are still printed",
+    )
+
+
+@contextlib.contextmanager
+def console_logging(verbose: int, quiet: bool) -> Iterator[None]:
+    """Send the ``textwash`` logger's records to stderr while the command runs.
+
+    Warnings by default; ``verbose`` 1 adds notes (INFO), 2 debugging messages;
+    ``quiet`` keeps only errors.  The library itself never prints.
+    """
+    logger = logging.getLogger("textwash")
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO)[min(verbose, 1)]
+    if verbose >= 2 and not quiet:
+        level = logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"{PROG}: %(levelname)s: %(message)s"))
+    before = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(before)
+
+
 def add_input_options(p: argparse.ArgumentParser) -> None:
-    """``--text-field`` and ``--encoding``, shared by the subcommands that read inputs."""
+    """``--text-field``, ``--encoding``, ``--decode-errors``, ``--include`` and
+    ``--exclude``, shared by the subcommands that read inputs."""
     p.add_argument(
         "--text-field",
         default="text",
@@ -190,6 +264,59 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
         metavar="ENC",
         help="input encoding of text and JSONL files (default: detect)",
     )
+    p.add_argument(
+        "--decode-errors",
+        choices=DECODE_ERRORS,
+        default="strict",
+        help="bytes the encoding cannot decode: 'strict' makes the file (or JSONL line) an "
+        "error; 'replace' turns them into U+FFFD, counts them per file and reads the rest "
+        "(default: strict)",
+    )
+    p.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="in folders, only take files matching GLOB (a name like '*.txt', or a path "
+        "below the folder like '2023/*.jsonl'); may be repeated",
+    )
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="in folders, leave out files and folders matching GLOB (e.g. '*.png', "
+        "'drafts'); may be repeated; files named directly are always read",
+    )
+
+
+def file_filter(args: argparse.Namespace) -> FileFilter | None:
+    """The :class:`~textwash.io.FileFilter` of ``--include``/``--exclude`` (``None``: none)."""
+    include = tuple(getattr(args, "include", None) or ())
+    exclude = tuple(getattr(args, "exclude", None) or ())
+    return FileFilter(include, exclude) if include or exclude else None
+
+
+def replaced_note(replaced: int) -> str:
+    """What to add to a file's encoding line when bytes were replaced.
+
+    >>> replaced_note(0), replaced_note(1)
+    ('', ', 1 undecodable byte sequence replaced by U+FFFD')
+    >>> replaced_note(3)
+    ', 3 undecodable byte sequences replaced by U+FFFD'
+    """
+    if not replaced:
+        return ""
+    return f", {plural(replaced, 'undecodable byte sequence')} replaced by U+FFFD"
+
+
+def plural(n: int, noun: str) -> str:
+    """``n`` and ``noun``, with an ``s`` unless ``n`` is 1.
+
+    >>> plural(1, "file"), plural(2, "file")
+    ('1 file', '2 files')
+    """
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def add_workers_option(p: argparse.ArgumentParser) -> None:
@@ -225,7 +352,11 @@ def _positive_int(value: str) -> int:
 
 
 #: ``name -> function adding that subcommand to the subparsers object``.
-COMMANDS: dict[str, Callable[[Any], None]] = {"clean": _add_clean, "dedup": _add_dedup}
+COMMANDS: dict[str, Callable[[Any], None]] = {
+    "clean": _add_clean,
+    "dedup": _add_dedup,
+    "completion": _add_completion,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -234,9 +365,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG, description="Clean scraped Chinese document dumps and find repeated passages."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    add_console_options(parser, root=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in COMMANDS.values():
+    for name, add in COMMANDS.items():
         add(sub)
+        if name != "completion":
+            add_console_options(sub.choices[name])
+    sub.choices["completion"].set_defaults(root_parser=parser)
     return parser
 
 
@@ -246,7 +381,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         try:
-            return int(args.run(args))
+            with console_logging(args.verbose, args.quiet):
+                return int(args.run(args))
         except UsageError as exc:
             args.command_parser.error(str(exc))
     except SystemExit as exc:  # argparse: --help, --version and usage errors
@@ -297,7 +433,7 @@ def run_clean(args: argparse.Namespace) -> int:
     if pipeline is None:
         return 2
     try:
-        jobs = plan_jobs(args.inputs, args.output, explain=args.explain)
+        jobs = plan_jobs(args.inputs, args.output, explain=args.explain, select=file_filter(args))
     except InputError as exc:
         _error(str(exc))
         return 1
@@ -366,6 +502,8 @@ def run_clean(args: argparse.Namespace) -> int:
             failed += not clean_streamed(job, pool, args, progress, summary)
     if summary is not None:
         print(summary.render(), file=sys.stderr)
+    if args.tally.replaced:
+        print(args.tally.render_replaced(), file=sys.stderr)
     if args.on_error == "skip":
         print(args.tally.render(), file=sys.stderr)
     if args.journal is not None and folder is None and not failed:
@@ -401,32 +539,56 @@ def _run_settings(args: argparse.Namespace, pipeline: Pipeline) -> dict[str, Any
         steps: Any = pipeline.to_config()
     except ValueError:
         steps = repr(pipeline)
-    return {
+    settings = {
         "textwash": __version__,
         "pipeline": steps,
         "text_field": args.text_field,
         "encoding": args.encoding,
         "on_error": args.on_error,
     }
+    if getattr(args, "decode_errors", "strict") != "strict":
+        settings["decode_errors"] = args.decode_errors
+    return settings
 
 
-def _journal_done(args: argparse.Namespace, job: Job) -> None:
+def _journal_done(args: argparse.Namespace, job: Job, replaced: int = 0) -> None:
     journal = getattr(args, "journal", None)
     if journal is not None:
-        journal.record(job.name, job.path)
+        journal.record(job.name, job.path, replaced=replaced)
 
 
 class Tally:
-    """Records read, written and rejected over a run (``--on-error skip``)."""
+    """Records read, written and rejected over a run (``--on-error skip``), and the
+    undecodable bytes replaced (``--decode-errors replace``)."""
 
     def __init__(self) -> None:
         self.read = 0
         self.rejected = 0
+        self.replaced = 0
+        self.replaced_files = 0
 
     def add(self, source: SourceFile) -> None:
         """Count one file's records and rejects."""
         self.read += len(source.documents)
         self.rejected += len(source.rejects)
+
+    def add_replaced(self, replaced: int) -> None:
+        """Count one file's undecodable byte sequences replaced by U+FFFD."""
+        if replaced:
+            self.replaced += replaced
+            self.replaced_files += 1
+
+    def render_replaced(self) -> str:
+        """One line for stderr: how many byte sequences were replaced, in how many files.
+
+        >>> t = Tally(); t.add_replaced(2); t.add_replaced(0); t.add_replaced(1)
+        >>> t.render_replaced()
+        'textwash: 3 undecodable byte sequences replaced by U+FFFD in 2 files'
+        """
+        return (
+            f"{PROG}: {plural(self.replaced, 'undecodable byte sequence')} replaced by U+FFFD "
+            f"in {plural(self.replaced_files, 'file')}"
+        )
 
     def moved(self, n: int) -> None:
         """Count ``n`` records that were read but then failed to clean as rejects."""
@@ -538,7 +700,12 @@ def load_pipeline_file(path: Path) -> Pipeline | None:
 
 
 def plan_jobs(
-    inputs: Sequence[str], output: str | None, *, explain: bool = False, folder: bool = False
+    inputs: Sequence[str],
+    output: str | None,
+    *,
+    explain: bool = False,
+    folder: bool = False,
+    select: FileFilter | None = None,
 ) -> list[Job]:
     """Pair every input file with its output path, or raise :class:`UsageError`.
 
@@ -547,7 +714,8 @@ def plan_jobs(
     (not for Parquet).  Several inputs or a folder: ``output`` must be a folder,
     and each file keeps its path relative to the folder it was found in.  With
     ``explain`` and no ``output`` nothing is written.  With ``folder``,
-    ``output`` is a folder even for one input file.
+    ``output`` is a folder even for one input file.  ``select`` picks the
+    files found in folders (``--include``/``--exclude``).
     """
     single = not folder and len(inputs) == 1 and not Path(inputs[0]).is_dir()
     if output is None and not (single or explain):
@@ -555,9 +723,9 @@ def plan_jobs(
     out_dir = Path(output) if output is not None and not single else None
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"-o {out_dir}: several inputs or a folder need -o to be a folder")
-    files = discover(inputs, exclude=[out_dir] if out_dir is not None else [])
+    files = discover(inputs, exclude=[out_dir] if out_dir is not None else [], select=select)
     if output is None:
-        if not explain and detect_format(files[0][0]) == "parquet":
+        if files and not explain and detect_format(files[0][0]) == "parquet":
             raise UsageError(f"{files[0][0]}: Parquet cannot go to standard output; use -o FILE")
         return [Job(path, None) for path, _ in files]
     if single:
@@ -603,7 +771,7 @@ def _clean_job(
             done += share
         source, cleaned = settle_failures(job, source, texts, args, progress)
         _deliver(job, source, cleaned, args.explain)
-        _journal_done(args, job)
+        _journal_done(args, job, source.replaced)
     except Rejected:
         progress.advance(size - done)
         return True  # reported and counted as a reject
@@ -671,7 +839,7 @@ def _clean_batch(
         try:
             settled, texts_out = settle_failures(job, src, out, args, progress)
             _deliver(job, settled, texts_out, explain=False)
-            _journal_done(args, job)
+            _journal_done(args, job, src.replaced)
         except Rejected:
             pass  # reported and counted as a reject
         except NotWritten:
@@ -692,17 +860,24 @@ def read_source(job: Job, args: argparse.Namespace, progress: Progress) -> Sourc
     """
     on_error = getattr(args, "on_error", "fail")
     source = read_file(
-        job.path, text_field=args.text_field, encoding=args.encoding, on_error=on_error
+        job.path,
+        text_field=args.text_field,
+        encoding=args.encoding,
+        on_error=on_error,
+        decode_errors=getattr(args, "decode_errors", "strict"),
     )
+    tally = getattr(args, "tally", None)
+    if tally is not None:
+        tally.add_replaced(source.replaced)
     if on_error == "skip":
         _write_rejects(job, source, progress)
-        tally = getattr(args, "tally", None)
         if tally is not None:
             tally.add(source)
         if not source.documents and source.encoding == "unknown":
             # the whole file was rejected: there is nothing to write for it
             raise Rejected(job.path)
-    progress.note(f"{job.name}: {source.encoding}")
+    if not getattr(args, "quiet", False):
+        progress.note(f"{job.name}: {source.encoding}{replaced_note(source.replaced)}")
     return source
 
 

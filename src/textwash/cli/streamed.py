@@ -27,6 +27,7 @@ from typing import Any
 
 from ..errors import CleaningError
 from ..io import InputError, Reject, detect_format
+from ..io.encoding import replacements
 from ..io.readers import Document, _mostly_utf8_lines, take_jsonl_line
 from ..io.stream import HEAD, open_text
 from ..io.writers import PartialFile, jsonl_line, with_text_column
@@ -43,6 +44,7 @@ from .main import (
     copy_rejected_file,
     debug_text,
     line_of,
+    plural,
     rejects_path,
     report_step_failure,
 )
@@ -107,11 +109,12 @@ def clean_streamed(
     size, done = _size(job.path), 0
     windowed = PlacedWindows(pool.pipeline)
     out = rejects = None
+    replaced = [0]  # undecodable byte sequences replaced, counted by the steps
     try:
         if fmt == "jsonl":
-            steps = _jsonl_steps(job, pool, args, progress, resume)
+            steps = _jsonl_steps(job, pool, args, progress, resume, replaced)
         else:
-            steps = _text_steps(job, pool, windowed, args, progress, resume)
+            steps = _text_steps(job, pool, windowed, args, progress, resume, replaced)
         if job.output is not None:
             job.output.parent.mkdir(parents=True, exist_ok=True)
             out = PartialFile(job.output, resume["out"] if resume else None)
@@ -172,8 +175,13 @@ def clean_streamed(
         )
     if summary is not None:
         summary.add_counts(windowed.pipeline, windowed.step_counts)
+    if replaced[0]:
+        progress.note(
+            f"{job.name}: {plural(replaced[0], 'undecodable byte sequence')} replaced by U+FFFD"
+        )
+        args.tally.add_replaced(replaced[0])
     if journal is not None:
-        journal.record(job.name, job.path)
+        journal.record(job.name, job.path, replaced=replaced[0])
     return True
 
 
@@ -250,9 +258,11 @@ def _text_steps(
     args: argparse.Namespace,
     progress: Progress,
     resume: dict[str, Any] | None,
+    replaced: list[int],
 ) -> Iterator[_Step]:
-    """The cleaned text of a plain-text file, a window at a time."""
-    stream = open_text(job.path, args.encoding)
+    """The cleaned text of a plain-text file, a window at a time; ``replaced[0]``
+    counts the undecodable byte sequences replaced (``--decode-errors replace``)."""
+    stream = open_text(job.path, args.encoding, errors=getattr(args, "decode_errors", "strict"))
     progress.note(f"{job.name}: {stream.encoding} (cleaned in windows)")
     state = Resume.from_dict(resume["windows"]) if resume else None
     cleaned = windowed.clean(
@@ -261,7 +271,9 @@ def _text_steps(
     for text in cleaned:
         after = windowed.state
         checkpoint = {"in": stream.done, "windows": after.to_dict()} if after else None
+        replaced[0] = stream.replaced
         yield text.encode("utf-8"), b"", checkpoint
+    replaced[0] = stream.replaced
     if getattr(args, "on_error", "fail") == "skip":
         args.tally.read += 1
 
@@ -275,17 +287,20 @@ def _jsonl_steps(
     args: argparse.Namespace,
     progress: Progress,
     resume: dict[str, Any] | None,
+    replaced: list[int],
 ) -> Iterator[_Step]:
     """The cleaned lines of a JSONL file, a batch of records at a time.
 
     Line for line what the whole-file reader and writer give: blank lines and
     (with ``--on-error skip``) rejected lines come out as empty lines, rejected
     lines go verbatim to the rejects file.  The encoding is decided on the first
-    megabyte.
+    megabyte.  ``replaced[0]`` counts the undecodable byte sequences replaced
+    (``--decode-errors replace``).
     """
     from ..io.encoding import choose_encoding
 
     skip = getattr(args, "on_error", "fail") == "skip"
+    errors = getattr(args, "decode_errors", "strict")
     path = job.path
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed below
@@ -297,7 +312,7 @@ def _jsonl_steps(
         if skip and args.encoding is None and _mostly_utf8_lines(head):
             encoding = "utf-8"
         else:
-            encoding = choose_encoding(head, path, args.encoding, partial=partial)
+            encoding = choose_encoding(head, path, args.encoding, partial=partial, errors=errors)
         progress.note(f"{job.name}: {encoding} (cleaned in batches)")
         offset = number = index = 0
         if resume:
@@ -311,7 +326,11 @@ def _jsonl_steps(
                 size += len(raw)
                 number += 1
                 body = raw[:-1] if raw.endswith(b"\n") else raw
-                taken = take_jsonl_line(body, number, index, path, encoding, args.text_field, skip)
+                before = replacements()
+                taken = take_jsonl_line(
+                    body, number, index, path, encoding, args.text_field, skip, errors
+                )
+                replaced[0] += replacements() - before
                 if taken is not None:
                     index += 1
                 if isinstance(taken, Document):

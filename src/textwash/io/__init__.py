@@ -7,12 +7,20 @@
 
 from __future__ import annotations
 
-from .encoding import CANDIDATES, decode, detect_encoding, normalize_encoding
+from .encoding import (
+    CANDIDATES,
+    DECODE_ERRORS,
+    decode,
+    decode_text,
+    detect_encoding,
+    normalize_encoding,
+)
 from .errors import InputError
 from .readers import (
     FORMATS,
     ON_ERROR,
     Document,
+    FileFilter,
     Reject,
     SourceFile,
     detect_format,
@@ -31,9 +39,11 @@ from .writers import (
 
 __all__ = [
     "CANDIDATES",
+    "DECODE_ERRORS",
     "FORMATS",
     "ON_ERROR",
     "Document",
+    "FileFilter",
     "InputError",
     "Reject",
     "SourceFile",
@@ -41,6 +51,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "decode",
+    "decode_text",
     "detect_encoding",
     "detect_format",
     "discover",

@@ -24,11 +24,76 @@ Names returned are Python codec names that decode the bytes as-is.
 from __future__ import annotations
 
 import codecs
+import logging
 import os
+import threading
 
 from .errors import InputError
 
-__all__ = ["CANDIDATES", "choose_encoding", "decode", "detect_encoding", "normalize_encoding"]
+__all__ = [
+    "CANDIDATES",
+    "DECODE_ERRORS",
+    "choose_encoding",
+    "codec_errors",
+    "decode",
+    "decode_text",
+    "detect_encoding",
+    "normalize_encoding",
+    "replacements",
+]
+
+log = logging.getLogger("textwash.io")
+
+#: ``--decode-errors`` values: ``strict`` (an undecodable byte is an error naming
+#: it) or ``replace`` (it becomes U+FFFD, counted, and the rest is decoded).
+DECODE_ERRORS = ("strict", "replace")
+
+#: The codec error handler behind ``errors="replace"``: Python's ``replace``, counted.
+_COUNTING_REPLACE = "textwash-replace"
+
+_replaced = threading.local()
+
+
+def _count_and_replace(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    _replaced.n = getattr(_replaced, "n", 0) + 1
+    return "\ufffd", exc.end
+
+
+codecs.register_error(_COUNTING_REPLACE, _count_and_replace)
+
+
+def replacements() -> int:
+    """How many undecodable byte sequences this thread has replaced with U+FFFD so far.
+
+    Every decode with :func:`codec_errors` ``("replace")`` counts here; the
+    difference before and after a decode is what that decode replaced.
+
+    >>> before = replacements()
+    >>> b"a\\xffb".decode("utf-8", codec_errors("replace")), replacements() - before
+    ('a\\ufffdb', 1)
+    """
+    return int(getattr(_replaced, "n", 0))
+
+
+def codec_errors(errors: str) -> str:
+    """The codec error handler for a :data:`DECODE_ERRORS` value.
+
+    ``"replace"`` gives Python's ``replace`` behaviour (one U+FFFD per
+    undecodable byte sequence), counted by :func:`replacements`.
+
+    >>> codec_errors("strict")
+    'strict'
+    >>> codec_errors("ignore")
+    Traceback (most recent call last):
+    ...
+    ValueError: decode errors must be one of strict, replace, not 'ignore'
+    """
+    if errors not in DECODE_ERRORS:
+        raise ValueError(f"decode errors must be one of {', '.join(DECODE_ERRORS)}, not {errors!r}")
+    return _COUNTING_REPLACE if errors == "replace" else "strict"
+
 
 #: Encodings charset-normalizer may choose from once a file is not UTF-8.
 CANDIDATES: tuple[str, ...] = ("gb18030", "big5", "utf_16_le", "utf_16_be")
@@ -55,12 +120,22 @@ def normalize_encoding(name: str) -> str:
 
 
 def detect_encoding(
-    data: bytes, path: str | os.PathLike[str] = "<bytes>", *, partial: bool = False
+    data: bytes,
+    path: str | os.PathLike[str] = "<bytes>",
+    *,
+    partial: bool = False,
+    errors: str = "strict",
 ) -> str:
     """Guess the encoding of ``data``; raise :class:`InputError` naming ``path`` if none fits.
 
     ``partial`` says ``data`` is the start of a longer file, so it may end
-    inside a character (see :func:`textwash.io.stream.open_text`).
+    inside a character (see :func:`textwash.io.stream.open_text`).  With
+    ``errors="replace"``, data that is UTF-8 but for a few stray bytes (at
+    most one undecodable sequence in 8 non-ASCII bytes) is taken as UTF-8
+    rather than handed to the detector, which would read it all as GB18030.
+
+    >>> detect_encoding("近年来社会发展".encode() + b"\\xff", errors="replace")
+    'utf-8'
 
     >>> detect_encoding("近年來，隨著城市人口不斷增加，垃圾產生量逐年攀升。".encode("big5"))
     'big5'
@@ -77,16 +152,36 @@ def detect_encoding(
     try:
         codecs.getincrementaldecoder("utf-8")().decode(data, final=not partial)
     except UnicodeDecodeError as exc:
+        if errors == "replace" and _mostly_utf8(data):
+            return "utf-8"
         if partial and exc.start < data.rfind(b"\n"):
             data = data[: data.rindex(b"\n") + 1]  # leave out the line the cut may split
         return _guess(data, path, exc)
     return "utf-8"
 
 
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 but for at most one bad sequence in 8 non-ASCII bytes.
+
+    GBK or Big5 text read as UTF-8 has one in less than 2.
+    """
+    high = len(data.translate(None, bytes(range(128))))
+    before = replacements()
+    data.decode("utf-8", _COUNTING_REPLACE)
+    return (replacements() - before) * 8 <= high
+
+
 def decode(
-    data: bytes, path: str | os.PathLike[str], encoding: str | None = None
+    data: bytes,
+    path: str | os.PathLike[str],
+    encoding: str | None = None,
+    *,
+    errors: str = "strict",
 ) -> tuple[str, str]:
     """Decode ``data`` read from ``path``; return ``(text, encoding_name)``.
+
+    ``errors="replace"`` turns undecodable bytes into U+FFFD instead of
+    failing (:func:`decode_text` also says how many).
 
     Without ``encoding`` the encoding is detected (see :func:`detect_encoding`).
     An explicit ``encoding`` overrides detection; with ``"utf-8"`` a BOM is
@@ -100,16 +195,41 @@ def decode(
     ...
     textwash.io.errors.InputError: f:2: cannot decode as utf-8 at byte 3 (0xff): invalid start byte
     """
-    name = choose_encoding(data, path, encoding)
+    text, name, _ = decode_text(data, path, encoding, errors=errors)
+    return text, name
+
+
+def decode_text(
+    data: bytes,
+    path: str | os.PathLike[str],
+    encoding: str | None = None,
+    *,
+    errors: str = "strict",
+) -> tuple[str, str, int]:
+    """:func:`decode`, plus how many undecodable byte sequences became U+FFFD.
+
+    >>> decode_text("近年来社会".encode() + b"\\xff\\n", "a.txt", errors="replace")
+    ('近年来社会\\ufffd\\n', 'utf-8', 1)
+    >>> decode_text("社会".encode() + b"\\xff\\n", "f", "utf-8")
+    Traceback (most recent call last):
+    ...
+    textwash.io.errors.InputError: f:1: cannot decode as utf-8 at byte 6 (0xff): invalid start byte
+    """
+    handler = codec_errors(errors)
+    name = choose_encoding(data, path, encoding, errors=errors)
+    before = replacements()
     try:
-        text = data.decode(name)
+        text = data.decode(name, handler)
     except UnicodeDecodeError as exc:
         raise InputError(
             path,
             f"cannot decode as {name} at byte {exc.start} (0x{data[exc.start]:02x}): {exc.reason}",
             line=_line_at(data, exc.start, name),
         ) from None
-    return text, name
+    replaced = replacements() - before
+    if replaced:
+        log.info("%s: %d undecodable byte sequence(s) replaced by U+FFFD", path, replaced)
+    return text, name, replaced
 
 
 def choose_encoding(
@@ -118,17 +238,21 @@ def choose_encoding(
     encoding: str | None = None,
     *,
     partial: bool = False,
+    errors: str = "strict",
 ) -> str:
     """The codec to decode ``data`` (the file, or with ``partial`` its start) with.
 
-    Detected when ``encoding`` is ``None``; else ``encoding`` itself, with
-    ``"utf-8"`` turned into ``"utf-8-sig"`` when there is a BOM to drop.
+    Detected when ``encoding`` is ``None`` (see :func:`detect_encoding` for
+    ``errors``); else ``encoding`` itself, with ``"utf-8"`` turned into
+    ``"utf-8-sig"`` when there is a BOM to drop.
 
     >>> choose_encoding(b"\\xef\\xbb\\xbfok", "a.txt", "UTF8")
     'utf-8-sig'
     """
     if encoding is None:
-        return detect_encoding(data, path, partial=partial)
+        name = detect_encoding(data, path, partial=partial, errors=errors)
+        log.debug("%s: detected %s", path, name)
+        return name
     try:
         name = normalize_encoding(encoding)
     except LookupError:

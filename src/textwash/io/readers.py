@@ -20,20 +20,22 @@ Nothing is dropped silently: a line or row that cannot be a document is an
 from __future__ import annotations
 
 import codecs
+import fnmatch
 import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
-from .encoding import decode
+from .encoding import codec_errors, decode_text, replacements
 from .errors import InputError
 
 __all__ = [
     "FORMATS",
     "ON_ERROR",
     "Document",
+    "FileFilter",
     "Reject",
     "SourceFile",
     "detect_format",
@@ -115,6 +117,8 @@ class SourceFile:
         table: the ``pyarrow.Table`` of a Parquet file, else ``None``.
         rejects: what ``read_file(..., on_error="skip")`` could not read; the
             records read plus the rejects are every record of the file.
+        replaced: undecodable byte sequences that ``read_file(...,
+            decode_errors="replace")`` turned into U+FFFD.
     """
 
     path: Path
@@ -126,6 +130,7 @@ class SourceFile:
     size: int = 0
     table: Any = None
     rejects: list[Reject] = field(default_factory=list)
+    replaced: int = 0
 
     def row(self, index: int) -> dict[str, Any]:
         """The full row ``index`` of a Parquet file (or the JSON object of a JSONL record).
@@ -154,8 +159,50 @@ def detect_format(path: str | os.PathLike[str]) -> str:
 # -- discovery ------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FileFilter:
+    """Which of the files found in a folder are inputs (``--include``, ``--exclude``).
+
+    Patterns are shell globs (``*``, ``?``, ``[...]``; ``*`` also crosses
+    ``/``).  A pattern without ``/`` is matched against the name, one with
+    ``/`` against the path below the folder that was named (``2023/*.txt``).
+    A file is taken when it matches some ``include`` pattern (any file, when
+    there is none) and no ``exclude`` pattern; a folder matching an
+    ``exclude`` pattern is not entered.  Files named directly are always taken.
+
+    >>> f = FileFilter(include=("*.txt", "*.jsonl"), exclude=("drafts", "*.bak.txt"))
+    >>> [f.takes_file(Path(p)) for p in ("a/b.txt", "logo.png", "x.bak.txt")]
+    [True, False, False]
+    >>> f.takes_folder(Path("2023/drafts")), f.takes_folder(Path("2023"))
+    (False, True)
+    >>> FileFilter(exclude=("2023/*",)).takes_file(Path("2023/a.txt"))
+    False
+    """
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    @staticmethod
+    def _matches(pattern: str, rel: PurePath) -> bool:
+        target = rel.as_posix() if "/" in pattern else rel.name
+        return fnmatch.fnmatchcase(target, pattern.rstrip("/"))
+
+    def takes_file(self, rel: PurePath) -> bool:
+        """Whether the file at ``rel`` below a named folder is an input."""
+        if self.include and not any(self._matches(p, rel) for p in self.include):
+            return False
+        return not any(self._matches(p, rel) for p in self.exclude)
+
+    def takes_folder(self, rel: PurePath) -> bool:
+        """Whether the folder at ``rel`` below a named folder is walked."""
+        return not any(self._matches(p, rel) for p in self.exclude)
+
+
 def discover(
-    inputs: Iterable[str | os.PathLike[str]], exclude: Iterable[str | os.PathLike[str]] = ()
+    inputs: Iterable[str | os.PathLike[str]],
+    exclude: Iterable[str | os.PathLike[str]] = (),
+    *,
+    select: FileFilter | None = None,
 ) -> list[tuple[Path, Path]]:
     """Expand ``inputs`` into ``(file, relative_path)`` pairs, in a deterministic order.
 
@@ -163,7 +210,8 @@ def discover(
     is walked recursively in name order; the relative path is the file's path
     below that folder, for mirroring into an output folder.  Hidden files and
     folders (names starting with ``"."``) inside a folder are skipped, as are
-    the folders in ``exclude`` (e.g. an output folder inside the input).
+    the folders in ``exclude`` (e.g. an output folder inside the input) and
+    what ``select`` leaves out (see :class:`FileFilter`).
     Symlinked folders are followed, but never into a folder already visited,
     so symlink loops end.  A missing input is an :class:`InputError`.
     """
@@ -172,7 +220,7 @@ def discover(
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found.extend(_walk(path, Path(), seen=set(), skip=skip))
+            found.extend(_walk(path, Path(), seen=set(), skip=skip, select=select))
         elif path.exists() or path.is_symlink():
             found.append((path, Path(path.name)))
         else:
@@ -186,7 +234,11 @@ def _identity(path: Path) -> tuple[int, int]:
 
 
 def _walk(
-    folder: Path, rel: Path, seen: set[tuple[int, int]], skip: set[tuple[int, int]]
+    folder: Path,
+    rel: Path,
+    seen: set[tuple[int, int]],
+    skip: set[tuple[int, int]],
+    select: FileFilter | None = None,
 ) -> Iterator[tuple[Path, Path]]:
     """Files below ``folder`` in name order; ``seen`` stops symlink loops."""
     seen.add(_identity(folder))
@@ -199,9 +251,12 @@ def _walk(
             continue
         path, sub = folder / entry.name, rel / entry.name
         if not entry.is_dir(follow_symlinks=True):
-            yield path, sub
+            if select is None or select.takes_file(sub):
+                yield path, sub
+        elif select is not None and not select.takes_folder(sub):
+            continue
         elif (ident := _identity(path)) not in seen and ident not in skip:
-            yield from _walk(path, sub, seen, skip)
+            yield from _walk(path, sub, seen, skip, select)
 
 
 # -- reading --------------------------------------------------------------------
@@ -217,11 +272,15 @@ def read_file(
     text_field: str = "text",
     encoding: str | None = None,
     on_error: str = "fail",
+    decode_errors: str = "strict",
 ) -> SourceFile:
     """Read ``path`` in the format its suffix names (see :func:`detect_format`).
 
     ``encoding`` overrides detection for plain text and JSONL; Parquet strings
-    are always UTF-8.  With ``on_error="fail"`` every problem is an
+    are always UTF-8.  With ``decode_errors="replace"`` bytes that do not
+    decode become U+FFFD (counted in ``SourceFile.replaced``) instead of
+    being an error; a file with NUL bytes is still binary.  With
+    ``on_error="fail"`` every problem is an
     :class:`InputError`.  With ``"skip"``, a JSONL line or Parquet row that
     cannot be a document, or a whole file that cannot be decoded or parsed,
     becomes a :class:`Reject` in ``SourceFile.rejects`` (kept byte for byte)
@@ -229,19 +288,20 @@ def read_file(
     """
     if on_error not in ON_ERROR:
         raise ValueError(f"on_error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
+    codec_errors(decode_errors)  # a ValueError if it is not one of DECODE_ERRORS
     path = Path(path)
     fmt = detect_format(path)
     if fmt == "parquet":
         return _read_parquet(path, text_field, skip=on_error == "skip")
     data = _read_bytes(path)
     if on_error == "skip":
-        return _read_skipping(path, fmt, data, text_field, encoding)
-    text, enc = decode(data, path, encoding)
+        return _read_skipping(path, fmt, data, text_field, encoding, decode_errors)
+    text, enc, replaced = decode_text(data, path, encoding, errors=decode_errors)
     if fmt == "jsonl":
         source = parse_jsonl(text, path, text_field)
     else:
         source = SourceFile(path, "text", enc, [Document(path, 0, 1, text)])
-    source.encoding, source.size = enc, len(data)
+    source.encoding, source.size, source.replaced = enc, len(data), replaced
     return source
 
 
@@ -251,23 +311,30 @@ def _whole_file_rejected(path: Path, fmt: str, data: bytes, exc: InputError) -> 
 
 
 def _read_skipping(
-    path: Path, fmt: str, data: bytes, text_field: str, encoding: str | None
+    path: Path,
+    fmt: str,
+    data: bytes,
+    text_field: str,
+    encoding: str | None,
+    decode_errors: str = "strict",
 ) -> SourceFile:
     """:func:`read_file` with ``on_error="skip"`` for plain text and JSONL."""
     if fmt == "jsonl" and encoding is None and _mostly_utf8_lines(data):
         # Decode line by line: one corrupt line must not send the whole file to
         # the encoding detector (which would then read every line as GB18030).
-        return _parse_jsonl_bytes(path, data, "utf-8", text_field)
+        return _parse_jsonl_bytes(path, data, "utf-8", text_field, decode_errors)
     try:
-        text, enc = decode(data, path, encoding)
+        text, enc, replaced = decode_text(data, path, encoding, errors=decode_errors)
     except InputError as exc:
         return _whole_file_rejected(path, fmt, data, exc)
     if fmt == "text":
-        return SourceFile(path, "text", enc, [Document(path, 0, 1, text)], size=len(data))
+        document = Document(path, 0, 1, text)
+        return SourceFile(path, "text", enc, [document], size=len(data), replaced=replaced)
     if enc.startswith(("utf-16", "utf-32")):  # lines cannot be cut in the bytes
         source = parse_jsonl(text, path, text_field, skip=True, encoding=enc)
+        source.replaced = replaced
     else:
-        source = _parse_jsonl_bytes(path, data, enc, text_field)
+        source = _parse_jsonl_bytes(path, data, enc, text_field, decode_errors)
     source.encoding, source.size = enc, len(data)
     return source
 
@@ -297,18 +364,21 @@ def take_jsonl_line(
     encoding: str,
     text_field: str,
     skip: bool,
+    errors: str = "strict",
 ) -> Document | Reject | None:
     """One line of a JSONL file, from its bytes: a document, a reject (with
     ``skip``), or ``None`` for a blank line; without ``skip`` a bad line raises
     the :class:`InputError` naming it.  ``number`` is the 1-based line number,
-    ``index`` the record number.  A BOM is dropped from line 1.
+    ``index`` the record number.  A BOM is dropped from line 1.  With
+    ``errors="replace"`` undecodable bytes become U+FFFD (counted by
+    :func:`~textwash.io.encoding.replacements`).
 
     >>> take_jsonl_line(b'{"text": "a"}', 1, 0, Path("a.jsonl"), "utf-8", "text", False).text
     'a'
     """
     body = raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw
     try:
-        line = body.decode("utf-8" if encoding == "utf-8-sig" else encoding)
+        line = body.decode("utf-8" if encoding == "utf-8-sig" else encoding, codec_errors(errors))
     except UnicodeDecodeError as exc:
         if not skip:
             bad = body[exc.start] if exc.start < len(body) else 0
@@ -329,16 +399,19 @@ def take_jsonl_line(
     return documents[0] if documents else rejects[0]
 
 
-def _parse_jsonl_bytes(path: Path, data: bytes, encoding: str, text_field: str) -> SourceFile:
+def _parse_jsonl_bytes(
+    path: Path, data: bytes, encoding: str, text_field: str, errors: str = "strict"
+) -> SourceFile:
     """JSONL from raw bytes, each line decoded on its own; bad lines become rejects."""
     raw_lines = data.split(b"\n")
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()
     documents: list[Document] = []
     rejects: list[Reject] = []
+    before = replacements()
     for number, raw in enumerate(raw_lines, 1):
         taken = take_jsonl_line(
-            raw, number, len(documents) + len(rejects), path, encoding, text_field, True
+            raw, number, len(documents) + len(rejects), path, encoding, text_field, True, errors
         )
         if isinstance(taken, Document):
             documents.append(taken)
@@ -353,6 +426,7 @@ def _parse_jsonl_bytes(path: Path, data: bytes, encoding: str, text_field: str) 
         line_count=len(raw_lines),
         size=len(data),
         rejects=rejects,
+        replaced=replacements() - before,
     )
 
 
@@ -446,7 +520,9 @@ def _parse_record(
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise fail(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+        # some messages end in "at" already ("Unterminated string starting at")
+        at = "" if exc.msg.endswith(" at") else " at"
+        raise fail(f"invalid JSON ({exc.msg}{at} column {exc.colno})") from None
     if not isinstance(record, dict):
         raise fail(f"expected a JSON object, got {_json_type(record)}")
     if text_field not in record:

@@ -21,7 +21,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from .encoding import choose_encoding
+from .encoding import choose_encoding, codec_errors, replacements
 from .errors import InputError
 
 __all__ = ["TextStream", "open_text"]
@@ -38,17 +38,23 @@ class TextStream:
         encoding: the codec it is decoded with.
         size: its size in bytes.
         done: bytes decoded so far (for progress bars).
+        errors: ``"strict"`` or ``"replace"`` (undecodable bytes become U+FFFD).
+        replaced: undecodable byte sequences replaced so far (with ``"replace"``).
     """
 
-    def __init__(self, path: Path, encoding: str, size: int, chunk: int) -> None:
+    def __init__(
+        self, path: Path, encoding: str, size: int, chunk: int, errors: str = "strict"
+    ) -> None:
         self.path = path
         self.encoding = encoding
         self.size = size
         self.done = 0
+        self.errors = errors
+        self.replaced = 0
         self._chunk = chunk
 
     def __iter__(self) -> Iterator[str]:
-        decoder = codecs.getincrementaldecoder(self.encoding)("strict")
+        decoder = codecs.getincrementaldecoder(self.encoding)(codec_errors(self.errors))
         binary_check = not self.encoding.startswith(("utf-16", "utf-32"))
         lines = 0  # line breaks decoded so far
         try:
@@ -64,10 +70,12 @@ class TextStream:
                             line=lines + data.count(b"\n", 0, at) + 1,
                         )
                     pending = len(decoder.getstate()[0])
+                    before = replacements()
                     try:
                         text = decoder.decode(data, final=final)
                     except UnicodeDecodeError as exc:
                         raise self._decode_error(exc, self.done - pending, lines) from None
+                    self.replaced += replacements() - before
                     self.done += len(data)
                     lines += text.count("\n")
                     if text:
@@ -91,11 +99,16 @@ class TextStream:
 
 
 def open_text(
-    path: str | os.PathLike[str], encoding: str | None = None, *, chunk: int = 1 << 20
+    path: str | os.PathLike[str],
+    encoding: str | None = None,
+    *,
+    chunk: int = 1 << 20,
+    errors: str = "strict",
 ) -> TextStream:
     """A :class:`TextStream` over ``path``, ``chunk`` bytes read at a time.
 
-    ``encoding`` overrides detection (``"utf-8"`` still drops a BOM).  An
+    ``encoding`` overrides detection (``"utf-8"`` still drops a BOM);
+    ``errors="replace"`` turns undecodable bytes into U+FFFD.  An
     :class:`InputError` is raised here when the file cannot be opened or its
     encoding guessed, and while iterating when a later part cannot be decoded.
     """
@@ -106,5 +119,5 @@ def open_text(
             size = os.fstat(f.fileno()).st_size
     except OSError as exc:
         raise InputError(path, f"cannot read ({exc.strerror or exc})") from None
-    name = choose_encoding(head, path, encoding, partial=len(head) < size)
-    return TextStream(path, name, size, chunk)
+    name = choose_encoding(head, path, encoding, partial=len(head) < size, errors=errors)
+    return TextStream(path, name, size, chunk, errors)
