@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from textwash import Edit, Pipeline, apply_edits, get_preset
 from textwash.normalizers import LineRepair, OcrSpacing, Whitespace
-from textwash.parallel import Workers
-from textwash.windows import Resume, Windowed, clean_window_in_worker, map_positions
+from textwash.parallel import Workers, clean_window_in_worker
+from textwash.windows import Resume, Windowed, map_positions
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sample_dump.txt"
 

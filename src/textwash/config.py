@@ -21,7 +21,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["dumps_toml", "load_config"]
+__all__ = ["ConfigError", "dumps_toml", "load_config"]
+
+
+class ConfigError(ValueError):
+    """A pipeline configuration (dict or TOML file) is invalid; the message says where.
+
+    Also importable as ``textwash.ConfigError`` and ``textwash.pipeline.ConfigError``.
+    """
 
 
 def load_config(config: Mapping[str, Any] | str | os.PathLike[str]) -> tuple[dict[str, Any], str]:
@@ -29,8 +36,6 @@ def load_config(config: Mapping[str, Any] | str | os.PathLike[str]) -> tuple[dic
 
     ``where`` names the source for error messages.
     """
-    from .pipeline import ConfigError
-
     if isinstance(config, Mapping):
         return dict(config), "<config>"
     text: str

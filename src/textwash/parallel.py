@@ -41,6 +41,7 @@ __all__ = [
     "PlacedWindows",
     "RaisedFailure",
     "Workers",
+    "clean_window_in_worker",
     "clean_window_isolated",
     "default_workers",
 ]
@@ -155,6 +156,13 @@ def _window_or_failure(pipeline: Pipeline, job: WindowJob) -> WindowResult | Fai
         return clean_window(pipeline, job)
     except CleaningError as err:
         return Failure.caught(_place_in(pipeline, job.text, err))
+
+
+def clean_window_in_worker(job: WindowJob) -> WindowResult:
+    """:func:`~textwash.windows.clean_window` with the pipeline of this worker process
+    (see :class:`Workers`)."""
+    assert _pipeline is not None
+    return clean_window(_pipeline, job)
 
 
 def clean_window_isolated(job: WindowJob) -> WindowResult | Failure:

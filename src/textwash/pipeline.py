@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, overload
 
+from .config import ConfigError, dumps_toml, load_config
 from .edits import (
     ChainMap,
     Edit,
@@ -78,10 +79,6 @@ def prechecks(enabled: bool) -> Iterator[None]:
         yield
     finally:
         _prechecks = before
-
-
-class ConfigError(ValueError):
-    """A pipeline configuration (dict or TOML file) is invalid; the message says where."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,8 +456,6 @@ class Pipeline:
 
     def to_toml(self) -> str:
         """The pipeline as a TOML document that :meth:`from_config` reads back."""
-        from .config import dumps_toml
-
         return dumps_toml(self.to_config())
 
     @classmethod
@@ -471,24 +466,22 @@ class Pipeline:
         (a built-in normalizer name or ``"package.module:Class"``) and the
         constructor options; ``preset = "zh"`` alone loads a preset.
         """
-        from .config import load_config
-
         cfg, where = load_config(config)
         return cls._from_dict(cfg, where)
 
     @classmethod
     def _from_dict(cls, cfg: Mapping[str, Any], where: str) -> Pipeline:
-        from .presets import get_preset
+        from .preset_steps import preset_steps
 
         protect = _build_protect(cfg.get("protect"), where)
         if "preset" in cfg:
             if "steps" in cfg:
                 raise ConfigError(f"{where}: give either 'preset' or 'steps', not both")
             try:
-                preset = get_preset(str(cfg["preset"]))
+                preset = preset_steps(str(cfg["preset"]))
             except ValueError as exc:
                 raise ConfigError(f"{where}: {exc}") from None
-            return preset if protect is None else cls(preset.steps, protect)
+            return cls(preset, protect)
         steps_cfg = cfg.get("steps")
         if not isinstance(steps_cfg, list) or not steps_cfg:
             raise ConfigError(f"{where}: expected a non-empty list of [[steps]] tables")

@@ -4,6 +4,8 @@
 * ``"zh-hant"``: the same, converting to traditional;
 * ``"minimal"``: Unicode repair and whitespace only.
 
+The steps of each are listed in :mod:`textwash.preset_steps`.
+
 >>> get_preset("minimal")
 Pipeline([
     UnicodeRepair(),
@@ -13,61 +15,16 @@ Pipeline([
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from .normalizers import (
-    Boilerplate,
-    ChineseConvert,
-    Confusables,
-    GbkMojibake,
-    LineRepair,
-    OcrSpacing,
-    Punctuation,
-    RepeatedLines,
-    UnicodeRepair,
-    Whitespace,
-    Width,
-)
 from .pipeline import Pipeline
+from .preset_steps import PRESET_NAMES, preset_steps
 
 __all__ = ["PRESET_NAMES", "get_preset"]
 
 
-def _zh(convert: str) -> Pipeline:
-    return Pipeline(
-        [
-            UnicodeRepair(),
-            GbkMojibake(),
-            Whitespace(),
-            Width(),
-            Boilerplate(),
-            LineRepair(),
-            Punctuation(),
-            OcrSpacing(),
-            Confusables(),
-            ChineseConvert(convert),
-            # after t2s every line is simplified: no need to fold them again
-            RepeatedLines(fold=convert != "t2s"),
-            Whitespace(),
-        ]
-    )
-
-
-_PRESETS: dict[str, Callable[[], Pipeline]] = {
-    "zh": lambda: _zh("t2s"),
-    "zh-hant": lambda: _zh("s2t"),
-    "minimal": lambda: Pipeline([UnicodeRepair(), Whitespace()]),
-}
-
-#: The names :func:`get_preset` accepts.
-PRESET_NAMES = tuple(_PRESETS)
-
-
 def get_preset(name: str) -> Pipeline:
-    """A fresh pipeline for preset ``name`` (``"zh"``, ``"zh-hant"``, ``"minimal"``)."""
-    try:
-        return _PRESETS[name]()
-    except KeyError:
-        raise ValueError(
-            f"unknown preset {name!r}; choose one of {', '.join(PRESET_NAMES)}"
-        ) from None
+    """A fresh pipeline for preset ``name`` (``"zh"``, ``"zh-hant"``, ``"minimal"``).
+
+    >>> len(get_preset("zh")), get_preset("zh")[-2]
+    (12, RepeatedLines(fold=False))
+    """
+    return Pipeline(preset_steps(name))

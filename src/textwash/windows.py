@@ -147,13 +147,6 @@ def clean_long(pipeline: Pipeline, text: str) -> str:
     return "".join(Windowed(pipeline).clean([text]))
 
 
-def clean_window_in_worker(job: WindowJob) -> WindowResult:
-    """:func:`clean_window` with the pipeline of this worker process (see ``Workers``)."""
-    from .parallel import current_pipeline
-
-    return clean_window(current_pipeline(), job)
-
-
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """A job plus which of its positions are what: the seam candidates at its
@@ -255,7 +248,7 @@ class Windowed:
         """Yield the cleaned text of the concatenated ``pieces``, window by window.
 
         ``mapper`` runs the jobs, in order (e.g. ``lambda jobs: pool.map(
-        clean_window_in_worker, jobs, chunk=1)`` for a
+        parallel.clean_window_in_worker, jobs, chunk=1)`` for a
         :class:`~textwash.parallel.Workers` pool); default: here, one by one.
         With ``resume`` (an earlier run's :attr:`state`) the output starts where
         that run's output stopped, and goes on exactly as it would have;
