@@ -5,8 +5,9 @@ or misses)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Sequence
+from array import array
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -24,7 +25,48 @@ from .table import Item, UnitTable
 from .unionfind import UnionFind
 from .verify import common, jaccard, overlap
 
-__all__ = ["Links", "Ref", "Region", "build_clusters"]
+__all__ = ["Links", "PairList", "Ref", "Region", "build_clusters"]
+
+
+class PairList:
+    """Pairs of unit numbers, two typed arrays (8 bytes a pair, not a tuple each).
+
+    >>> p = PairList()
+    >>> p.append((3, 1)); p.append((0, 2))
+    >>> len(p), list(p), p.array().tolist()
+    (2, [(3, 1), (0, 2)], [[3, 1], [0, 2]])
+    """
+
+    __slots__ = ("_a", "_b")
+
+    def __init__(self) -> None:
+        self._a = array("i")
+        self._b = array("i")
+
+    def append(self, pair: tuple[int, int]) -> None:
+        """Add the pair ``(a, b)``."""
+        self._a.append(pair[0])
+        self._b.append(pair[1])
+
+    def __len__(self) -> int:
+        return len(self._a)
+
+    def __bool__(self) -> bool:
+        return len(self._a) > 0
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return zip(self._a, self._b, strict=True)
+
+    def array(self) -> np.ndarray:
+        """The pairs as an ``(n, 2)`` int64 array."""
+        out = np.empty((len(self._a), 2), dtype=np.int64)
+        out[:, 0] = np.frombuffer(self._a, dtype=np.int32) if self._a else 0
+        out[:, 1] = np.frombuffer(self._b, dtype=np.int32) if self._b else 0
+        return out
+
+
+#: How many units' numbers :class:`Links` keeps (the least recently used go first).
+NUMBERS_CACHE = 1 << 16
 
 
 class Links(UnionFind):
@@ -42,17 +84,22 @@ class Links(UnionFind):
         super().__init__(len(items))
         self.items = items
         self.remove_numbers = remove_numbers
-        self.edges: list[tuple[int, int]] = []
-        self.numbers: list[tuple[int, int]] = []
-        self._numbers: dict[int, Counter[str]] = {}
+        self.edges = PairList()
+        self.numbers = PairList()
+        self._numbers: OrderedDict[int, Counter[str]] = OrderedDict()
 
     def numbers_of(self, i: int) -> Counter[str]:
-        """The numbers of unit ``i`` (:func:`~textwash.dedup.keys.numbers_in`)."""
+        """The numbers of unit ``i`` (:func:`~textwash.dedup.keys.numbers_in`); the last
+        :data:`NUMBERS_CACHE` units' are kept."""
         found = self._numbers.get(i)
         if found is None:
             it = self.items[i]
             u = it.unit
             found = self._numbers[i] = Counter(numbers_in(it.clean[u.clean_start : u.clean_end]))
+            if len(self._numbers) > NUMBERS_CACHE:
+                self._numbers.popitem(last=False)
+        else:
+            self._numbers.move_to_end(i)
         return found
 
     def fit(self, a: int, b: int) -> bool:

@@ -127,7 +127,9 @@ class Earlier:
         if not len(self.index):
             return
         eligible = np.flatnonzero(first & (items.n_tokens >= MIN_EXACT_TOKENS))
-        keys = np.frombuffer(items.keys[eligible].tobytes(), dtype=np.uint8).reshape(-1, 16)
+        keys = np.frombuffer(items.key_column.take(eligible).tobytes(), dtype=np.uint8).reshape(
+            -1, 16
+        )
         new, old = self.index.exact(keys)
         exact = set()
         for u, g in zip(eligible[new].tolist(), old.tolist(), strict=True):
@@ -193,8 +195,12 @@ class Earlier:
         loaded: dict[int, np.ndarray] = {}  # one file at a time, in order
         for c0 in range(0, rows.size, ADD_CHUNK):
             chunk = rows[c0 : c0 + ADD_CHUNK]
-            digests = np.frombuffer(items.keys[chunk].tobytes(), dtype=np.uint8).reshape(-1, 16)
-            shapes = np.frombuffer(items.shapes[chunk].tobytes(), dtype=np.uint8).reshape(-1, 16)
+            digests = np.frombuffer(items.key_column.take(chunk).tobytes(), dtype=np.uint8).reshape(
+                -1, 16
+            )
+            shapes = np.frombuffer(
+                items.shape_column.take(chunk).tobytes(), dtype=np.uint8
+            ).reshape(-1, 16)
             band_keys = _fill_keys(digests, bands)
             pos = np.minimum(np.searchsorted(stashed, chunk), max(stashed.size - 1, 0))
             has = stashed[pos] == chunk if stashed.size else np.zeros(chunk.size, dtype=bool)

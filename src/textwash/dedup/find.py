@@ -74,6 +74,7 @@ from .prepare import (
 )
 from .report import Cluster, DuplicateReport
 from .signatures import signatures_from_flat
+from .spill import SpilledColumn
 from .table import DocStore, Item, UnitTable
 from .verify import Verifier, jaccard
 
@@ -267,6 +268,7 @@ def find_duplicates(
             else Earlier(earlier_index, cfg, work, update=update_index)
         )
         items = UnitTable(documents, store)
+        scratch.callback(items.close)
         arrays = UnitArrays(work)
         scratch.callback(arrays.close)
         parts = Parts(size=part_chars if unit != "document" else 1 << 62)
@@ -358,6 +360,44 @@ def find_duplicates(
             _found.scratch = scratch
 
 
+#: The exact stage groups the units' keys in this many buckets (by the first bits of
+#: the key), one bucket in memory at a time.
+EXACT_BUCKETS = 16
+#: Keys are read this many units at a time to bucket them.
+EXACT_CHUNK = 1 << 20
+
+
+def _first_of_key(column: SpilledColumn, rows: np.ndarray) -> np.ndarray:
+    """For each of ``rows`` (ascending), the first of ``rows`` whose value in
+    ``column`` (16-byte digests) is the same; equal digests fall in the same
+    bucket, so a bucket of :data:`EXACT_BUCKETS` is sorted at a time.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     c = SpilledColumn("S16", d + "/k")
+    ...     c.append(np.array([b"a", b"b", b"a", b"c", b"b"], dtype="S16"))
+    ...     _first_of_key(c, np.array([0, 1, 2, 4])).tolist()
+    ...     c.close()
+    [0, 1, 0, 1]
+    """
+    bucket = np.empty(rows.size, dtype=np.uint8)
+    for c0 in range(0, rows.size, EXACT_CHUNK):
+        chunk = column.take(rows[c0 : c0 + EXACT_CHUNK])
+        bucket[c0 : c0 + chunk.size] = (
+            np.frombuffer(chunk.tobytes(), dtype=np.uint8).reshape(-1, 16)[:, 0] % EXACT_BUCKETS
+        )
+    first = np.empty(rows.size, dtype=np.int64)
+    for b in range(EXACT_BUCKETS):
+        mine = np.flatnonzero(bucket == b)
+        if not mine.size:
+            continue
+        _, first_at, inverse = np.unique(
+            column.take(rows[mine]), return_index=True, return_inverse=True
+        )
+        first[mine] = rows[mine[first_at[inverse.ravel()]]]
+    return first
+
+
 def _exact_pairs(items: UnitTable) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray]:
     """Exact copies and ``numbers`` pairs as (earlier unit, unit) in the order of the
     later unit, the units that are compared by MinHash (the first of each key, of
@@ -367,29 +407,32 @@ def _exact_pairs(items: UnitTable) -> tuple[list[tuple[int, int]], np.ndarray, n
     unit of its key; a unit that is the first of its key, has
     :data:`MIN_TOKENS` tokens or more and numbers (its shape is not its key) is
     paired with the first such unit of its shape: the same words with other
-    numbers, a ``numbers`` pair, not a copy.
+    numbers, a ``numbers`` pair, not a copy.  The keys are read from the
+    table's files a bucket at a time (:func:`_first_of_key`).
     """
     n = len(items)
     eligible = np.flatnonzero(items.n_tokens >= MIN_EXACT_TOKENS)
-    _, first_at, inverse = np.unique(items.keys[eligible], return_index=True, return_inverse=True)
-    first = np.full(n, -1, dtype=np.int64)
-    first[eligible] = eligible[first_at[inverse.ravel()]]
+    first = np.arange(n, dtype=np.int64)
+    first[eligible] = _first_of_key(items.key_column, eligible)
     events = np.full(n, -1, dtype=np.int64)
     dup = eligible[first[eligible] != eligible]
     events[dup] = first[dup]
     is_first = first == np.arange(n)
-    shaped = np.flatnonzero(
-        is_first & (items.n_tokens >= MIN_TOKENS) & (items.shapes != items.keys)
-    )
+    del first
+    candidates = np.flatnonzero(is_first & (items.n_tokens >= MIN_TOKENS))
+    shaped_parts = []
+    for c0 in range(0, candidates.size, EXACT_CHUNK):
+        rows = candidates[c0 : c0 + EXACT_CHUNK]
+        differ = items.shape_column.take(rows) != items.key_column.take(rows)
+        shaped_parts.append(rows[differ])
+    shaped = np.concatenate([np.zeros(0, dtype=np.int64), *shaped_parts])
     if shaped.size:
-        _, s_at, s_inv = np.unique(items.shapes[shaped], return_index=True, return_inverse=True)
-        other = shaped[s_at[s_inv.ravel()]]
+        other = _first_of_key(items.shape_column, shaped)
         mine = other != shaped
         events[shaped[mine]] = other[mine]
     later = np.flatnonzero(events >= 0)
     pairs = list(zip(events[later].tolist(), later.tolist(), strict=True))
-    reps = np.flatnonzero(is_first & (items.n_tokens >= MIN_TOKENS))
-    return pairs, reps, is_first
+    return pairs, candidates, is_first
 
 
 #: Signatures are computed, and turned into band keys, this many units at a time.

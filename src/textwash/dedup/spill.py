@@ -25,13 +25,14 @@ import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike
 
 from .ragged import gather_spans
 
-__all__ = ["SpilledRagged", "write_at"]
+__all__ = ["SpilledColumn", "SpilledRagged", "write_at"]
 
 #: Rows whose stretch of the file is at most this many bytes are read in one call
 #: (and the rows not asked for in between thrown away) rather than one call each.
@@ -52,6 +53,93 @@ def write_at(fd: int, data: bytes, offset: int) -> int:
         n = os.pwrite(fd, view, offset)
         view, offset = view[n:], offset + n
     return offset
+
+
+def _pread_exact(fd: int, want: int, offset: int, path: Path) -> bytearray:
+    """``want`` bytes of ``fd`` at ``offset`` (``os.preadv`` may read less than asked)."""
+    buf = bytearray(want)
+    view = memoryview(buf)
+    got = 0
+    while got < want:
+        n = os.preadv(fd, [view[got:]], offset + got)
+        if n <= 0:
+            raise OSError(f"{path}: short read at byte {offset + got}")
+        got += n
+    return buf
+
+
+class SpilledColumn:
+    """Fixed-width values (one NumPy dtype, maybe a record) appended to a file and
+    read back by row: a column of every unit that costs no memory per row.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     c = SpilledColumn("S2", d + "/keys.s2")
+    ...     c.append(np.array([b"ab", b"cd", b"ef"], dtype="S2"))
+    ...     len(c), bytes(c[1]), c.take([2, 0, 2]).tolist(), c.read().tolist()
+    ...     c.close()
+    (3, b'cd', [b'ef', b'ab', b'ef'], [b'ab', b'cd', b'ef'])
+    """
+
+    __slots__ = ("_fd", "_n", "_path", "dtype")
+
+    def __init__(self, dtype: DTypeLike, path: str | os.PathLike[str]) -> None:
+        self.dtype = np.dtype(dtype)
+        self._path = Path(path)
+        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._n = 0
+
+    def append(self, values: np.ndarray) -> None:
+        """Append ``values`` (converted to the column's dtype)."""
+        raw = np.ascontiguousarray(values, dtype=self.dtype).tobytes()
+        write_at(self._fd, raw, self._n * self.dtype.itemsize)
+        self._n += len(values)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def read(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Rows ``[start, stop)`` (all of them by default) in one read."""
+        stop = self._n if stop is None else min(stop, self._n)
+        if stop <= start:
+            return np.zeros(0, dtype=self.dtype)
+        size = self.dtype.itemsize
+        buf = _pread_exact(self._fd, (stop - start) * size, start * size, self._path)
+        return np.frombuffer(buf, dtype=self.dtype)
+
+    def __getitem__(self, i: int) -> Any:
+        if not 0 <= i < self._n:
+            raise IndexError(f"row {i} out of range")
+        return self.read(i, i + 1)[0]
+
+    def take(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The values of ``rows`` (in that order); neighbouring rows are read in one call."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.empty(rows.size, dtype=self.dtype)
+        if not rows.size:
+            return out
+        order = np.argsort(rows, kind="stable")
+        srt = rows[order]
+        if srt[0] < 0 or srt[-1] >= self._n:
+            raise IndexError("row out of range")
+        gap = np.diff(srt) * self.dtype.itemsize
+        cut = np.flatnonzero(gap > _COALESCE_BYTES) + 1
+        for run in np.split(np.arange(srt.size), cut):
+            first = int(srt[run[0]])
+            block = self.read(first, int(srt[run[-1]]) + 1)
+            out[order[run]] = block[srt[run] - first]
+        return out
+
+    def close(self) -> None:
+        """Close and delete the file."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+            self._path.unlink(missing_ok=True)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
 
 
 class SpilledRagged:
@@ -106,15 +194,7 @@ class SpilledRagged:
     def _read(self, start: int, stop: int) -> np.ndarray:
         """Elements ``[start, stop)`` of the file."""
         size = self._dtype.itemsize
-        want = (stop - start) * size
-        buf = bytearray(want)
-        view = memoryview(buf)
-        got = 0
-        while got < want:
-            n = os.preadv(self._fd, [view[got:]], (start * size) + got)
-            if n <= 0:
-                raise OSError(f"{self._path}: short read at element {start}")
-            got += n
+        buf = _pread_exact(self._fd, (stop - start) * size, start * size, self._path)
         return np.frombuffer(buf, dtype=self._dtype)
 
     def __getitem__(self, i: int) -> np.ndarray:

@@ -3,12 +3,12 @@
 The stages of :func:`~textwash.dedup.find_duplicates` look at every unit's
 token count, key and shingles, but at the text of only the few units that turn
 out to be copies.  So what is kept per unit is a row of fixed-width columns
-(:class:`UnitTable`, about 80 bytes a unit), and what is kept per document (its
+(:class:`UnitTable`: 8 bytes a unit in memory, the other columns in files read
+a row or a chosen set of rows at a time), and what is kept per document (its
 cleaned text, the map from cleaned to raw offsets, where cleaning found
-defects, its section titles) goes to a file (:class:`DocStore`) and comes back,
-a few documents at a time, when a unit of it is looked at.  ``table[i]`` builds
-unit ``i``'s :class:`~textwash.dedup.prepare.Item` on demand; a stage that
-needs one column of every unit reads the column.
+defects) goes to a file (:class:`DocStore`) and comes back, a few documents at
+a time, when a unit of it is looked at.  ``table[i]`` builds unit ``i``'s
+:class:`Item` on demand.
 
 >>> import tempfile
 >>> from textwash.segment import Document, Unit
@@ -23,7 +23,7 @@ needs one column of every unit reads the column.
 ...     table.freeze()
 ...     it = table[0]
 ...     len(table), it.clean, it.unit.end, it.n_tokens, table.n_tokens.tolist()
-...     store.close()
+...     table.close(); store.close()
 (1, '甲乙丙丁。', 5, 4, [4])
 """
 
@@ -34,14 +34,15 @@ import os
 import pickle
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..edits import ChainMap
 from ..segment import Document, Unit
-from .spill import write_at
+from .spill import SpilledColumn, write_at
 
-__all__ = ["KINDS", "DocStore", "Item", "UnitTable"]
+__all__ = ["KINDS", "PLACE", "DocStore", "Item", "UnitTable"]
 
 #: The unit kinds a table codes as small integers (``"block"``: a run of short lines).
 KINDS = ("paragraph", "sentence", "document", "block")
@@ -61,7 +62,8 @@ class DocStore:
     """
 
     def __init__(self, work_dir: str | os.PathLike[str]) -> None:
-        self._path = Path(work_dir) / "documents.pickle"
+        self.folder = Path(work_dir)
+        self._path = self.folder / "documents.pickle"
         self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         self._at: list[int] = [0]
         self.get = functools.lru_cache(maxsize=DOC_CACHE)(self._load)
@@ -97,28 +99,49 @@ class DocStore:
 class Item:
     """Unit ``i`` of a :class:`UnitTable`, as the stages look at it.
 
-    Its columns are read at once; its document's cleaned text (``clean``),
-    offset map (``offsets``) and defect marks (``marks``) only when asked for,
-    from the table's :class:`DocStore`.
+    Its token count and document are read at once; its key, shape, defects and
+    place (``unit``) from the table's files when asked for; its document's
+    cleaned text (``clean``), offset map (``offsets``) and defect marks
+    (``marks``) from the table's :class:`DocStore`.
     """
 
-    __slots__ = ("_table", "_unit", "defects", "i", "key", "n_tokens", "order", "shape")
+    __slots__ = ("_place", "_table", "_unit", "i", "n_tokens", "order")
 
     def __init__(self, table: UnitTable, i: int) -> None:
         self._table = table
         self.i = i
         self.order = int(table.order[i])  # position of its document in the input
         self.n_tokens = int(table.n_tokens[i])
-        self.key = bytes(table.keys[i]).ljust(16, b"\0")
-        self.shape = bytes(table.shapes[i]).ljust(16, b"\0")  # the key with numbers masked
-        self.defects = int(table.defects[i])  # what cleaning repaired in its raw span
+        self._place: Any = None
         self._unit: Unit | None = None
+
+    @property
+    def key(self) -> bytes:
+        """Its folded-token digest (16 bytes): equal keys, exact copies."""
+        return bytes(self._table.key_column[self.i]).ljust(16, b"\0")
+
+    @property
+    def shape(self) -> bytes:
+        """Its key with the numbers masked."""
+        return bytes(self._table.shape_column[self.i]).ljust(16, b"\0")
+
+    @property
+    def place(self) -> Any:
+        """Its row of the table's place columns (a NumPy record)."""
+        if self._place is None:
+            self._place = self._table.place_column[self.i]
+        return self._place
+
+    @property
+    def defects(self) -> int:
+        """What cleaning repaired in its raw span."""
+        return int(self.place["defects"])
 
     @property
     def unit(self) -> Unit:
         """The unit (its ``text`` is empty: the text is in :attr:`clean`)."""
         if self._unit is None:
-            self._unit = self._table.unit(self.i)
+            self._unit = self._table.unit(self.i, self.place)
         return self._unit
 
     @property
@@ -144,7 +167,24 @@ class Item:
     @property
     def sort_key(self) -> tuple[int, int]:
         """Input order: its document, then its start there."""
-        return (self.order, int(self._table.start[self.i]))
+        return (self.order, int(self.place["start"]))
+
+
+#: The place of a unit in its document, a row per unit in the table's ``units.place`` file.
+PLACE = np.dtype(
+    [
+        ("unit_index", "<i4"),
+        ("start", "<i4"),
+        ("end", "<i4"),
+        ("line", "<i4"),
+        ("end_line", "<i4"),
+        ("section", "<i4"),
+        ("clean_start", "<i4"),
+        ("clean_end", "<i4"),
+        ("defects", "<i4"),
+        ("kind", "u1"),
+    ]
+)
 
 
 class UnitTable(Sequence[Item]):
@@ -152,55 +192,30 @@ class UnitTable(Sequence[Item]):
 
     ``documents[d]`` is document (or part) ``d`` as the input gave it (its text
     may have been let go); its cleaned data are document ``slot[d]`` of
-    ``store``.  Columns (NumPy, one element per unit): ``order`` (the
-    document), ``n_tokens``, ``defects``, ``keys``/``shapes`` (16-byte
-    digests, ``S16``) and the unit's place: ``unit_index``, ``kind``, ``start``,
-    ``end``, ``line``, ``end_line``, ``section``, ``clean_start``,
-    ``clean_end``.
+    ``store``.  In memory, one element per unit: ``order`` (the document) and
+    ``n_tokens`` (8 bytes a unit).  In files beside the store's (see
+    :class:`~textwash.dedup.spill.SpilledColumn`): ``key_column`` and
+    ``shape_column`` (16-byte digests, ``S16``) and ``place_column`` (the
+    unit's place, :data:`PLACE`: ``unit_index``, ``start``, ``end``, ``line``,
+    ``end_line``, ``section``, ``clean_start``, ``clean_end``, ``defects``,
+    ``kind``), read a row or a chosen set of rows at a time.
     """
-
-    _INT_COLUMNS = (
-        "order",
-        "unit_index",
-        "start",
-        "end",
-        "line",
-        "end_line",
-        "section",
-        "clean_start",
-        "clean_end",
-        "n_tokens",
-        "defects",
-    )
 
     def __init__(self, documents: list[Document], store: DocStore) -> None:
         self.documents = documents
         self.store = store
         self.slot: dict[int, int] = {}
         self.titles: dict[int, list[str | None]] = {}  # section titles of each document
-        self._pending: dict[str, list[np.ndarray]] = {c: [] for c in self._INT_COLUMNS}
-        self._pending.update(kind=[], keys=[], shapes=[])
+        folder = store.folder
+        self.key_column = SpilledColumn("S16", folder / "units.keys")
+        self.shape_column = SpilledColumn("S16", folder / "units.shapes")
+        self.place_column = SpilledColumn(PLACE, folder / "units.place")
+        self._pending: dict[str, list[np.ndarray]] = {"order": [], "n_tokens": []}
         self._rows: list[tuple[int, ...]] = []
         self._keys: list[bytes] = []
         self._shapes: list[bytes] = []
-        empty = np.zeros(0, dtype=np.int32)
-        for c in self._INT_COLUMNS:
-            setattr(self, c, empty)
-        self.kind = np.zeros(0, dtype=np.uint8)
-        self.keys = np.zeros(0, dtype="S16")
-        self.shapes = np.zeros(0, dtype="S16")
-
-    order: np.ndarray
-    unit_index: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    line: np.ndarray
-    end_line: np.ndarray
-    section: np.ndarray
-    clean_start: np.ndarray
-    clean_end: np.ndarray
-    n_tokens: np.ndarray
-    defects: np.ndarray
+        self.order = np.zeros(0, dtype=np.int32)
+        self.n_tokens = np.zeros(0, dtype=np.int32)
 
     def add_document(
         self,
@@ -222,6 +237,7 @@ class UnitTable(Sequence[Item]):
         self._rows.extend(
             (
                 d,
+                n,
                 u.index,
                 u.start,
                 u.end,
@@ -230,7 +246,6 @@ class UnitTable(Sequence[Item]):
                 u.section,
                 u.clean_start,
                 u.clean_end,
-                n,
                 k,
                 kind(u.kind),
             )
@@ -242,16 +257,18 @@ class UnitTable(Sequence[Item]):
             self._flush()
 
     def _flush(self) -> None:
-        """Turn the rows added so far into column pieces (bounded Python lists)."""
+        """Write the rows added so far to the column files (bounded Python lists)."""
         if not self._rows:
             return
         block = np.array(self._rows, dtype=np.int64).reshape(-1, 12)
-        p = self._pending
-        for k, c in enumerate(self._INT_COLUMNS):
-            p[c].append(block[:, k].astype(np.int32))
-        p["kind"].append(block[:, 11].astype(np.uint8))
-        p["keys"].append(np.frombuffer(b"".join(self._keys), dtype="S16"))
-        p["shapes"].append(np.frombuffer(b"".join(self._shapes), dtype="S16"))
+        self._pending["order"].append(block[:, 0].astype(np.int32))
+        self._pending["n_tokens"].append(block[:, 1].astype(np.int32))
+        place = np.empty(len(block), dtype=PLACE)
+        for k, name in enumerate(PLACE.names or ()):
+            place[name] = block[:, 2 + k]
+        self.place_column.append(place)
+        self.key_column.append(np.frombuffer(b"".join(self._keys), dtype="S16"))
+        self.shape_column.append(np.frombuffer(b"".join(self._shapes), dtype="S16"))
         self._rows, self._keys, self._shapes = [], [], []
 
     def freeze(self) -> None:
@@ -262,35 +279,49 @@ class UnitTable(Sequence[Item]):
                 setattr(self, c, np.concatenate([getattr(self, c), *parts]))
             parts.clear()
 
+    def close(self) -> None:
+        """Delete the column files."""
+        for column in (self.key_column, self.shape_column, self.place_column):
+            column.close()
+
     def __len__(self) -> int:
         return int(self.order.size)
 
     @property
     def nbytes(self) -> int:
-        """Bytes the columns take in memory."""
-        columns = (*self._INT_COLUMNS, "kind", "keys", "shapes")
-        return sum(getattr(self, c).nbytes for c in columns)
+        """Bytes the columns take in memory (the files' are not counted)."""
+        return int(self.order.nbytes + self.n_tokens.nbytes)
 
-    def unit(self, i: int) -> Unit:
-        """Unit ``i`` (without its text)."""
+    def column(self, name: str) -> np.ndarray:
+        """One column of every unit, read whole: ``"order"``, ``"n_tokens"``, ``"keys"``,
+        ``"shapes"`` or a field of :data:`PLACE`."""
+        if name in ("order", "n_tokens"):
+            return np.asarray(getattr(self, name))
+        if name in ("keys", "shapes"):
+            return (self.key_column if name == "keys" else self.shape_column).read()
+        return np.ascontiguousarray(self.place_column.read()[name])
+
+    def unit(self, i: int, place: Any = None) -> Unit:
+        """Unit ``i`` (without its text); ``place`` is its :data:`PLACE` row if read already."""
+        p = self.place_column[i] if place is None else place
         d = int(self.order[i])
         doc = self.documents[d]
-        section = int(self.section[i])
+        section = int(p["section"])
         titles = self.titles[d]
         return Unit(
             doc_id=doc.doc_id,
-            index=int(self.unit_index[i]),
-            kind=KINDS[int(self.kind[i])],
+            index=int(p["unit_index"]),
+            kind=KINDS[int(p["kind"])],
             text="",
-            start=int(self.start[i]),
-            end=int(self.end[i]),
-            line=int(self.line[i]),
-            end_line=int(self.end_line[i]),
+            start=int(p["start"]),
+            end=int(p["end"]),
+            line=int(p["line"]),
+            end_line=int(p["end_line"]),
             section=section,
             title=titles[section] if section < len(titles) else None,
             source=doc.source,
-            clean_start=int(self.clean_start[i]),
-            clean_end=int(self.clean_end[i]),
+            clean_start=int(p["clean_start"]),
+            clean_end=int(p["clean_end"]),
         )
 
     def __getitem__(self, i: int) -> Item:  # type: ignore[override]

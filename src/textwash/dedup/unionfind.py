@@ -19,14 +19,16 @@ class UnionFind:
     >>> uf.groups(min_size=2)
     [[0, 3, 4]]
 
-    Parents and sizes are kept in typed arrays (8 bytes an element), not lists
-    of Python ints: a corpus of millions of units keeps its union-find in tens
-    of megabytes.
+    Parents and sizes are kept in typed arrays (4 bytes an element), not lists
+    of Python ints: a corpus of tens of millions of units keeps its union-find
+    in hundreds of megabytes at most (``n`` below 2**31).
     """
 
     def __init__(self, n: int) -> None:
-        self.parent = array("q", range(n))
-        self.size = array("q", [1]) * n
+        if n >= 1 << 31:
+            raise ValueError(f"at most 2**31 - 1 elements, not {n}")
+        self.parent = array("i", range(n))
+        self.size = array("i", [1]) * n
 
     def find(self, x: int) -> int:
         """The representative of ``x``'s set."""
@@ -50,7 +52,7 @@ class UnionFind:
         """The representative of every element, as an array (all paths compressed at once)."""
         if not len(self.parent):
             return np.zeros(0, dtype=np.int64)
-        root = np.frombuffer(self.parent, dtype=np.int64).copy()
+        root = np.frombuffer(self.parent, dtype=np.int32).astype(np.int64)
         while True:
             up = root[root]
             if np.array_equal(up, root):

@@ -411,6 +411,7 @@ def find_duplicates(
             else Earlier(earlier_index, cfg, work, update=update_index)
         )
         items = UnitTable(documents, store)
+        scratch.callback(items.close)
         arrays = UnitArrays(work)
         scratch.callback(arrays.close)
         parts = Parts(size=part_chars if unit != "document" else 1 << 62)
