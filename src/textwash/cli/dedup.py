@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -56,11 +55,12 @@ from ..io import (
     InputError,
     SourceFile,
     atomic_write_text,
-    detect_format,
     discover,
     read_file,
     write_output,
 )
+from ..io.corpus import check_comparable, locate_doc_id
+from ..io.corpus import corpus_documents as io_corpus_documents
 from ..segment import UNIT_KINDS, Document
 from .main import (
     PROG,
@@ -103,8 +103,6 @@ __all__ = [
 REMOVED_NAME = "removed.jsonl"
 
 KEEP_CHOICES = KEEP_POLICIES
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # -- parser -----------------------------------------------------------------------
@@ -411,11 +409,11 @@ def _step_failed(
     stderr naming the file and line (or row), and the failure kept for the end."""
     failures.append(failure)
     name = failure.source or failure.doc_id
-    fmt = detect_format(name)
-    if fmt == "jsonl":  # doc_id is PATH:LINE
-        exc = StepFailed(name, failure.error, line=int(failure.doc_id.rpartition(":")[2]))
-    elif fmt == "parquet":  # doc_id is PATH#ROW
-        exc = StepFailed(name, failure.error, row=int(failure.doc_id.rpartition("#")[2]))
+    kind, at = locate_doc_id(failure.doc_id, name)
+    if kind == "line":
+        exc = StepFailed(name, failure.error, line=at)
+    elif kind == "row":
+        exc = StepFailed(name, failure.error, row=at)
     else:
         exc = StepFailed(name, failure.error, line=failure.line)
     exc.debug = failure.traceback.rstrip()
@@ -553,7 +551,7 @@ def _read_all(
         for job, size in zip(jobs, sizes, strict=True):
             try:
                 source = read_source(job, args, progress)
-                _check_surrogates(source)
+                check_comparable(source)
             except Rejected:  # --on-error skip: reported, copied into its .rejects file
                 progress.advance(size)
             except InputError as exc:
@@ -592,7 +590,7 @@ class _StreamedCorpus:
             on_error=self.args.on_error,
             decode_errors=self.args.decode_errors,
         )
-        _check_surrogates(source)
+        check_comparable(source)
         return source
 
     def __iter__(self) -> Iterator[Document]:
@@ -632,40 +630,10 @@ class _StreamedCorpus:
         return text
 
 
-def _check_surrogates(source: SourceFile) -> None:
-    """Refuse a JSONL text holding a lone surrogate (a legal ``\\ud800`` escape).
-
-    The cleaning and tokenizing steps cannot handle one (it has no UTF-8 form),
-    so it is reported as an input error naming the line rather than a crash.
-    """
-    for doc in source.documents:
-        if m := _SURROGATE.search(doc.text):
-            raise InputError(
-                source.path,
-                f"text holds a lone surrogate (\\u{ord(m.group()):04x}) at character "
-                f"{m.start()}, which cannot be compared",
-                line=doc.line,
-                record=doc.index,
-            )
-
-
 def corpus_documents(job: Job, source: SourceFile) -> list[Document]:
-    """The documents of one input file, with ids that name the file and line or row.
-
-    ``PATH`` for plain text, ``PATH:LINE`` for a JSONL record (its line in the
-    file), ``PATH#ROW`` for a Parquet row (0-based); ``source`` is ``PATH``.
-    """
-    name = job.name
-    out = []
-    for doc in source.documents:
-        if source.format == "jsonl":
-            doc_id = f"{name}:{doc.line}"
-        elif source.format == "parquet":
-            doc_id = f"{name}#{doc.index}"
-        else:
-            doc_id = name
-        out.append(Document(doc_id, doc.text, source=name))
-    return out
+    """The documents of one input file, with ids that name the file and line or row
+    (:func:`textwash.io.corpus.corpus_documents`)."""
+    return io_corpus_documents(job.name, source)
 
 
 # -- progress -----------------------------------------------------------------------

@@ -28,7 +28,8 @@ from typing import Any
 from ..errors import CleaningError
 from ..io import InputError, Reject, detect_format
 from ..io.encoding import replacements
-from ..io.readers import Document, _mostly_utf8_lines, take_jsonl_line
+from ..io.jsonl import mostly_utf8_lines, take_jsonl_line
+from ..io.records import Document
 from ..io.stream import HEAD, open_text
 from ..io.writers import PartialFile, jsonl_line, with_text_column
 from ..parallel import PlacedWindows, Workers, clean_window_isolated
@@ -309,7 +310,7 @@ def _jsonl_steps(
     with f:
         head = f.read(HEAD)
         partial = len(head) == HEAD
-        if skip and args.encoding is None and _mostly_utf8_lines(head):
+        if skip and args.encoding is None and mostly_utf8_lines(head):
             encoding = "utf-8"
         else:
             encoding = choose_encoding(head, path, args.encoding, partial=partial, errors=errors)
@@ -386,7 +387,7 @@ def _clean_parquet(job: Job, pool: Workers, args: argparse.Namespace, progress: 
     ``--on-error skip``), written batch by batch with one row group each; a
     killed run does the file again (a Parquet file cannot be continued).
     """
-    from ..io.readers import _import_pyarrow, check_text_field, drop_null_rows
+    from ..io.parquet import check_text_field, drop_null_rows, import_pyarrow
 
     assert job.output is not None
     skip = getattr(args, "on_error", "fail") == "skip"
@@ -394,7 +395,7 @@ def _clean_parquet(job: Job, pool: Workers, args: argparse.Namespace, progress: 
     size = _size(path)
     out = rejects = writer = None
     try:
-        pa, pq = _import_pyarrow(path)
+        pa, pq = import_pyarrow(path)
         try:
             parquet = pq.ParquetFile(path)
         except (OSError, pa.ArrowException) as exc:
