@@ -255,7 +255,7 @@ def test_deep_folders_and_a_symlink_loop(tmp_path, capsys):
 
 
 def test_a_file_that_vanishes_mid_run(tmp_path, capsys, monkeypatch):
-    import textwash.cli.main as cli
+    import textwash.cli.common as cli  # where the command line reads its inputs
 
     root = tmp_path / "in"
     root.mkdir()
@@ -287,7 +287,7 @@ def test_an_unreadable_file(tmp_path, capsys):
 
 
 def test_a_file_that_becomes_unreadable_mid_run(tmp_path, capsys, monkeypatch):
-    import textwash.cli.main as cli
+    import textwash.cli.common as cli  # where the command line reads its inputs
 
     root = tmp_path / "in"
     root.mkdir()

@@ -62,11 +62,12 @@ from ..io import (
 from ..io.corpus import check_comparable, locate_doc_id
 from ..io.corpus import corpus_documents as io_corpus_documents
 from ..segment import UNIT_KINDS, Document
-from .main import (
+from .common import (
     PROG,
     Job,
     Progress,
     Rejected,
+    RunContext,
     StepFailed,
     Tally,
     UsageError,
@@ -362,10 +363,10 @@ def run_dedup(args: argparse.Namespace) -> int:
     else:
         # -o writes every file back, deduplicated: the whole corpus is held
         started = time.perf_counter()
-        args.tally = Tally()
-        pairs, failed = _read_all(jobs, args, enabled)
-        rejected = args.tally.rejected
-        replaced = args.tally
+        ctx = RunContext(args)
+        pairs, failed = _read_all(jobs, ctx, enabled)
+        rejected = ctx.tally.rejected
+        replaced = ctx.tally
         if failed:
             print(
                 f"{PROG}: {failed} input file(s) could not be read; nothing written",
@@ -541,7 +542,7 @@ def _check_targets(jobs: list[Job], args: argparse.Namespace) -> None:
 
 
 def _read_all(
-    jobs: list[Job], args: argparse.Namespace, enabled: bool
+    jobs: list[Job], ctx: RunContext, enabled: bool
 ) -> tuple[list[tuple[Job, SourceFile]], int]:
     """Read every input under one progress bar; the sources read and the number that failed."""
     pairs: list[tuple[Job, SourceFile]] = []
@@ -550,7 +551,7 @@ def _read_all(
     with Progress(sum(sizes), enabled=enabled, desc="read") as progress:
         for job, size in zip(jobs, sizes, strict=True):
             try:
-                source = read_source(job, args, progress)
+                source = read_source(job, ctx, progress)
                 check_comparable(source)
             except Rejected:  # --on-error skip: reported, copied into its .rejects file
                 progress.advance(size)

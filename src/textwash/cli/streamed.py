@@ -34,10 +34,11 @@ from ..io.stream import HEAD, open_text
 from ..io.writers import PartialFile, jsonl_line, with_text_column
 from ..parallel import PlacedWindows, Workers, clean_window_isolated
 from ..windows import Resume
-from .main import (
+from .common import (
     PROG,
     Job,
     Progress,
+    RunContext,
     StepFailed,
     Summary,
     _size,
@@ -93,16 +94,17 @@ def streams(job: Job, args: argparse.Namespace) -> bool:
 def clean_streamed(
     job: Job,
     pool: Workers,
-    args: argparse.Namespace,
+    ctx: RunContext,
     progress: Progress,
     summary: Summary | None,
 ) -> bool:
     """Clean one large file as a stream; report and return ``False`` if it fails."""
+    args = ctx.args
     assert pool.pipeline is not None
     fmt = detect_format(job.path)
     if fmt == "parquet":
-        return _clean_parquet(job, pool, args, progress)
-    journal = getattr(args, "journal", None)
+        return _clean_parquet(job, pool, ctx, progress)
+    journal = ctx.journal
     skip = getattr(args, "on_error", "fail") == "skip"
     resume = None
     if journal is not None and job.output is not None and args.resume:
@@ -113,9 +115,9 @@ def clean_streamed(
     replaced = [0]  # undecodable byte sequences replaced, counted by the steps
     try:
         if fmt == "jsonl":
-            steps = _jsonl_steps(job, pool, args, progress, resume, replaced)
+            steps = _jsonl_steps(job, pool, ctx, progress, resume, replaced)
         else:
-            steps = _text_steps(job, pool, windowed, args, progress, resume, replaced)
+            steps = _text_steps(job, pool, windowed, ctx, progress, resume, replaced)
         if job.output is not None:
             job.output.parent.mkdir(parents=True, exist_ok=True)
             out = PartialFile(job.output, resume["out"] if resume else None)
@@ -146,13 +148,13 @@ def clean_streamed(
     except InputError as exc:
         _discard(out, rejects)
         progress.advance(size - done)
-        return _input_failed(exc, job, args, progress)
+        return _input_failed(exc, job, ctx, progress)
     except CleaningError as err:  # a step failed on a window of a plain-text file
         _discard(out, rejects)
         progress.advance(size - done)
         line = _line_at(job.path, args.encoding, err.position)
         return _input_failed(
-            StepFailed(job.path, err, line=line, debug=debug_text(err)), job, args, progress
+            StepFailed(job.path, err, line=line, debug=debug_text(err)), job, ctx, progress
         )
     except BrokenPipeError:
         raise
@@ -180,7 +182,7 @@ def clean_streamed(
         progress.note(
             f"{job.name}: {plural(replaced[0], 'undecodable byte sequence')} replaced by U+FFFD"
         )
-        args.tally.add_replaced(replaced[0])
+        ctx.tally.add_replaced(replaced[0])
     if journal is not None:
         journal.record(job.name, job.path, replaced=replaced[0])
     return True
@@ -209,11 +211,12 @@ def _commit(out: PartialFile | None, rejects: PartialFile | None, job: Job, skip
         rejects_path(job).unlink(missing_ok=True)
 
 
-def _input_failed(exc: InputError, job: Job, args: argparse.Namespace, progress: Progress) -> bool:
+def _input_failed(exc: InputError, job: Job, ctx: RunContext, progress: Progress) -> bool:
     """Report an input that cannot be read; with ``--on-error skip`` it is rejected whole.
 
     Returns whether the run may count the file as handled.
     """
+    args = ctx.args
     skip = getattr(args, "on_error", "fail") == "skip"
     if isinstance(exc, StepFailed):
         report_step_failure(exc, args, progress.note, skipped=skip)
@@ -222,7 +225,7 @@ def _input_failed(exc: InputError, job: Job, args: argparse.Namespace, progress:
     if not skip:
         return False
     copy_rejected_file(job)
-    args.tally.rejected += 1
+    ctx.tally.rejected += 1
     return True
 
 
@@ -256,13 +259,14 @@ def _text_steps(
     job: Job,
     pool: Workers,
     windowed: PlacedWindows,
-    args: argparse.Namespace,
+    ctx: RunContext,
     progress: Progress,
     resume: dict[str, Any] | None,
     replaced: list[int],
 ) -> Iterator[_Step]:
     """The cleaned text of a plain-text file, a window at a time; ``replaced[0]``
     counts the undecodable byte sequences replaced (``--decode-errors replace``)."""
+    args = ctx.args
     stream = open_text(job.path, args.encoding, errors=getattr(args, "decode_errors", "strict"))
     progress.note(f"{job.name}: {stream.encoding} (cleaned in windows)")
     state = Resume.from_dict(resume["windows"]) if resume else None
@@ -276,7 +280,7 @@ def _text_steps(
         yield text.encode("utf-8"), b"", checkpoint
     replaced[0] = stream.replaced
     if getattr(args, "on_error", "fail") == "skip":
-        args.tally.read += 1
+        ctx.tally.read += 1
 
 
 # -- JSONL, in batches of records -------------------------------------------------------
@@ -285,7 +289,7 @@ def _text_steps(
 def _jsonl_steps(
     job: Job,
     pool: Workers,
-    args: argparse.Namespace,
+    ctx: RunContext,
     progress: Progress,
     resume: dict[str, Any] | None,
     replaced: list[int],
@@ -300,6 +304,7 @@ def _jsonl_steps(
     """
     from ..io.encoding import choose_encoding
 
+    args = ctx.args
     skip = getattr(args, "on_error", "fail") == "skip"
     errors = getattr(args, "decode_errors", "strict")
     path = job.path
@@ -340,7 +345,7 @@ def _jsonl_steps(
                     lines.append(taken.raw)
                     progress.note(f"{PROG}: skipped: {taken}")
                     if skip:
-                        args.tally.rejected += 1
+                        ctx.tally.rejected += 1
                 else:
                     lines.append(None)
                 if size >= JSONL_BATCH_BYTES:
@@ -350,7 +355,7 @@ def _jsonl_steps(
             offset += size
             docs = [x[0] for x in lines if isinstance(x, tuple)]
             if skip:
-                args.tally.read += len(docs)
+                ctx.tally.read += len(docs)
             cleaned = pool.clean_isolated(d.text for d in docs)
             out, rejected = [], []
             for x in lines:
@@ -370,7 +375,7 @@ def _jsonl_steps(
                 if not skip:
                     raise failed
                 report_step_failure(failed, args, progress.note, skipped=True)
-                args.tally.moved(1)
+                ctx.tally.moved(1)
                 out.append("\n")
                 rejected.append(body + b"\n")
             state = {"in": offset, "line": number, "record": index}
@@ -380,7 +385,7 @@ def _jsonl_steps(
 # -- Parquet, in batches of rows ---------------------------------------------------------
 
 
-def _clean_parquet(job: Job, pool: Workers, args: argparse.Namespace, progress: Progress) -> bool:
+def _clean_parquet(job: Job, pool: Workers, ctx: RunContext, progress: Progress) -> bool:
     """Clean a large Parquet file a batch of rows at a time into a new Parquet file.
 
     Same schema, same rows (rows whose text is null go to the rejects file with
@@ -390,6 +395,7 @@ def _clean_parquet(job: Job, pool: Workers, args: argparse.Namespace, progress: 
     from ..io.parquet import check_text_field, drop_null_rows, import_pyarrow
 
     assert job.output is not None
+    args = ctx.args
     skip = getattr(args, "on_error", "fail") == "skip"
     path, field_name = job.path, args.text_field
     size = _size(path)
@@ -416,12 +422,12 @@ def _clean_parquet(job: Job, pool: Workers, args: argparse.Namespace, progress: 
                 raise InputError(path, dropped[0].cause, record=dropped[0].record)
             for reject in dropped:
                 progress.note(f"{PROG}: skipped: {reject}")
-            args.tally.rejected += len(dropped)
+            ctx.tally.rejected += len(dropped)
             nulls = {r.record for r in dropped}
             numbers = [first + i for i in range(batch.num_rows) if first + i not in nulls]
             results = list(pool.clean_isolated(table.column(field_name).to_pylist()))
             if skip:
-                args.tally.read += len(results)
+                ctx.tally.read += len(results)
             keep = []
             for k, (row, text) in enumerate(zip(numbers, results, strict=True)):
                 if isinstance(text, str):
@@ -431,7 +437,7 @@ def _clean_parquet(job: Job, pool: Workers, args: argparse.Namespace, progress: 
                 if not skip:
                     raise failed
                 report_step_failure(failed, args, progress.note, skipped=True)
-                args.tally.moved(1)
+                ctx.tally.moved(1)
                 record = table.slice(k, 1).to_pylist()[0]
                 raw = json.dumps(record, ensure_ascii=False, default=str).encode("utf-8")
                 dropped.append(Reject(path, None, row, raw, failed.cause))
@@ -452,13 +458,13 @@ def _clean_parquet(job: Job, pool: Workers, args: argparse.Namespace, progress: 
     except InputError as exc:
         _close_writer(writer)
         _discard(out, rejects)
-        return _input_failed(exc, job, args, progress)
+        return _input_failed(exc, job, ctx, progress)
     except OSError as exc:
         _close_writer(writer)
         _discard(out, rejects)
         progress.note(f"{PROG}: error: {job.output}: cannot write ({exc.strerror or exc})")
         return False
-    journal = getattr(args, "journal", None)
+    journal = ctx.journal
     if journal is not None:
         journal.record(job.name, job.path)
     return True

@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from ..cli.main import UsageError
+from ..cli.common import UsageError
 from ..parallel import Workers
 from ..pipeline import Pipeline
 from . import EngineUnavailable, require_ray
@@ -31,7 +31,7 @@ def _require_ray(args: argparse.Namespace) -> None:
 
 
 def check_clean_engine(args: argparse.Namespace) -> None:
-    """Refuse (:class:`~textwash.cli.main.UsageError`) what ``clean --engine`` cannot do:
+    """Refuse (:class:`~textwash.cli.common.UsageError`) what ``clean --engine`` cannot do:
     Ray missing, ``--ray-address`` without ``--engine ray``, ``--explain`` or
     ``--summary`` on Ray (both print per document on this machine)."""
     if _engine(args) != "ray":
@@ -48,7 +48,7 @@ def clean_pool(args: argparse.Namespace, pipeline: Pipeline, workers: int) -> Wo
     """The pool ``textwash clean`` cleans with: this machine's ``workers`` processes,
     or, with ``--engine ray``, the Ray cluster of ``--ray-address`` (or ``$RAY_ADDRESS``,
     or a local Ray on ``--workers`` cores); a cluster that cannot be joined is a
-    :class:`~textwash.cli.main.UsageError` when the pool is entered."""
+    :class:`~textwash.cli.common.UsageError` when the pool is entered."""
     if _engine(args) != "ray":
         return Workers(pipeline, workers)
     from .ray import RayWorkers
