@@ -12,24 +12,25 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from . import dedup as _dedup
+from . import edits as _edits
+from . import normalizers as _normalizers
+from . import pipeline as _pipeline
+from . import segment as _segment
 from .batch import clean_many
 from .dedup import (
-    Cluster,
-    DedupResult,
     DuplicateReport,
-    Member,
-    Removal,
     deduplicate,
     find_duplicates,
 )
-from .edits import Edit, OffsetMap, apply_edits, diff_edits, sub_edits
+from .edits import (
+    sub_edits,
+)
 from .errors import CleaningError
 from .normalizers import (
     Boilerplate,
     ChineseConvert,
     Confusables,
-    Flag,
-    FunctionStep,
     LineRepair,
     Normalizer,
     OcrSpacing,
@@ -39,54 +40,67 @@ from .normalizers import (
     Whitespace,
     Width,
 )
-from .pipeline import ConfigError, Pipeline, RunResult, StepEdit, StepFlag
+from .pipeline import (
+    ConfigError,
+    Pipeline,
+)
 from .presets import PRESET_NAMES, get_preset
-from .segment import Document, Unit, split_collection, split_sentences, units
+from .segment import (
+    Document,
+    split_collection,
+)
+
+# Out of __all__ (see below) but importable from here as before, and from their modules.
+Cluster, DedupResult, Member, Removal = (
+    _dedup.Cluster,
+    _dedup.DedupResult,
+    _dedup.Member,
+    _dedup.Removal,
+)
+Edit, OffsetMap, apply_edits, diff_edits = (
+    _edits.Edit,
+    _edits.OffsetMap,
+    _edits.apply_edits,
+    _edits.diff_edits,
+)
+Flag, FunctionStep = _normalizers.Flag, _normalizers.FunctionStep
+RunResult, StepEdit, StepFlag = _pipeline.RunResult, _pipeline.StepEdit, _pipeline.StepFlag
+Unit, split_sentences, units = _segment.Unit, _segment.split_sentences, _segment.units
 
 __version__ = "0.1.0"
 
+# What users need: cleaning, pipelines and the normalizers (with sub_edits to write
+# one), finding and removing duplicates, the exceptions.  The edit algebra (Edit,
+# OffsetMap, apply_edits, diff_edits) and the result types (RunResult, StepEdit,
+# StepFlag, Flag, FunctionStep, Cluster, Member, Removal, DedupResult, Unit) are still
+# importable here and from their modules: textwash.edits, textwash.pipeline,
+# textwash.normalizers, textwash.dedup, textwash.segment.
 __all__ = [
     "PRESET_NAMES",
     "Boilerplate",
     "ChineseConvert",
     "CleaningError",
-    "Cluster",
     "ConfigError",
     "Confusables",
-    "DedupResult",
     "Document",
     "DuplicateReport",
-    "Edit",
-    "Flag",
-    "FunctionStep",
     "LineRepair",
-    "Member",
     "Normalizer",
     "OcrSpacing",
-    "OffsetMap",
     "Pipeline",
     "Punctuation",
-    "Removal",
     "RepeatedLines",
-    "RunResult",
-    "StepEdit",
-    "StepFlag",
     "UnicodeRepair",
-    "Unit",
     "Whitespace",
     "Width",
     "__version__",
-    "apply_edits",
     "clean",
     "clean_many",
     "deduplicate",
-    "diff_edits",
     "find_duplicates",
     "get_preset",
     "split_collection",
-    "split_sentences",
     "sub_edits",
-    "units",
 ]
 
 
