@@ -14,8 +14,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
 
-from ..segment import Document, split_sentences
-from ..segment.document import line_of, line_starts
+from ..segment import split_sentences
 from .containment import Contained
 from .keys import numbers_in, token_array
 from .parts import Parts
@@ -25,7 +24,15 @@ from .table import Item, UnitTable
 from .unionfind import UnionFind
 from .verify import common, jaccard, overlap
 
-__all__ = ["Links", "PairList", "Ref", "Region", "build_clusters"]
+__all__ = [
+    "GroupIndex",
+    "Links",
+    "PairList",
+    "Ref",
+    "Region",
+    "cluster_id",
+    "iter_clusters",
+]
 
 
 class PairList:
@@ -375,32 +382,104 @@ def _numbers_text(a: Counter[str], b: Counter[str]) -> str:
     return " ".join(sorted((a - b).elements()))
 
 
-def build_clusters(
+class GroupIndex:
+    """Which group each unit is in (``-1``: none), an int32 array of every unit.
+
+    >>> g = GroupIndex(4); g[2] = 0
+    >>> g.get(2), g.get(1), g.get(1, -7)
+    (0, None, -7)
+    """
+
+    __slots__ = ("_of",)
+
+    def __init__(self, n: int) -> None:
+        self._of = np.full(n, -1, dtype=np.int32)
+
+    def get(self, i: int, default: int | None = None) -> int | None:
+        """The group of unit ``i``, or ``default``."""
+        g = int(self._of[i])
+        return default if g < 0 else g
+
+    def __setitem__(self, i: int, g: int) -> None:
+        self._of[i] = g
+
+    def assign(self, members: np.ndarray, bounds: np.ndarray) -> None:
+        """Group ``k`` is ``members[bounds[k]:bounds[k + 1]]``."""
+        self._of[members] = np.repeat(np.arange(bounds.size - 1), np.diff(bounds))
+
+
+def _neighbours(edges: PairList) -> Callable[[int], list[int]]:
+    """The units each unit was linked with (both ways), from arrays, not a dict of lists."""
+    pairs = edges.array()
+    if not pairs.size:
+        return lambda i: []
+    a = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    b = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    order = np.argsort(a, kind="stable")
+    a, b = a[order], b[order]
+
+    def of(i: int) -> list[int]:
+        lo, hi = np.searchsorted(a, i), np.searchsorted(a, i, side="right")
+        return b[lo:hi].tolist()
+
+    return of
+
+
+#: A cluster as :func:`iter_clusters` makes it: its place in the report's order
+#: (``(-size, document, start)`` of its kept copy), the cluster (no ``id`` yet)
+#: and where its members' texts are.
+Built = tuple[tuple[int, tuple[int, int]], Cluster, tuple[Ref, ...]]
+
+
+def cluster_id_width(n: int) -> int:
+    """The digits of the ids of ``n`` clusters (4 at least)."""
+    return max(4, len(str(n)))
+
+
+def cluster_id(n: int, width: int) -> str:
+    """The id of the ``n``-th cluster (1-based) of the report: ``c0001`` ...
+
+    >>> cluster_id(7, 4), cluster_id(12345, 5)
+    ('c0007', 'c12345')
+    """
+    return f"c{n:0{width}d}"
+
+
+def iter_clusters(
     items: UnitTable,
     arrays: UnitArrays,
     links: Links,
     contained: list[Contained],
     keep: str,
     threshold: float,
-) -> list[tuple[Cluster, tuple[Ref, ...]]]:
-    """The clusters, each with where its members' texts are (for :func:`deduplicate`)."""
+) -> Iterator[Built]:
+    """Every cluster as it is made (in the order of its groups' smallest units, then
+    the ``numbers`` clusters), not sorted: a caller that sorts them by their
+    place and numbers them has the report's clusters (see
+    :func:`~textwash.dedup.clusterfile.finish_clusters`); the units' groups and
+    links are NumPy arrays, so what is held besides them is one cluster."""
     doc_order = {doc.doc_id: d for d, doc in enumerate(items.documents)}
-    groups = links.groups(min_size=2)
-    group_of = {i: gi for gi, g in enumerate(groups) for i in g}
+    members_of, bounds = links.group_arrays(min_size=2)
+    n_groups = bounds.size - 1
+    group_of = GroupIndex(len(items))
+    group_of.assign(members_of, bounds)
     extra: dict[int, list[Contained]] = {}
+    lone: list[int] = []  # groups of one contained passage's unit, after the others
     for c in contained:
         gi = group_of.get(c.inner)
         if gi is None:
-            gi = len(groups)
-            groups.append([c.inner])
+            gi = n_groups + len(lone)
+            lone.append(c.inner)
             group_of[c.inner] = gi
         extra.setdefault(gi, []).append(c)
-    neighbours: dict[int, list[int]] = {}
-    for a, b in links.edges:
-        neighbours.setdefault(a, []).append(b)
-        neighbours.setdefault(b, []).append(a)
+    neighbours = _neighbours(links.edges)
     numbers_pairs = {frozenset(p) for p in links.numbers}
     regions = Regions(items)
+
+    def group(gi: int) -> list[int]:
+        if gi < n_groups:
+            return members_of[bounds[gi] : bounds[gi + 1]].tolist()
+        return [lone[gi - n_groups]]
 
     def position(m: Member) -> tuple[int, int]:
         return (doc_order[m.doc_id], m.start)
@@ -439,9 +518,8 @@ def build_clusters(
             return (-it.n_tokens, it.order, it.unit.start)
         return (it.defects, -it.n_tokens, 1, it.order, it.unit.start)
 
-    built: list[tuple[tuple[int, tuple[int, int]], Cluster, tuple[Ref, ...]]] = []
-    for gi, group in enumerate(groups):
-        ordered = sorted(group, key=lambda i: items[i].sort_key)
+    for gi in range(n_groups + len(lone)):
+        ordered = sorted(group(gi), key=lambda i: items[i].sort_key)
         members: list[Member] = []
         refs: list[Ref] = []
         spans: list[tuple[Contained, Member]] = []
@@ -479,7 +557,7 @@ def build_clusters(
             parent[kept_i] = kept_i
             queue = [kept_i]
             for i in queue:
-                for j in neighbours.get(i, ()):
+                for j in neighbours(i):
                     if j not in parent:
                         parent[j] = i
                         queue.append(j)
@@ -533,18 +611,15 @@ def build_clusters(
             else "exact"
         )
         cluster = Cluster("", kind, tuple(members))
-        built.append(((-len(members), position(members[0])), cluster, tuple(refs)))
+        yield ((-len(members), position(members[0])), cluster, tuple(refs))
     if links.numbers and not links.remove_numbers:
-        built.extend(numbers_clusters(items, links, group_of, rank, label, position))
-    built.sort(key=lambda b: b[0])
-    width = max(4, len(str(len(built))))
-    return [(replace(c, id=f"c{n:0{width}d}"), refs) for n, (_, c, refs) in enumerate(built, 1)]
+        yield from numbers_clusters(items, links, group_of, rank, label, position)
 
 
 def numbers_clusters(
     items: Sequence[Item],
     links: Links,
-    group_of: dict[int, int],
+    group_of: GroupIndex,
     rank: Callable[[int], tuple[int, ...]],
     label: Callable[[int, int], tuple[str, str, float, str, str]],
     position: Callable[[Member], tuple[int, int]],
@@ -557,7 +632,9 @@ def numbers_clusters(
     """
 
     def group(i: int) -> int:
-        return group_of.get(i, -1 - i)
+        g = group_of.get(i, -1 - i)
+        assert g is not None
+        return g
 
     unit_of: dict[int, int] = {}  # group -> the unit that stands for it
     pairs: dict[int, set[int]] = {}
@@ -631,39 +708,3 @@ def restore_parts(parts: Parts, clusters: list[Cluster]) -> list[Cluster]:
             members.append(m)
         out.append(replace(after, members=tuple(members)))
     return out
-
-
-def quote_members(
-    clusters: list[Cluster],
-    documents: list[Document],
-    lengths: dict[int, int],
-    load_text: Callable[[Document], str],
-) -> list[Cluster]:
-    """Fill in the members' text and lines from documents fetched again, one at a time."""
-    order_of = {d.doc_id: k for k, d in enumerate(documents)}
-    wanted = sorted(
-        (order_of[m.doc_id], ci, mi)
-        for ci, c in enumerate(clusters)
-        for mi, m in enumerate(c.members)
-        if m.run is None  # an earlier run's copy is quoted from the index
-    )
-    members = [list(c.members) for c in clusters]
-    current, text, starts = -1, "", [0]
-    for order, ci, mi in wanted:
-        if order != current:
-            doc = documents[order]
-            text = load_text(doc)
-            if len(text) != lengths[order]:
-                raise ValueError(
-                    f"{doc.doc_id}: its text changed while duplicates were looked for "
-                    f"({lengths[order]} characters read, {len(text)} now)"
-                )
-            starts, current = line_starts(text), order
-        m = members[ci][mi]
-        members[ci][mi] = replace(
-            m,
-            text=text[m.start : m.end],
-            line=line_of(starts, m.start),
-            end_line=line_of(starts, max(m.start, m.end - 1)),
-        )
-    return [replace(c, members=tuple(ms)) for c, ms in zip(clusters, members, strict=True)]

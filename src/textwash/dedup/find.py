@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -43,13 +44,13 @@ from ..parallel import Failure, Workers
 from ..pipeline import Pipeline
 from ..segment import Document
 from .banding import band_keys, candidate_pairs
+from .clusterfile import ClusterFile, finish_clusters, report_order
 from .clusters import (
     PASSAGE_TOKENS,
     Links,
     Ref,
-    build_clusters,
-    quote_members,
-    restore_parts,
+    cluster_id_width,
+    iter_clusters,
     split_numbers,
 )
 from .config import DedupConfig
@@ -435,6 +436,10 @@ def _exact_pairs(items: UnitTable) -> tuple[list[tuple[int, int]], np.ndarray, n
     return pairs, candidates, is_first
 
 
+#: A report of at most this many clusters holds them in a list; a larger one reads
+#: them from a file (:class:`~textwash.dedup.clusterfile.ClusterFile`).
+LIST_CLUSTERS = 10_000
+
 #: Signatures are computed, and turned into band keys, this many units at a time.
 SIGNATURE_CHUNK = 50_000
 
@@ -573,17 +578,43 @@ def _compare(
     seconds["split"] = lap()
 
     # 5. clusters ----------------------------------------------------------------------
-    built = build_clusters(items, arrays, uf, contained, keep, threshold)
+    # Each cluster goes to a file as it is made; then they are put in order, quoted
+    # and numbered a cluster at a time (clusterfile.py): memory holds one cluster.
+    made = ClusterFile(work)
+    places = array("q")
+    refs_of: list[tuple[Ref, ...]] = []  # for deduplicate only
+    for place, cluster, refs in iter_clusters(items, arrays, uf, contained, keep, threshold):
+        made.append(cluster)
+        places.extend((place[0], *place[1]))
+        if found is not None:
+            refs_of.append(refs)
+    n_built = len(made)
     found_earlier = [] if earlier is None else earlier.clusters(items)
-    clusters = [c for c, _ in built] + found_earlier
-    if load_text is not None:
-        loader = parts.loader(load_text)
-        clusters = quote_members(clusters, corpus.documents, corpus.lengths, loader)
-    if parts:
-        clusters = restore_parts(parts, clusters)
+    made.extend(found_earlier)
+    places.extend((1, 0, 0) * len(found_earlier))
+    try:
+        clusters: Sequence[Cluster] = finish_clusters(
+            made,
+            np.frombuffer(places, dtype=np.int64),
+            cluster_id_width(n_built),
+            documents=corpus.documents,
+            lengths=corpus.lengths,
+            load_text=None if load_text is None else parts.loader(load_text),
+            parts=parts,
+            work_dir=work,
+        )
+    finally:
+        made.close()
+    if len(clusters) <= LIST_CLUSTERS:
+        assert isinstance(clusters, ClusterFile)
+        spilled, clusters = clusters, list(clusters)
+        spilled.close()
     if found is not None:  # the clusters of this run only, with where their members are
+        order = report_order(np.frombuffer(places, dtype=np.int64)[: 3 * n_built])
         found.items = items
-        found.clusters = list(zip(clusters[: len(built)], (refs for _, refs in built), strict=True))
+        found.clusters = list(
+            zip(list(clusters[:n_built]), (refs_of[k] for k in order.tolist()), strict=True)
+        )
         found.parts = parts
         found.whole = corpus.whole
         found.keep = keep

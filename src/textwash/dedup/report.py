@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -130,10 +130,14 @@ class DuplicateReport:
 
     ``clusters`` are sorted by size (largest first), then by where their kept copy
     sits; ``params`` records the settings and ``stats`` the counts and the
-    seconds each stage took.
+    seconds each stage took.  ``clusters`` is a sequence: a list, or for a
+    report of more than ``find.LIST_CLUSTERS`` clusters a
+    :class:`~textwash.dedup.clusterfile.ClusterFile` that reads them from a
+    temporary file as they are asked for (``list(report.clusters)`` makes a
+    list).
     """
 
-    clusters: list[Cluster]
+    clusters: Sequence[Cluster]
     params: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
 

@@ -59,16 +59,35 @@ class UnionFind:
                 return root
             root = up
 
-    def groups(self, min_size: int = 1) -> list[list[int]]:
-        """Every set of at least ``min_size`` elements as a sorted list, the sets
-        ordered by their smallest member."""
+    def group_arrays(self, min_size: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Every set of at least ``min_size`` elements, end to end: ``members`` (each
+        set ascending, the sets ordered by their smallest member) and ``bounds``
+        (set ``k`` is ``members[bounds[k]:bounds[k + 1]]``), no Python list per set.
+
+        >>> uf = UnionFind(5)
+        >>> uf.union(4, 1); uf.union(0, 3)
+        >>> [a.tolist() for a in uf.group_arrays(min_size=2)]
+        [[0, 3, 1, 4], [0, 2, 4]]
+        """
         root = self.roots()
         if not root.size:
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
         order = np.argsort(root, kind="stable")  # by root, members ascending
         cuts = np.flatnonzero(np.diff(root[order])) + 1
         bounds = np.concatenate([[0], cuts, [order.size]])
         sizes = np.diff(bounds)
         chosen = np.flatnonzero(sizes >= min_size)
-        out = [order[bounds[k] : bounds[k + 1]].tolist() for k in chosen.tolist()]
-        return sorted(out, key=lambda g: g[0])
+        chosen = chosen[np.argsort(order[bounds[chosen]], kind="stable")]  # by smallest member
+        lens = sizes[chosen]
+        out_bounds = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        starts = np.repeat(bounds[chosen] - out_bounds[:-1], lens)
+        members = order[starts + np.arange(out_bounds[-1])]
+        return members.astype(np.int64), out_bounds
+
+    def groups(self, min_size: int = 1) -> list[list[int]]:
+        """Every set of at least ``min_size`` elements as a sorted list, the sets
+        ordered by their smallest member (:meth:`group_arrays` as lists)."""
+        members, bounds = self.group_arrays(min_size)
+        flat = members.tolist()
+        at = bounds.tolist()
+        return [flat[at[k] : at[k + 1]] for k in range(len(at) - 1)]
