@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -196,3 +198,35 @@ def test_polars_null_rows_are_no_document_and_a_number_is_refused() -> None:
     assert out["dup_kept"].to_list() == [None, True, False]
     with pytest.raises(TypeError, match="row 1: column 't' holds a int, not a str"):
         list(textwash.polars.documents(pl.DataFrame({"t": [None, 1]}, strict=False), "t"))
+
+
+# -- without the library --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("module", "library", "message"),
+    [
+        (
+            "textwash.pandas",
+            "pandas",
+            "textwash.pandas needs pandas: pip install 'textwash[pandas]'",
+        ),
+        (
+            "textwash.polars",
+            "polars",
+            "textwash.polars needs Polars: pip install 'textwash[polars]'",
+        ),
+        ("textwash.hf", "datasets", "textwash.hf needs datasets: pip install 'textwash[hf]'"),
+    ],
+)
+def test_a_missing_library_says_which_extra_to_install(
+    module: str, library: str, message: str
+) -> None:
+    code = (
+        f"import sys; sys.modules[{library!r}] = None  # as if it were not installed\n"
+        f"import {module}\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 1
+    last = run.stderr.strip().splitlines()[-1]
+    assert last == f"ImportError: {message}"

@@ -31,7 +31,7 @@ from typing import Any
 
 try:
     import datasets  # the library: imports are absolute
-except ImportError as exc:  # pragma: no cover - the test extra installs datasets
+except ImportError as exc:  # tests/test_frames.py hides the library to see this
     raise ImportError("textwash.hf needs datasets: pip install 'textwash[hf]'") from exc
 
 from .batch import clean_many

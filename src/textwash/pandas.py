@@ -31,7 +31,7 @@ from typing import Any
 
 try:
     import pandas as pd  # the library, not this module: imports are absolute
-except ImportError as exc:  # pragma: no cover - the test extra installs pandas
+except ImportError as exc:  # tests/test_frames.py hides the library to see this
     raise ImportError("textwash.pandas needs pandas: pip install 'textwash[pandas]'") from exc
 
 from .batch import CleanStats, clean_many, is_missing

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 try:
     import polars as pl  # the library, not this module: imports are absolute
-except ImportError as exc:  # pragma: no cover - the test extra installs polars
+except ImportError as exc:  # tests/test_frames.py hides the library to see this
     raise ImportError("textwash.polars needs Polars: pip install 'textwash[polars]'") from exc
 
 from .batch import CleanStats, clean_many
