@@ -178,7 +178,7 @@ class UnitArrays:
             self.shingles = SpilledRagged(np.uint32, Path(work_dir) / "shingles.u32")
             self.cont_set = SpilledRagged(np.uint32, Path(work_dir) / "containment.u32")
         self._sizes: list[np.ndarray] = []
-        self.cont_size = np.zeros(0, dtype=np.int64)
+        self.cont_size = np.zeros(0, dtype=np.int32)
 
     def extend(
         self,
@@ -195,7 +195,7 @@ class UnitArrays:
         self.shingles.freeze()
         self.cont_set.freeze()
         if self._sizes:
-            self.cont_size = np.concatenate(self._sizes).astype(np.int64)
+            self.cont_size = np.concatenate(self._sizes).astype(np.int32)
         self._sizes = []
 
     def close(self) -> None:

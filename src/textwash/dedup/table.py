@@ -55,7 +55,7 @@ DOC_CACHE = 256
 
 
 class DocStore:
-    """Per document: cleaned text, offset map and defect marks.
+    """Per document: cleaned text, offset map, defect marks and section titles.
 
     Appended to one file under ``work_dir`` as they come (pickled); read back
     by document number, the last :data:`DOC_CACHE` documents cached.
@@ -68,18 +68,25 @@ class DocStore:
         self._at: list[int] = [0]
         self.get = functools.lru_cache(maxsize=DOC_CACHE)(self._load)
 
-    def append(self, clean: str, offsets: ChainMap, marks: np.ndarray) -> int:
+    def append(
+        self,
+        clean: str,
+        offsets: ChainMap,
+        marks: np.ndarray,
+        titles: Sequence[str | None] = (),
+    ) -> int:
         """Store one document's data; returns its number."""
-        blob = pickle.dumps((clean, offsets, marks), protocol=pickle.HIGHEST_PROTOCOL)
+        data = (clean, offsets, marks, list(titles))
+        blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
         self._at.append(write_at(self._fd, blob, self._at[-1]))
         return len(self._at) - 2
 
-    def _load(self, d: int) -> tuple[str, ChainMap, np.ndarray]:
+    def _load(self, d: int) -> tuple[str, ChainMap, np.ndarray, list[str | None]]:
         start, stop = self._at[d], self._at[d + 1]
         blob = os.pread(self._fd, stop - start, start)
         if len(blob) != stop - start:
             raise OSError(f"{self._path}: short read of document {d}")
-        data: tuple[str, ChainMap, np.ndarray] = pickle.loads(blob)
+        data: tuple[str, ChainMap, np.ndarray, list[str | None]] = pickle.loads(blob)
         return data
 
     @property
@@ -191,8 +198,8 @@ class UnitTable(Sequence[Item]):
     """The units of a corpus as columns; ``table[i]`` is unit ``i`` as an :class:`Item`.
 
     ``documents[d]`` is document (or part) ``d`` as the input gave it (its text
-    may have been let go); its cleaned data are document ``slot[d]`` of
-    ``store``.  In memory, one element per unit: ``order`` (the document) and
+    may have been let go); its cleaned data and section titles are document
+    ``slot[d]`` of ``store``.  In memory, one element per unit: ``order`` (the document) and
     ``n_tokens`` (8 bytes a unit).  In files beside the store's (see
     :class:`~textwash.dedup.spill.SpilledColumn`): ``key_column`` and
     ``shape_column`` (16-byte digests, ``S16``) and ``place_column`` (the
@@ -205,7 +212,6 @@ class UnitTable(Sequence[Item]):
         self.documents = documents
         self.store = store
         self.slot: dict[int, int] = {}
-        self.titles: dict[int, list[str | None]] = {}  # section titles of each document
         folder = store.folder
         self.key_column = SpilledColumn("S16", folder / "units.keys")
         self.shape_column = SpilledColumn("S16", folder / "units.shapes")
@@ -231,8 +237,7 @@ class UnitTable(Sequence[Item]):
         defects: np.ndarray,
     ) -> None:
         """Add document ``d`` and its units (in order)."""
-        self.slot[d] = self.store.append(clean, offsets, marks)
-        self.titles[d] = titles
+        self.slot[d] = self.store.append(clean, offsets, marks, titles)
         kind = KINDS.index
         self._rows.extend(
             (
@@ -307,7 +312,7 @@ class UnitTable(Sequence[Item]):
         d = int(self.order[i])
         doc = self.documents[d]
         section = int(p["section"])
-        titles = self.titles[d]
+        titles = self.store.get(self.slot[d])[3]
         return Unit(
             doc_id=doc.doc_id,
             index=int(p["unit_index"]),

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -131,6 +132,9 @@ JOIN_GAIN = 0.8
 MIN_PART_CHARS = 8
 #: At most this many consecutive units are put together into one copy.
 MAX_PARTS = 4
+
+#: How many units' comparison texts a :class:`Verifier` keeps (least recently used go).
+TEXT_CACHE = 1 << 16
 
 _NUMERALS = frozenset("零〇一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟")
 _NUMBER_CHARS = _NUMERALS | frozenset("0123456789")
@@ -316,14 +320,14 @@ class Verifier:
         #: the share an alignment needs: NEAR_SHARE at the default threshold,
         #: stricter by as much as a caller raises the threshold above it
         self.share = min(1.0, NEAR_SHARE + max(0.0, threshold - DEFAULT_THRESHOLD))
-        self._texts: dict[int, str] = {}
+        self._texts: OrderedDict[int, str] = OrderedDict()
         self._partial: list[tuple[int, int]] = []
         self.pairs = 0
         self.joined = 0
         self.checked = 0
 
     def text(self, i: int) -> str:
-        """The comparison text of unit ``i``."""
+        """The comparison text of unit ``i`` (the last :data:`TEXT_CACHE` units' are kept)."""
         t = self._texts.get(i)
         if t is None:
             it = self.items[i]
@@ -331,6 +335,10 @@ class Verifier:
             t = self._texts[i] = comparison_text(
                 it.clean[u.clean_start : u.clean_end], self.drop_function_words
             )
+            if len(self._texts) > TEXT_CACHE:
+                self._texts.popitem(last=False)
+        else:
+            self._texts.move_to_end(i)
         return t
 
     def near(self, a: int, b: int) -> bool:
@@ -413,10 +421,12 @@ class Verifier:
         return joined
 
     def _stand_for(self, uf: UnionFind, per_group: int) -> dict[int, list[int]]:
-        """For every group of two or more: its longest members with distinct texts."""
+        """For every group of two or more, by its root: its longest members with
+        distinct texts."""
         out: dict[int, list[int]] = {}
-        for members in uf.groups(min_size=2):
-            root = uf.find(members[0])
+        grouped, bounds = uf.group_arrays(min_size=2)
+        for k in range(bounds.size - 1):
+            members = grouped[bounds[k] : bounds[k + 1]].tolist()
             seen: set[bytes] = set()
             longest: list[int] = []
             for i in sorted(members, key=lambda i: -self._length(i)):
@@ -426,9 +436,7 @@ class Verifier:
                     longest.append(i)
                     if len(longest) == per_group:
                         break
-            for i in members:
-                out[i] = longest
-            out[root] = longest
+            out[uf.find(members[0])] = longest
         return out
 
     def _partners(
@@ -436,13 +444,18 @@ class Verifier:
     ) -> dict[int, list[int]]:
         """For every unit linked or turned down: the units it may be part of a copy of."""
         partners: dict[int, list[int]] = {}
-        for x, longest in stand_for.items():
-            # a part of a copy is clearly shorter than the copy (a linked unit
-            # about as long as w is a copy of it already)
-            n = self._length(x)
-            ws = [w for w in longest if n < NEAR_SHARE * self._length(w)]
-            if ws:
-                partners[x] = ws
+        grouped, bounds = uf.group_arrays(min_size=2)
+        for k in range(bounds.size - 1):
+            members = grouped[bounds[k] : bounds[k + 1]].tolist()
+            longest = stand_for[uf.find(members[0])]
+            lengths = {w: self._length(w) for w in longest}
+            for x in members:
+                # a part of a copy is clearly shorter than the copy (a linked unit
+                # about as long as w is a copy of it already)
+                n = self._length(x)
+                ws = [w for w in longest if n < NEAR_SHARE * lengths[w]]
+                if ws:
+                    partners[x] = ws
         for c in contained:
             partners.setdefault(c.inner, []).append(c.outer)
         for a, b in self._partial:
