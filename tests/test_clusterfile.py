@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from textwash.dedup import clusterfile, find
-from textwash.dedup import find_duplicates
+from textwash.dedup import clusterfile, find, find_duplicates
 from textwash.dedup.clusterfile import ClusterFile
 from textwash.dedup.report import Cluster, DuplicateReport, Member
 from textwash.segment import Document
