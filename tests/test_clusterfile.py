@@ -43,7 +43,7 @@ def _corpus() -> dict[str, str]:
     paragraphs = [p for p in text.split("\n\n") if len(p) > 40]
     docs = {"whole": text, "twice": text + "\n\n" + text}
     for k in range(12):  # documents that share some of the sample's paragraphs
-        docs[f"mix{k}"] = "\n\n".join(paragraphs[k::3] + [f"第{k}篇的结尾，各不相同的一句话。"])
+        docs[f"mix{k}"] = "\n\n".join([*paragraphs[k::3], f"第{k}篇的结尾，各不相同的一句话。"])
     return docs
 
 
