@@ -319,21 +319,32 @@ class Region:
         return start, end
 
 
+#: How many :class:`Region` objects a :class:`Regions` keeps (least recently used go).
+REGION_CACHE = 1 << 13
+
+
 class Regions:
-    """:class:`Region` objects of items' units and of passages, made once each."""
+    """:class:`Region` objects of items' units and of passages, the last
+    :data:`REGION_CACHE` made kept (a cluster's are looked at together)."""
 
     def __init__(self, items: Sequence[Item]) -> None:
         self.items = items
-        self._made: dict[tuple[int, int, int], Region] = {}
+        self._made: OrderedDict[tuple[int, int, int], Region] = OrderedDict()
 
     def of(self, item: int, start: int, end: int) -> Region:
+        """The region ``[start, end)`` of item ``item``'s cleaned document."""
         key = (item, start, end)
         region = self._made.get(key)
         if region is None:
             region = self._made[key] = Region(self.items[item].clean, start, end)
+            if len(self._made) > REGION_CACHE:
+                self._made.popitem(last=False)
+        else:
+            self._made.move_to_end(key)
         return region
 
     def unit(self, item: int) -> Region:
+        """The region of item ``item``'s unit."""
         u = self.items[item].unit
         return self.of(item, u.clean_start, u.clean_end)
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import os
 import pickle
+from array import array
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -52,21 +53,29 @@ FLUSH_ROWS = 1 << 16
 
 #: Documents whose data are held in memory at once (least recently used go first).
 DOC_CACHE = 256
+#: Documents whose section titles are held in memory at once.
+TITLE_CACHE = 4096
 
 
 class DocStore:
-    """Per document: cleaned text, offset map, defect marks and section titles.
+    """Per document: cleaned text, offset map and defect marks; section titles.
 
-    Appended to one file under ``work_dir`` as they come (pickled); read back
-    by document number, the last :data:`DOC_CACHE` documents cached.
+    Appended to files under ``work_dir`` as they come (pickled): the titles to
+    a file of their own, as a unit's place needs them without its document's
+    text.  Read back by document number, the last :data:`DOC_CACHE` documents
+    and :data:`TITLE_CACHE` title lists cached.
     """
 
     def __init__(self, work_dir: str | os.PathLike[str]) -> None:
         self.folder = Path(work_dir)
         self._path = self.folder / "documents.pickle"
+        self._title_path = self.folder / "titles.pickle"
         self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-        self._at: list[int] = [0]
+        self._title_fd = os.open(self._title_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._at = array("q", [0])
+        self._title_at = array("q", [0])
         self.get = functools.lru_cache(maxsize=DOC_CACHE)(self._load)
+        self.titles = functools.lru_cache(maxsize=TITLE_CACHE)(self._load_titles)
 
     def append(
         self,
@@ -76,31 +85,42 @@ class DocStore:
         titles: Sequence[str | None] = (),
     ) -> int:
         """Store one document's data; returns its number."""
-        data = (clean, offsets, marks, list(titles))
-        blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+        blob = pickle.dumps((clean, offsets, marks), protocol=pickle.HIGHEST_PROTOCOL)
         self._at.append(write_at(self._fd, blob, self._at[-1]))
+        blob = pickle.dumps(list(titles), protocol=pickle.HIGHEST_PROTOCOL)
+        self._title_at.append(write_at(self._title_fd, blob, self._title_at[-1]))
         return len(self._at) - 2
 
-    def _load(self, d: int) -> tuple[str, ChainMap, np.ndarray, list[str | None]]:
-        start, stop = self._at[d], self._at[d + 1]
-        blob = os.pread(self._fd, stop - start, start)
+    def _read(self, fd: int, at: array[int], d: int, path: Path) -> Any:
+        start, stop = at[d], at[d + 1]
+        blob = os.pread(fd, stop - start, start)
         if len(blob) != stop - start:
-            raise OSError(f"{self._path}: short read of document {d}")
-        data: tuple[str, ChainMap, np.ndarray, list[str | None]] = pickle.loads(blob)
+            raise OSError(f"{path}: short read of document {d}")
+        return pickle.loads(blob)
+
+    def _load(self, d: int) -> tuple[str, ChainMap, np.ndarray]:
+        data: tuple[str, ChainMap, np.ndarray] = self._read(self._fd, self._at, d, self._path)
         return data
+
+    def _load_titles(self, d: int) -> list[str | None]:
+        titles: list[str | None] = self._read(self._title_fd, self._title_at, d, self._title_path)
+        return titles
 
     @property
     def nbytes(self) -> int:
         """Bytes on disk."""
-        return self._at[-1]
+        return self._at[-1] + self._title_at[-1]
 
     def close(self) -> None:
-        """Close and delete the file."""
+        """Close and delete the files."""
         if self._fd >= 0:
             os.close(self._fd)
-            self._fd = -1
+            os.close(self._title_fd)
+            self._fd = self._title_fd = -1
             self._path.unlink(missing_ok=True)
+            self._title_path.unlink(missing_ok=True)
             self.get.cache_clear()
+            self.titles.cache_clear()
 
 
 class Item:
@@ -312,7 +332,7 @@ class UnitTable(Sequence[Item]):
         d = int(self.order[i])
         doc = self.documents[d]
         section = int(p["section"])
-        titles = self.store.get(self.slot[d])[3]
+        titles = self.store.titles(self.slot[d])
         return Unit(
             doc_id=doc.doc_id,
             index=int(p["unit_index"]),
