@@ -163,13 +163,20 @@ class SpilledRagged:
         raw = np.ascontiguousarray(data, dtype=self._dtype).tobytes()
         write_at(self._fd, raw, self._written * self._dtype.itemsize)
         self._written += data.size
-        self._lengths.append(lengths)
+        self._lengths.append(lengths.astype(np.int32))  # a row is under 2**31 elements
 
     def freeze(self) -> None:
         """Make the appended rows readable (call after the last ``extend``)."""
         if self._lengths:
-            lengths = np.concatenate(self._lengths)
-            self.at = np.concatenate([self.at, self.at[-1] + np.cumsum(lengths)])
+            n = sum(x.size for x in self._lengths)
+            at = np.empty(self.at.size + n, dtype=np.int64)
+            at[: self.at.size] = self.at
+            k = self.at.size
+            for part in self._lengths:  # no copy of all the lengths at once
+                np.cumsum(part, out=at[k : k + part.size])
+                at[k : k + part.size] += at[k - 1]
+                k += part.size
+            self.at = at
         self._lengths = []
 
     def close(self) -> None:
