@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint bench fuzz clean
+.PHONY: demo test lint docs docs-screenshot bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ $(VENV)/.runtime: pyproject.toml | $(BIN)/python
 
 $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(VENV)/.runtime $(VENV)/.docs $@
+
+# The documentation site (mkdocs.yml, docs/): the docs extra only; the test extra includes it.
+$(VENV)/.docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[docs]'
 	touch $(VENV)/.runtime $@
 
 demo: $(VENV)/.runtime
@@ -41,7 +46,21 @@ test: $(VENV)/.test
 	  echo "warning: could not install redis-server; the Redis index tests will skip" >&2; }
 	$(BIN)/ruff check src tests benchmarks fuzz
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(MKDOCS)
+	TEXTWASH_DOCS_BUILT=1 $(BIN)/python -m pytest -n 2 --dist loadfile
+
+# The site is built --strict (mkdocs.yml says so too): a broken link or anchor, a page left
+# out of the nav, a generated part that fails (docs/tools/mkdocs_hooks.py) stops the build.
+# make test runs the same build after mypy, so pytest need not build it again.
+MKDOCS = NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet -d build/site
+
+docs: $(VENV)/.docs
+	$(MKDOCS)
+	@echo "site: build/site/index.html"
+
+# docs/assets/html-report.png from a real report of the sample, in Debian's headless chromium
+docs-screenshot: $(VENV)/.runtime
+	$(BIN)/python docs/tools/screenshot.py
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks fuzz
