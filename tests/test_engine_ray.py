@@ -18,7 +18,7 @@ import pytest
 from tests.test_isolation import BAD, CLEAN, GOOD, MARKER, FailingStep
 from textwash import Pipeline
 from textwash.cli.main import main
-from textwash.dedup import DocumentFailure, DuplicateReport, find_duplicates
+from textwash.dedup import DocumentFailure, DuplicateReport, deduplicate, find_duplicates
 from textwash.normalizers import Punctuation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -396,10 +396,27 @@ def test_dedup_cli_same_report_as_local(
     assert got["ray"][0]["clusters"]
 
 
-def test_dedup_cli_output_corpus_is_local_only(
+def test_deduplicate_engine_ray_cuts_what_the_local_engine_cuts(ray_cluster: Any) -> None:
+    """Every round's documents prepared on Ray: the same texts, cuts and report."""
+    docs = make_set.build(3).docs
+    local = deduplicate(docs)
+    ray = deduplicate(docs, engine="ray")
+    assert local.removed and local.rounds >= 1
+    assert [d.text for d in ray.documents] == [d.text for d in local.documents]
+    assert ray.removed == local.removed and ray.rounds == local.rounds
+    assert _answer(ray.report) == _answer(local.report)
+
+
+def test_dedup_cli_output_corpus_as_locally(
     ray_cluster: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    src = tmp_path / "a.txt"
-    src.write_text(GOOD, encoding="utf-8")
-    code, _, err = _run(capsys, "dedup", src, "-o", tmp_path / "out", "--engine", "ray")
-    assert code == 2 and "local engine only" in err
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "a.txt").write_text(f"{P1}\n\n{P2}\n", encoding="utf-8")
+    (root / "b.txt").write_text(f"前言。\n\n{P1}\n\n{P3}\n", encoding="utf-8")
+    (root / "c.txt").write_text(f"{P3}\n\n{P2}\n", encoding="utf-8")
+    for engine in ("local", "ray"):
+        code, _, err = _run(capsys, "dedup", root, "-o", tmp_path / engine, "--engine", engine)
+        assert code == 0, err
+    assert _tree(tmp_path / "ray") == _tree(tmp_path / "local")
+    assert (tmp_path / "local" / "removed.jsonl").read_text(encoding="utf-8")  # cuts were made

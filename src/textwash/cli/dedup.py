@@ -43,7 +43,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..dedup import DedupResult, DuplicateReport, Removal, deduplicate
+from ..dedup import DedupResult, DuplicateReport, Removal
 from ..dedup.config import KEEP_POLICIES, DedupConfig
 from ..dedup.index import IndexBusy, IndexCorrupt, IndexMismatch
 from ..dedup.index_redis import index_target
@@ -311,9 +311,10 @@ def add_dedup(sub: Any) -> None:
 
 def run_dedup(args: argparse.Namespace) -> int:
     """``textwash dedup``: read every input, find duplicates, write what was asked for."""
-    from ..engines.cli import dedup_finder
+    from ..engines.cli import dedup_finder, dedup_remover
 
     find_duplicates = dedup_finder(args)  # the engine's: local or --engine ray
+    deduplicate = dedup_remover(args)
     pipeline: Pipeline | None = None
     if args.pipeline is not None:
         pipeline = load_pipeline_file(args.pipeline)

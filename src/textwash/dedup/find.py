@@ -212,8 +212,6 @@ def find_duplicates(
     if engine != "local":
         if engine != "ray":
             raise ValueError(f"engine must be 'local' or 'ray', not {engine!r}")
-        if _found is not None:
-            raise ValueError("deduplicate runs on the local engine only")
         from ..engines.ray import find_duplicates as on_ray
 
         return on_ray(
@@ -229,121 +227,38 @@ def find_duplicates(
             index=index,
             run_id=run_id,
             update_index=update_index,
+            _found=_found,
             **options,
         )
     cfg = DedupConfig.from_options(config, **options)
-    unit, window, ngram = cfg.unit, cfg.window, cfg.ngram
-    drop_function_words, part_chars = cfg.drop_function_words, cfg.part_chars
-    params: dict[str, Any] = {
-        **cfg.params(),
-        "short_line_tokens": SHORT_LINE_TOKENS,
-        "passage_tokens": PASSAGE_TOKENS,
-    }
     seconds: dict[str, float] = {}
     lap = _timer()
     note = progress or (lambda stage, done, total: None)
-
-    # 1. segment -----------------------------------------------------------------
-    total = len(docs) if isinstance(docs, Sized) else 0
-    documents: list[Document] = []  # long documents are here as their parts
-    whole: list[int] = []  # for each of them, the number of the input document
-    lengths: dict[int, int] = {}
     scratch = ExitStack()  # the index, the work folder and the files in it
     try:
-        earlier_index: DedupIndex | RedisIndex | None = None
-        if isinstance(index, (DedupIndex, RedisIndex)):
-            earlier_index = index
-        elif index is not None:
-            earlier_index = open_index(index, cfg, write=update_index)
-            scratch.callback(earlier_index.close)
-        if work_dir is None:
-            work = Path(scratch.enter_context(TemporaryDirectory(prefix="textwash-dedup-")))
-        else:
-            work = Path(work_dir)
-            work.mkdir(parents=True, exist_ok=True)
-        store = DocStore(work)
-        scratch.callback(store.close)
-        earlier = (
-            None
-            if earlier_index is None
-            else Earlier(earlier_index, cfg, work, update=update_index)
-        )
-        items = UnitTable(documents, store)
-        scratch.callback(items.close)
-        arrays = UnitArrays(work)
-        scratch.callback(arrays.close)
-        parts = Parts(size=part_chars if unit != "document" else 1 << 62)
-
-        def jobs() -> Iterator[Job]:
-            for n, doc in enumerate(iter_documents(docs)):
-                for part in parts.split(doc):
-                    documents.append(part)
-                    whole.append(n)
-                    yield (part, unit, window, ngram, drop_function_words)
-
-        # The parts of one input document are held until the last is back: if a
-        # step fails on one of them, the whole document is left out.
-        held: list[tuple[int, Prepared]] = []
-        failed: set[int] = set()  # input documents left out
-
-        def take_held() -> None:
-            for order, prepared in held:
-                (
-                    offsets,
-                    clean,
-                    us,
-                    titles,
-                    n_tokens,
-                    keys,
-                    sh,
-                    cs,
-                    sizes,
-                    shapes,
-                    defects,
-                    marks,
-                ) = prepared
-                doc = documents[order]
-                if parts:
-                    parts.count(doc.doc_id, len(us), titles)
-                if load_text is not None:  # let the raw text go; fetched again for the report
-                    lengths[order] = len(doc.text)
-                    documents[order] = replace(doc, text="")
-                items.add_document(
-                    order, clean, offsets, marks, titles, us, n_tokens, keys, shapes, defects
-                )
-                arrays.extend(sh, cs, sizes)
-                note("segment", whole[order] + 1, total)
-            held.clear()
-
         with Workers(pipeline, workers) as pool:
-            batches = pool.map(prepare_batch, _batches(jobs()), chunk=1)
-            for order, prepared in enumerate(r for batch in batches for r in batch):
-                n = whole[order]
-                if held and whole[held[0][0]] != n:
-                    take_held()
-                if isinstance(prepared, Failure) and n not in failed:
-                    failure = located_failure(documents[order], prepared, parts)
-                    if on_error is None:
-                        raise failure.exception() from prepared.exception()
-                    failed.add(n)
-                    on_error(failure)
-                    for o in [order, *(o for o, _ in held)]:
-                        documents[o] = replace(documents[o], text="")
-                    held.clear()
-                if n in failed:
-                    note("segment", n + 1, total)
-                    continue
-                assert not isinstance(prepared, Failure)
-                held.append((order, prepared))
-            take_held()
-        items.freeze()
-        arrays.freeze()
+
+            def run_batches(batches: Iterator[list[Job]]) -> Iterator[list[tuple[Any, None]]]:
+                for done in pool.map(prepare_batch, batches, chunk=1):
+                    yield [(p, None) for p in done]
+
+            corpus, earlier, _ = segment_stage(
+                docs,
+                cfg,
+                scratch,
+                run_batches,
+                index=index,
+                update_index=update_index,
+                work_dir=work_dir,
+                load_text=load_text,
+                on_error=on_error,
+                note=note,
+            )
         seconds["segment"] = lap()
-        corpus = _Corpus(items, arrays, work, documents, whole, lengths, parts)
         return _compare(
             cfg,
             corpus,
-            params,
+            report_params(cfg),
             seconds=seconds,
             lap=lap,
             note=note,
@@ -355,10 +270,148 @@ def find_duplicates(
             memory=memory,
         )
     finally:
-        if _found is None:
-            scratch.close()
-        else:  # deduplicate reads the units again: the work folder lives as long as _found
-            _found.scratch = scratch
+        keep_scratch(scratch, _found)
+
+
+def report_params(cfg: DedupConfig) -> dict[str, Any]:
+    """The report's ``params``: the configuration and the fixed limits of segmentation."""
+    return {
+        **cfg.params(),
+        "short_line_tokens": SHORT_LINE_TOKENS,
+        "passage_tokens": PASSAGE_TOKENS,
+    }
+
+
+def keep_scratch(scratch: ExitStack, found: Found | None) -> None:
+    """Close the run's work folder, index and files, or hand them to ``found``
+    (:func:`deduplicate` reads the units again: they live as long as it)."""
+    if found is None:
+        scratch.close()
+    else:
+        found.scratch = scratch
+
+
+#: What an engine runs the documents' batches with: ``run_batches(batches)`` gives,
+#: for each batch of jobs, in order, each document's :data:`Prepared` result (or a
+#: :class:`~textwash.parallel.Failure`) with whatever else the engine computed for it.
+BatchRunner = Callable[[Iterator[list[Job]]], Iterable[list[tuple[Any, Any]]]]
+
+
+def segment_stage(
+    docs: Iterable[DocLike],
+    cfg: DedupConfig,
+    scratch: ExitStack,
+    run_batches: BatchRunner,
+    *,
+    index: str | os.PathLike[str] | DedupIndex | RedisIndex | None,
+    update_index: bool,
+    work_dir: str | os.PathLike[str] | None,
+    load_text: Callable[[Document], str] | None,
+    on_error: Callable[[DocumentFailure], None] | None,
+    note: ProgressHook,
+) -> tuple[_Corpus, Earlier | None, list[Any]]:
+    """Stage 1 for any engine: clean, segment and shingle every document (``run_batches``
+    does the work, in batches of :func:`_batches`), keeping the units in a
+    :class:`UnitTable` and their shingles in :class:`UnitArrays` under the work
+    folder (``work_dir`` or a temporary one, closed with ``scratch``), and open
+    the earlier runs' ``index``.  Returns the corpus, the index's
+    :class:`Earlier` (or ``None``) and what else the engine computed for each
+    document kept, in input order.
+    """
+    unit, window, ngram = cfg.unit, cfg.window, cfg.ngram
+    drop_function_words, part_chars = cfg.drop_function_words, cfg.part_chars
+    total = len(docs) if isinstance(docs, Sized) else 0
+    documents: list[Document] = []  # long documents are here as their parts
+    whole: list[int] = []  # for each of them, the number of the input document
+    lengths: dict[int, int] = {}
+    earlier_index: DedupIndex | RedisIndex | None = None
+    if isinstance(index, (DedupIndex, RedisIndex)):
+        earlier_index = index
+    elif index is not None:
+        earlier_index = open_index(index, cfg, write=update_index)
+        scratch.callback(earlier_index.close)
+    if work_dir is None:
+        work = Path(scratch.enter_context(TemporaryDirectory(prefix="textwash-dedup-")))
+    else:
+        work = Path(work_dir)
+        work.mkdir(parents=True, exist_ok=True)
+    store = DocStore(work)
+    scratch.callback(store.close)
+    earlier = (
+        None if earlier_index is None else Earlier(earlier_index, cfg, work, update=update_index)
+    )
+    items = UnitTable(documents, store)
+    scratch.callback(items.close)
+    arrays = UnitArrays(work)
+    scratch.callback(arrays.close)
+    parts = Parts(size=part_chars if unit != "document" else 1 << 62)
+    extras: list[Any] = []
+
+    def jobs() -> Iterator[Job]:
+        for n, doc in enumerate(iter_documents(docs)):
+            for part in parts.split(doc):
+                documents.append(part)
+                whole.append(n)
+                yield (part, unit, window, ngram, drop_function_words)
+
+    # The parts of one input document are held until the last is back: if a
+    # step fails on one of them, the whole document is left out.
+    held: list[tuple[int, Prepared, Any]] = []
+    failed: set[int] = set()  # input documents left out
+
+    def take_held() -> None:
+        for order, prepared, extra in held:
+            (
+                offsets,
+                clean,
+                us,
+                titles,
+                n_tokens,
+                keys,
+                sh,
+                cs,
+                sizes,
+                shapes,
+                defects,
+                marks,
+            ) = prepared
+            doc = documents[order]
+            if parts:
+                parts.count(doc.doc_id, len(us), titles)
+            if load_text is not None:  # let the raw text go; fetched again for the report
+                lengths[order] = len(doc.text)
+                documents[order] = replace(doc, text="")
+            items.add_document(
+                order, clean, offsets, marks, titles, us, n_tokens, keys, shapes, defects
+            )
+            arrays.extend(sh, cs, sizes)
+            extras.append(extra)
+            note("segment", whole[order] + 1, total)
+        held.clear()
+
+    results = (r for batch in run_batches(_batches(jobs())) for r in batch)
+    for order, (prepared, extra) in enumerate(results):
+        n = whole[order]
+        if held and whole[held[0][0]] != n:
+            take_held()
+        if isinstance(prepared, Failure) and n not in failed:
+            failure = located_failure(documents[order], prepared, parts)
+            if on_error is None:
+                raise failure.exception() from prepared.exception()
+            failed.add(n)
+            on_error(failure)
+            for o in [order, *(o for o, _, _ in held)]:
+                documents[o] = replace(documents[o], text="")
+            held.clear()
+        if n in failed:
+            note("segment", n + 1, total)
+            continue
+        assert not isinstance(prepared, Failure)
+        held.append((order, prepared, extra))
+    take_held()
+    items.freeze()
+    arrays.freeze()
+    return _Corpus(items, arrays, work, documents, whole, lengths, parts), earlier, extras
 
 
 #: The exact stage groups the units' keys in this many buckets (by the first bits of

@@ -94,6 +94,10 @@ _RUN_OPTIONS = (
     "index",
     "run_id",
     "update_index",
+    "engine",  # engine="ray": each round on Ray (and the Ray engine's own options)
+    "address",
+    "num_cpus",
+    "banding",
 )
 #: The options only the first round takes: the input is compared with (and added
 #: to) a persistent index once, not each round's cut text.

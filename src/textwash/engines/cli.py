@@ -65,7 +65,7 @@ def clean_pool(args: argparse.Namespace, pipeline: Pipeline, workers: int) -> Wo
 
 def dedup_finder(args: argparse.Namespace) -> Callable[..., Any]:
     """The ``find_duplicates`` of the engine asked for (checked as
-    :func:`check_clean_engine` does; ``-o`` runs on the local engine only)."""
+    :func:`check_clean_engine` does)."""
     from ..dedup import find_duplicates
 
     if _engine(args) != "ray":
@@ -73,11 +73,6 @@ def dedup_finder(args: argparse.Namespace) -> Callable[..., Any]:
             raise UsageError("--ray-address needs --engine ray")
         return find_duplicates
     _require_ray(args)
-    if getattr(args, "output", None) is not None:
-        raise UsageError(
-            "-o (the deduplicated corpus) runs on the local engine only for now; "
-            "--engine ray writes the report (--report, --html or standard output)"
-        )
     from .ray import find_duplicates as on_ray
 
     def find(*docs: Any, **options: Any) -> Any:
@@ -87,3 +82,25 @@ def dedup_finder(args: argparse.Namespace) -> Callable[..., Any]:
             raise UsageError(str(exc)) from None
 
     return find
+
+
+def dedup_remover(args: argparse.Namespace) -> Callable[..., Any]:
+    """The ``deduplicate`` of the engine asked for (``-o``): with ``--engine ray``,
+    every round's documents are prepared on Ray and cut on the driver."""
+    from ..dedup import deduplicate
+
+    if _engine(args) != "ray":
+        if getattr(args, "ray_address", None):
+            raise UsageError("--ray-address needs --engine ray")
+        return deduplicate
+    _require_ray(args)
+
+    def remove(*docs: Any, **options: Any) -> Any:
+        try:
+            return deduplicate(
+                *docs, engine="ray", address=args.ray_address, num_cpus=args.workers, **options
+            )
+        except EngineUnavailable as exc:
+            raise UsageError(str(exc)) from None
+
+    return remove

@@ -26,45 +26,41 @@ order, streaming of large files) holds unchanged.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import pickle
 import socket
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
-from dataclasses import replace
-from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any, TypeVar
 
 import numpy as np
 
 from ..dedup.banding import band_keys, candidate_pairs
-from ..dedup.clusters import (
-    PASSAGE_TOKENS,
-)
 from ..dedup.config import DedupConfig
-from ..dedup.earlier import Earlier, open_index
-from ..dedup.find import SIGNATURE_CHUNK, Banding, _batches, _compare, _Corpus, _timer
+from ..dedup.earlier import Earlier
+from ..dedup.find import (
+    SIGNATURE_CHUNK,
+    Banding,
+    Found,
+    _compare,
+    _timer,
+    keep_scratch,
+    report_params,
+    segment_stage,
+)
 from ..dedup.index import DedupIndex
 from ..dedup.index_redis import RedisIndex
-from ..dedup.parts import Parts
 from ..dedup.prepare import (
-    SHORT_LINE_TOKENS,
     DocLike,
     DocumentFailure,
     Job,
     Prepared,
     ProgressHook,
-    UnitArrays,
-    iter_documents,
-    located_failure,
     prepare_batch,
 )
 from ..dedup.report import DuplicateReport
 from ..dedup.signatures import signatures_from_flat
-from ..dedup.table import DocStore, UnitTable
 from ..parallel import Failure, Workers, _init, default_workers
 from ..pipeline import Pipeline
 from ..segment import Document
@@ -352,6 +348,7 @@ def find_duplicates(
     run_id: str | None = None,
     update_index: bool = True,
     banding: str = "ray",
+    _found: Found | None = None,
     **options: Any,
 ) -> DuplicateReport:
     """:func:`textwash.dedup.find_duplicates` with the per-document stages on Ray Data.
@@ -366,7 +363,9 @@ def find_duplicates(
     in input order, on the driver.  With ``banding="ray"`` (the default) the LSH
     candidates are found by a Ray Data group-by on (band, band key), with
     ``"driver"`` on the driver, as locally; verification, containment, clusters
-    and the report run on the driver, as locally.  Raises
+    and the report run on the driver, as locally (and so does
+    :func:`~textwash.dedup.deduplicate` with ``engine="ray"``: each round's
+    documents are prepared on Ray, the cuts are made on the driver).  Raises
     :class:`~textwash.engines.EngineUnavailable` without Ray, ``ValueError`` for
     another ``banding``.
     """
@@ -374,131 +373,49 @@ def find_duplicates(
     if banding not in ("ray", "driver"):
         raise ValueError(f"banding must be 'ray' or 'driver', got {banding!r}")
     cfg = DedupConfig.from_options(config, **options)
-    unit, window, ngram = cfg.unit, cfg.window, cfg.ngram
-    drop_function_words, part_chars = cfg.drop_function_words, cfg.part_chars
-    params: dict[str, Any] = {
-        **cfg.params(),
-        "short_line_tokens": SHORT_LINE_TOKENS,
-        "passage_tokens": PASSAGE_TOKENS,
-    }
     seconds: dict[str, float] = {}
     note = progress or (lambda stage, done, total: None)
-    total = len(docs) if isinstance(docs, Sized) else 0
-    # From here to _compare: the segment stage of textwash.dedup.find.find_duplicates,
-    # with RayWorkers in place of Workers and the band keys kept (keep the two in step).
-    documents: list[Document] = []
-    whole: list[int] = []
-    lengths: dict[int, int] = {}
     lap = _timer()
-    with RayWorkers(pipeline, address, num_cpus=num_cpus) as pool, ExitStack() as scratch:
-        seconds["ray_start"] = lap()  # joining (or starting) Ray: not part of the work
-        earlier_index: DedupIndex | RedisIndex | None = None
-        if isinstance(index, (DedupIndex, RedisIndex)):
-            earlier_index = index
-        elif index is not None:
-            earlier_index = open_index(index, cfg, write=update_index)
-            scratch.callback(earlier_index.close)
-        if work_dir is None:
-            work = Path(scratch.enter_context(TemporaryDirectory(prefix="textwash-dedup-")))
-        else:
-            work = Path(work_dir)
-            work.mkdir(parents=True, exist_ok=True)
-        store = DocStore(work)
-        scratch.callback(store.close)
-        earlier = (
-            None
-            if earlier_index is None
-            else Earlier(earlier_index, cfg, work, update=update_index)
-        )
-        items = UnitTable(documents, store)
-        scratch.callback(items.close)
-        arrays = UnitArrays(work)
-        scratch.callback(arrays.close)
-        parts = Parts(size=part_chars if unit != "document" else 1 << 62)
+    scratch = ExitStack()
+    try:
+        with RayWorkers(pipeline, address, num_cpus=num_cpus) as pool:
+            seconds["ray_start"] = lap()  # joining (or starting) Ray: not part of the work
 
-        def jobs() -> Iterator[Job]:
-            for n, doc in enumerate(iter_documents(docs)):
-                for part in parts.split(doc):
-                    documents.append(part)
-                    whole.append(n)
-                    yield (part, unit, window, ngram, drop_function_words)
+            def run_batches(batches: Iterator[list[Job]]) -> Iterable[list[Any]]:
+                signing = ((b, cfg.num_perm, cfg.seed, cfg.bands, cfg.rows) for b in batches)
+                return pool.map(prepare_and_sign, signing, chunk=1)
 
-        held: list[tuple[int, Prepared, np.ndarray]] = []
-        failed: set[int] = set()
-        signed: list[np.ndarray] = []  # the band keys of the units, in unit order
-
-        def take_held() -> None:
-            for order, prepared, unit_keys in held:
-                (
-                    offsets,
-                    clean,
-                    us,
-                    titles,
-                    n_tokens,
-                    keys,
-                    sh,
-                    cs,
-                    sizes,
-                    shapes,
-                    defects,
-                    marks,
-                ) = prepared
-                doc = documents[order]
-                if parts:
-                    parts.count(doc.doc_id, len(us), titles)
-                if load_text is not None:
-                    lengths[order] = len(doc.text)
-                    documents[order] = replace(doc, text="")
-                items.add_document(
-                    order, clean, offsets, marks, titles, us, n_tokens, keys, shapes, defects
-                )
-                arrays.extend(sh, cs, sizes)
-                signed.append(unit_keys)
-                note("segment", whole[order] + 1, total)
-            held.clear()
-
-        signing = ((b, cfg.num_perm, cfg.seed, cfg.bands, cfg.rows) for b in _batches(jobs()))
-        batches = pool.map(prepare_and_sign, signing, chunk=1)
-        for order, (prepared, unit_keys) in enumerate(itertools.chain.from_iterable(batches)):
-            n = whole[order]
-            if held and whole[held[0][0]] != n:
-                take_held()
-            if isinstance(prepared, Failure) and n not in failed:
-                failure = located_failure(documents[order], prepared, parts)
-                if on_error is None:
-                    raise failure.exception() from prepared.exception()
-                failed.add(n)
-                on_error(failure)
-                for o in [order, *(o for o, _, _ in held)]:
-                    documents[o] = replace(documents[o], text="")
-                held.clear()
-            if n in failed:
-                note("segment", n + 1, total)
-                continue
-            assert not isinstance(prepared, Failure) and unit_keys is not None
-            held.append((order, prepared, unit_keys))
-        take_held()
-        items.freeze()
-        arrays.freeze()
-        seconds["segment"] = lap()
-        corpus = _Corpus(items, arrays, work, documents, whole, lengths, parts)
-        keys = np.concatenate(signed) if signed else np.zeros((0, cfg.bands), np.uint64)
-        report = _compare(
-            cfg,
-            corpus,
-            params,
-            seconds=seconds,
-            lap=lap,
-            note=note,
-            load_text=load_text,
-            found=None,
-            earlier=earlier,
-            run_id=run_id,
-            update_index=update_index,
-            memory=memory,
-            banding=_ray_banding(keys, pool._ray, banding),
-        )
-    return report
+            corpus, earlier, signed = segment_stage(
+                docs,
+                cfg,
+                scratch,
+                run_batches,
+                index=index,
+                update_index=update_index,
+                work_dir=work_dir,
+                load_text=load_text,
+                on_error=on_error,
+                note=note,
+            )
+            seconds["segment"] = lap()
+            keys = np.concatenate(signed) if signed else np.zeros((0, cfg.bands), np.uint64)
+            return _compare(
+                cfg,
+                corpus,
+                report_params(cfg),
+                seconds=seconds,
+                lap=lap,
+                note=note,
+                load_text=load_text,
+                found=_found,
+                earlier=earlier,
+                run_id=run_id,
+                update_index=update_index,
+                memory=memory,
+                banding=_ray_banding(keys, pool._ray, banding),
+            )
+    finally:
+        keep_scratch(scratch, _found)
 
 
 def _driver_candidates(
