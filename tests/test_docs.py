@@ -333,3 +333,60 @@ def test_site_builds(tmp_path: Path) -> None:
     assert "textwash dedup" in (tmp_path / "site" / "cli-reference.html").read_text(
         encoding="utf-8"
     )
+
+
+# -- the generated parts ----------------------------------------------------------------------
+
+
+def _docsgen() -> types.ModuleType:
+    sys.path.insert(0, str(DOCS / "tools"))
+    try:
+        import docsgen
+    finally:
+        sys.path.remove(str(DOCS / "tools"))
+    return docsgen
+
+
+def test_cli_reference_names_every_option() -> None:
+    """The generated reference lists every subcommand and every option of the parser."""
+    import argparse
+
+    from textwash.cli.main import build_parser
+
+    reference = _docsgen().cli_reference()
+    root = build_parser()
+    sub = next(a for a in root._actions if isinstance(a, argparse._SubParsersAction))
+    for name, parser in sub.choices.items():
+        assert f"## `textwash {name}`" in reference
+        for action in parser._actions:
+            for option in action.option_strings:
+                assert option in reference, f"textwash {name} {option} missing"
+
+
+def test_s_curve_is_the_default_banding() -> None:
+    """The plotted curve is 1-(1-s^r)^b for the bands and rows DedupConfig() gets."""
+    from textwash.dedup.config import DedupConfig
+
+    gen = _docsgen()
+    c = DedupConfig()
+    svg = gen.s_curve_svg()
+    assert f"{c.bands} bands of {c.rows} rows" in svg
+    points = re.search(r'<polyline points="([^"]+)"', svg)
+    assert points is not None
+    xy = [tuple(map(float, p.split(","))) for p in points[1].split()]
+    (x0, y0), (x1, y1) = xy[0], xy[-1]  # s = 0 at the bottom left, s = 1 at the top right
+    for x, y in xy[::40]:
+        s = (x - x0) / (x1 - x0)
+        p = (y0 - y) / (y0 - y1)
+        assert abs(p - (1 - (1 - s**c.rows) ** c.bands)) < 0.01
+
+
+def test_normalizer_pages_cover_every_normalizer() -> None:
+    """Every built-in normalizer has a page asking for its examples, and has examples."""
+    from textwash.normalizers import NORMALIZERS
+
+    gen = _docsgen()
+    pages = {p.read_text(encoding="utf-8") for p in (DOCS / "normalizers").glob("*.md")}
+    for name in NORMALIZERS:
+        assert any(f"<!-- textwash:examples {name} changed -->" in t for t in pages), name
+        assert any(e.changed for e in gen.normalizer_examples(name)), name
