@@ -27,6 +27,7 @@ def fence(text: str) -> str:
             while i < len(lines) and lines[i].strip() and lines[i].startswith(indent):
                 block.append(lines[i][len(indent) :])
                 i += 1
+            block = ["" if b.strip() == "<BLANKLINE>" else b for b in block]
             out += [indent + "```pycon", *(indent + b for b in block), indent + "```"]
             continue
         if line.rstrip().endswith("::") and i + 1 < len(lines) and not lines[i + 1].strip():

@@ -40,6 +40,8 @@ GENERATORS = {
 
 SVG_PATH = "assets/lsh-s-curve.svg"
 
+BLANKLINE = re.compile(r"(?<=\n)[ \t]*<BLANKLINE>[ \t]*(?=\n)")
+
 # Sphinx roles in docstrings (:func:`clean`, :class:`~textwash.edits.Edit`) as mkdocstrings
 # renders them: the role's name, then the target as code.
 _ROLES = r":(?:func|class|meth|mod|data|attr|exc|obj|const):"
@@ -127,6 +129,8 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
             else:
                 log.info("%s: the link fix-up for %s is no longer needed", src, wrong[:-1])
     markdown = _repo_links(markdown, page, config)
+    # doctest writes an empty line of expected output as <BLANKLINE>; a reader sees it empty
+    markdown = BLANKLINE.sub("", markdown)
     return MARKER.sub(lambda m: _replace(m, page.file.src_uri), markdown)
 
 
