@@ -231,9 +231,19 @@ def find_duplicates(
             **options,
         )
     cfg = DedupConfig.from_options(config, **options)
+    run = RunOptions(
+        index=index,
+        update_index=update_index,
+        run_id=run_id,
+        work_dir=work_dir,
+        memory=memory,
+        load_text=load_text,
+        on_error=on_error,
+        note=progress or (lambda stage, done, total: None),
+        found=_found,
+    )
     seconds: dict[str, float] = {}
     lap = _timer()
-    note = progress or (lambda stage, done, total: None)
     scratch = ExitStack()  # the index, the work folder and the files in it
     try:
         with Workers(pipeline, workers) as pool:
@@ -242,35 +252,29 @@ def find_duplicates(
                 for done in pool.map(prepare_batch, batches, chunk=1):
                     yield [(p, None) for p in done]
 
-            corpus, earlier, _ = segment_stage(
-                docs,
-                cfg,
-                scratch,
-                run_batches,
-                index=index,
-                update_index=update_index,
-                work_dir=work_dir,
-                load_text=load_text,
-                on_error=on_error,
-                note=note,
-            )
+            corpus, earlier, _ = segment_stage(docs, cfg, run, scratch, run_batches)
         seconds["segment"] = lap()
-        return _compare(
-            cfg,
-            corpus,
-            report_params(cfg),
-            seconds=seconds,
-            lap=lap,
-            note=note,
-            load_text=load_text,
-            found=_found,
-            earlier=earlier,
-            run_id=run_id,
-            update_index=update_index,
-            memory=memory,
-        )
+        return _compare(cfg, corpus, run, earlier, seconds=seconds, lap=lap)
     finally:
         keep_scratch(scratch, _found)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How one run goes, besides what it compares (its :class:`DedupConfig`): the
+    arguments of :func:`find_duplicates` of the same names (``note`` is
+    ``progress``, ``found`` what :func:`deduplicate` needs back), as every
+    engine's stages take them."""
+
+    index: str | os.PathLike[str] | DedupIndex | RedisIndex | None = None
+    update_index: bool = True
+    run_id: str | None = None
+    work_dir: str | os.PathLike[str] | None = None
+    memory: int | None = None
+    load_text: Callable[[Document], str] | None = None
+    on_error: Callable[[DocumentFailure], None] | None = None
+    note: ProgressHook = field(default=lambda stage, done, total: None)
+    found: Found | None = None
 
 
 def report_params(cfg: DedupConfig) -> dict[str, Any]:
@@ -300,24 +304,20 @@ BatchRunner = Callable[[Iterator[list[Job]]], Iterable[list[tuple[Any, Any]]]]
 def segment_stage(
     docs: Iterable[DocLike],
     cfg: DedupConfig,
+    run: RunOptions,
     scratch: ExitStack,
     run_batches: BatchRunner,
-    *,
-    index: str | os.PathLike[str] | DedupIndex | RedisIndex | None,
-    update_index: bool,
-    work_dir: str | os.PathLike[str] | None,
-    load_text: Callable[[Document], str] | None,
-    on_error: Callable[[DocumentFailure], None] | None,
-    note: ProgressHook,
 ) -> tuple[_Corpus, Earlier | None, list[Any]]:
     """Stage 1 for any engine: clean, segment and shingle every document (``run_batches``
     does the work, in batches of :func:`_batches`), keeping the units in a
     :class:`UnitTable` and their shingles in :class:`UnitArrays` under the work
-    folder (``work_dir`` or a temporary one, closed with ``scratch``), and open
-    the earlier runs' ``index``.  Returns the corpus, the index's
+    folder (``run.work_dir`` or a temporary one, closed with ``scratch``), and
+    open the earlier runs' ``run.index``.  Returns the corpus, the index's
     :class:`Earlier` (or ``None``) and what else the engine computed for each
     document kept, in input order.
     """
+    index, update_index, load_text = run.index, run.update_index, run.load_text
+    work_dir, on_error, note = run.work_dir, run.on_error, run.note
     unit, window, ngram = cfg.unit, cfg.window, cfg.ngram
     drop_function_words, part_chars = cfg.drop_function_words, cfg.part_chars
     total = len(docs) if isinstance(docs, Sized) else 0
@@ -564,23 +564,20 @@ class _Corpus:
 def _compare(
     cfg: DedupConfig,
     corpus: _Corpus,
-    params: dict[str, Any],
+    run: RunOptions,
+    earlier: Earlier | None,
     *,
     seconds: dict[str, float],
     lap: Callable[[], float],
-    note: ProgressHook,
-    load_text: Callable[[Document], str] | None,
-    found: Found | None,
-    earlier: Earlier | None,
-    run_id: str | None,
-    update_index: bool,
-    memory: int | None,
     banding: Banding | None = None,
 ) -> DuplicateReport:
     """Stages 2–5 on the prepared units (and the earlier runs' units, with an index).
 
     ``banding`` makes the LSH candidates of stage 3 (default: :func:`local_banding`;
     the Ray engine passes its own)."""
+    note, load_text, found, memory = run.note, run.load_text, run.found, run.memory
+    update_index, run_id = run.update_index, run.run_id
+    params = report_params(cfg)
     items, arrays, work, parts = corpus.items, corpus.arrays, corpus.work, corpus.parts
     threshold, keep = cfg.near_threshold, cfg.keep
     uf = Links(items, cfg.remove_numbers)

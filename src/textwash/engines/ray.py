@@ -43,10 +43,10 @@ from ..dedup.find import (
     SIGNATURE_CHUNK,
     Banding,
     Found,
+    RunOptions,
     _compare,
     _timer,
     keep_scratch,
-    report_params,
     segment_stage,
 )
 from ..dedup.index import DedupIndex
@@ -373,8 +373,18 @@ def find_duplicates(
     if banding not in ("ray", "driver"):
         raise ValueError(f"banding must be 'ray' or 'driver', got {banding!r}")
     cfg = DedupConfig.from_options(config, **options)
+    run = RunOptions(
+        index=index,
+        update_index=update_index,
+        run_id=run_id,
+        work_dir=work_dir,
+        memory=memory,
+        load_text=load_text,
+        on_error=on_error,
+        note=progress or (lambda stage, done, total: None),
+        found=_found,
+    )
     seconds: dict[str, float] = {}
-    note = progress or (lambda stage, done, total: None)
     lap = _timer()
     scratch = ExitStack()
     try:
@@ -385,34 +395,12 @@ def find_duplicates(
                 signing = ((b, cfg.num_perm, cfg.seed, cfg.bands, cfg.rows) for b in batches)
                 return pool.map(prepare_and_sign, signing, chunk=1)
 
-            corpus, earlier, signed = segment_stage(
-                docs,
-                cfg,
-                scratch,
-                run_batches,
-                index=index,
-                update_index=update_index,
-                work_dir=work_dir,
-                load_text=load_text,
-                on_error=on_error,
-                note=note,
-            )
+            corpus, earlier, signed = segment_stage(docs, cfg, run, scratch, run_batches)
             seconds["segment"] = lap()
             keys = np.concatenate(signed) if signed else np.zeros((0, cfg.bands), np.uint64)
+            banding_stage = _ray_banding(keys, pool._ray, banding)
             return _compare(
-                cfg,
-                corpus,
-                report_params(cfg),
-                seconds=seconds,
-                lap=lap,
-                note=note,
-                load_text=load_text,
-                found=_found,
-                earlier=earlier,
-                run_id=run_id,
-                update_index=update_index,
-                memory=memory,
-                banding=_ray_banding(keys, pool._ray, banding),
+                cfg, corpus, run, earlier, seconds=seconds, lap=lap, banding=banding_stage
             )
     finally:
         keep_scratch(scratch, _found)
