@@ -52,7 +52,8 @@ test: $(VENV)/.test
 # The site is built --strict (mkdocs.yml says so too): a broken link or anchor, a page left
 # out of the nav, a generated part that fails (docs/tools/mkdocs_hooks.py) stops the build.
 # make test runs the same build after mypy, so pytest need not build it again.
-MKDOCS = NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet -d build/site
+# No --quiet: it hides the warnings from --strict as well, and the build then passes.
+MKDOCS = NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d build/site
 
 docs: $(VENV)/.docs
 	$(MKDOCS)

@@ -321,7 +321,13 @@ def test_site_builds(tmp_path: Path) -> None:
     if mkdocs is None:
         pytest.skip("mkdocs is not installed (pip install -e '.[docs]')")
     run = subprocess.run(
-        [mkdocs, "build", "--strict", "--quiet", "-d", str(tmp_path / "site")],
+        [
+            mkdocs,
+            "build",
+            "--strict",
+            "-d",
+            str(tmp_path / "site"),
+        ],  # no --quiet: it hides warnings
         cwd=ROOT,
         capture_output=True,
         text=True,
