@@ -396,3 +396,13 @@ def test_normalizer_pages_cover_every_normalizer() -> None:
     for name in NORMALIZERS:
         assert any(f"<!-- textwash:examples {name} changed -->" in t for t in pages), name
         assert any(e.changed for e in gen.normalizer_examples(name)), name
+
+
+def test_make_builds_the_site_strictly() -> None:
+    """make docs and make test build with --strict and without --quiet (which also hides
+    the warnings --strict counts, so a broken link would build)."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    line = next(x for x in makefile.splitlines() if x.startswith("MKDOCS ="))
+    assert "--strict" in line and "--quiet" not in line and " -q" not in line
+    test_recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "$(MKDOCS)" in test_recipe
