@@ -312,6 +312,42 @@ def test_banding_group_by_on_ray_gives_the_pairs_of_the_driver(ray_cluster: Any)
     assert _ray_candidates(ray_cluster, keys[:1], reps[:1]).shape == (0, 2)
 
 
+def test_verification_on_ray_gives_the_answer_of_the_driver(
+    ray_cluster: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pairs of shingle sets at every similarity, in many chunks and several windows."""
+    import numpy as np
+
+    import textwash.engines.ray as engine
+    from textwash.dedup.find import local_verifying
+    from textwash.dedup.prepare import UnitArrays
+    from textwash.dedup.verify import jaccard
+
+    rng = np.random.default_rng(11)
+    arrays = UnitArrays(tmp_path)
+    base = np.sort(rng.choice(1 << 20, size=60, replace=False)).astype(np.uint32)
+    rows = []
+    for k in range(300):  # the base set with k % 60 of its hashes swapped for others
+        swapped = np.concatenate([base[k % 60 :], rng.integers(1 << 21, 1 << 22, k % 60)])
+        rows.append(np.unique(swapped.astype(np.uint32)))
+    rows.append(np.zeros(0, dtype=np.uint32))  # an empty set is never a copy
+    arrays.extend((np.concatenate(rows), [r.size for r in rows]), (rows[0], [rows[0].size]), [0])
+    arrays.freeze()
+    first = rng.integers(0, 300, 700)  # near neighbours are close, far ones are not
+    second = np.where(np.arange(700) % 2, (first + rng.integers(0, 3, 700)) % 300, 299 - first)
+    pairs = np.stack([first, second], axis=1)
+    pairs[:5, 1] = 300
+    monkeypatch.setattr(engine, "VERIFY_CHUNK", 64)  # 11 chunks ...
+    monkeypatch.setattr(engine, "VERIFY_WINDOW", 4)  # ... in 3 executions
+    got = engine._ray_verifying(arrays, ray_cluster)(pairs, 0.7)
+    want = local_verifying(arrays)(pairs, 0.7)
+    assert got.tolist() == want.tolist()
+    assert want.tolist() == [jaccard(rows[i], rows[j]) >= 0.7 for i, j in pairs.tolist()]
+    assert 100 < int(want.sum()) < 600 and not want[:5].any()
+    assert engine._ray_verifying(arrays, ray_cluster)(pairs[:0], 0.7).shape == (0,)
+    arrays.close()
+
+
 def test_banding_must_be_ray_or_driver(ray_cluster: Any) -> None:
     from textwash.engines.ray import find_duplicates as on_ray
 

@@ -570,11 +570,13 @@ def _compare(
     seconds: dict[str, float],
     lap: Callable[[], float],
     banding: Banding | None = None,
+    verifying: Verifying | None = None,
 ) -> DuplicateReport:
     """Stages 2–5 on the prepared units (and the earlier runs' units, with an index).
 
-    ``banding`` makes the LSH candidates of stage 3 (default: :func:`local_banding`;
-    the Ray engine passes its own)."""
+    ``banding`` makes the LSH candidates of stage 3 (default: :func:`local_banding`)
+    and ``verifying`` checks them (default: :func:`local_verifying`); the Ray
+    engine passes its own."""
     note, load_text, found, memory = run.note, run.load_text, run.found, run.memory
     update_index, run_id = run.update_index, run.run_id
     params = report_params(cfg)
@@ -593,13 +595,15 @@ def _compare(
     def mark(stage: str) -> None:
         seconds[stage] = lap()
 
-    candidates = banding(reps, earlier, note, mark).tolist()
+    pairs = banding(reps, earlier, note, mark)
     seconds["lsh"] = lap()
+    passed = (verifying or local_verifying(arrays))(pairs, threshold)
     verified = 0
-    for i, j in candidates:
-        if jaccard(arrays.shingles[i], arrays.shingles[j]) >= threshold:
+    for (i, j), ok in zip(pairs.tolist(), passed.tolist(), strict=True):
+        if ok:
             uf.union(i, j)
             verified += 1
+    n_candidates = len(pairs)
     seconds["verify"] = lap()
     if earlier is not None:
         earlier.compare(items, arrays, first)
@@ -683,7 +687,7 @@ def _compare(
     stats = {
         "documents": corpus.whole[-1] + 1 if corpus.whole else 0,
         "units": len(items),
-        "lsh_candidates": len(candidates),
+        "lsh_candidates": n_candidates,
         "verified_pairs": verified,
         "contained": len(contained),
         "overlap_pairs": overlaps,
@@ -704,6 +708,49 @@ def _compare(
 #: index with their band keys as they are made, and calls ``mark("minhash")`` once
 #: the keys are made, before the pairs are found.
 Banding = Callable[[np.ndarray, Earlier | None, ProgressHook, Callable[[str], None]], np.ndarray]
+
+
+#: Stage 3's check: ``verifying(pairs, threshold)`` says, for each candidate pair
+#: ``(i, j)`` of an ``(n, 2)`` array, whether the exact Jaccard similarity of the
+#: two units' shingle sets is at least ``threshold`` (a boolean array).
+Verifying = Callable[[np.ndarray, float], np.ndarray]
+
+#: Candidate pairs are verified this many at a time (their shingles read at once).
+VERIFY_CHUNK = 20_000
+
+
+def jaccard_mask(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], threshold: float
+) -> np.ndarray:
+    """Whether row ``k`` of ``a`` and row ``k`` of ``b`` (ragged rows of sorted, unique
+    shingle hashes: ``(flat, bounds)``) have a Jaccard similarity of ``threshold``
+    or more.
+
+    >>> a = (np.array([1, 2, 3, 7]), np.array([0, 3, 4]))
+    >>> b = (np.array([2, 3, 4, 8, 9]), np.array([0, 3, 5]))
+    >>> jaccard_mask(a, b, 0.5).tolist()
+    [True, False]
+    """
+    (fa, ba), (fb, bb) = a, b
+    out = np.zeros(ba.size - 1, dtype=bool)
+    for k in range(out.size):
+        out[k] = jaccard(fa[ba[k] : ba[k + 1]], fb[bb[k] : bb[k + 1]]) >= threshold
+    return out
+
+
+def local_verifying(arrays: UnitArrays) -> Verifying:
+    """The local engine's check: the pairs' shingles read :data:`VERIFY_CHUNK` pairs
+    at a time and compared in this process."""
+
+    def verifying(pairs: np.ndarray, threshold: float) -> np.ndarray:
+        out = np.zeros(len(pairs), dtype=bool)
+        for c0 in range(0, len(pairs), VERIFY_CHUNK):
+            chunk = pairs[c0 : c0 + VERIFY_CHUNK]
+            a, b = arrays.shingles.gather(chunk[:, 0]), arrays.shingles.gather(chunk[:, 1])
+            out[c0 : c0 + len(chunk)] = jaccard_mask(a, b, threshold)
+        return out
+
+    return verifying
 
 
 def local_banding(cfg: DedupConfig, arrays: UnitArrays, work: Path) -> Banding:

@@ -41,11 +41,14 @@ from ..dedup.config import DedupConfig
 from ..dedup.earlier import Earlier
 from ..dedup.find import (
     SIGNATURE_CHUNK,
+    VERIFY_CHUNK,
     Banding,
     Found,
     RunOptions,
+    Verifying,
     _compare,
     _timer,
+    jaccard_mask,
     keep_scratch,
     segment_stage,
 )
@@ -57,6 +60,7 @@ from ..dedup.prepare import (
     Job,
     Prepared,
     ProgressHook,
+    UnitArrays,
     prepare_batch,
 )
 from ..dedup.report import DuplicateReport
@@ -398,9 +402,15 @@ def find_duplicates(
             corpus, earlier, signed = segment_stage(docs, cfg, run, scratch, run_batches)
             seconds["segment"] = lap()
             keys = np.concatenate(signed) if signed else np.zeros((0, cfg.bands), np.uint64)
-            banding_stage = _ray_banding(keys, pool._ray, banding)
             return _compare(
-                cfg, corpus, run, earlier, seconds=seconds, lap=lap, banding=banding_stage
+                cfg,
+                corpus,
+                run,
+                earlier,
+                seconds=seconds,
+                lap=lap,
+                banding=_ray_banding(keys, pool._ray, banding),
+                verifying=_ray_verifying(corpus.arrays, pool._ray),
             )
     finally:
         keep_scratch(scratch, _found)
@@ -484,6 +494,51 @@ def _ray_candidates(
     if note is not None:
         note("lsh", bands, bands)
     return np.unique(np.concatenate(found), axis=0)
+
+
+#: Verification chunks sent to Ray in one dataset execution.
+VERIFY_WINDOW = 32
+
+
+def _verify_chunk(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Ray Data map: each row holds a pickled chunk of candidate pairs' shingles
+    (``(a, b, threshold)``); its mask comes back packed as bytes."""
+    masks = []
+    for blob in batch["chunk"]:
+        a, b, threshold = pickle.loads(blob)
+        masks.append(np.packbits(jaccard_mask(a, b, threshold)).tobytes())
+    return {"k": batch["k"], "mask": np.array(masks, dtype=object)}
+
+
+def _ray_verifying(arrays: UnitArrays, ray: Any) -> Verifying:
+    """Stage 3's check as a Ray Data map over chunks of candidate pairs: the driver
+    reads each chunk's shingles (:data:`~textwash.dedup.find.VERIFY_CHUNK` pairs) and
+    the workers compute the exact Jaccard similarities (:func:`jaccard_mask`, the
+    local engine's), :data:`VERIFY_WINDOW` chunks per execution; the same answer
+    as :func:`~textwash.dedup.find.local_verifying`."""
+
+    def verifying(pairs: np.ndarray, threshold: float) -> np.ndarray:
+        out = np.zeros(len(pairs), dtype=bool)
+        starts = list(range(0, len(pairs), VERIFY_CHUNK))
+        for w0 in range(0, len(starts), VERIFY_WINDOW):
+            rows = []
+            for c0 in starts[w0 : w0 + VERIFY_WINDOW]:
+                chunk = pairs[c0 : c0 + VERIFY_CHUNK]
+                a = arrays.shingles.gather(chunk[:, 0])
+                b = arrays.shingles.gather(chunk[:, 1])
+                blob = pickle.dumps((a, b, threshold), protocol=pickle.HIGHEST_PROTOCOL)
+                rows.append({"k": c0, "chunk": blob})
+            done = ray.data.from_items(rows).map_batches(
+                _verify_chunk, batch_size=1, batch_format="numpy"
+            )
+            for batch in done.iter_batches(batch_format="numpy", batch_size=None):
+                for c0, mask in zip(batch["k"].tolist(), batch["mask"], strict=True):
+                    n = min(VERIFY_CHUNK, len(pairs) - c0)
+                    bits = np.unpackbits(np.frombuffer(mask, dtype=np.uint8), count=n)
+                    out[c0 : c0 + n] = bits.astype(bool)
+        return out
+
+    return verifying
 
 
 def _ray_banding(keys: np.ndarray, ray: Any, banding: str) -> Banding:
