@@ -452,9 +452,9 @@ def _first_of_key(column: SpilledColumn, rows: np.ndarray) -> np.ndarray:
     return first
 
 
-def _exact_pairs(items: UnitTable) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray]:
-    """Exact copies and ``numbers`` pairs as (earlier unit, unit) in the order of the
-    later unit, the units that are compared by MinHash (the first of each key, of
+def _exact_pairs(items: UnitTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact copies and ``numbers`` pairs as rows (earlier unit, unit) in the order of
+    the later unit, the units that are compared by MinHash (the first of each key, of
     :data:`MIN_TOKENS` tokens or more) and which units are the first of their key.
 
     A unit of :data:`MIN_EXACT_TOKENS` tokens or more is paired with the first
@@ -485,8 +485,7 @@ def _exact_pairs(items: UnitTable) -> tuple[list[tuple[int, int]], np.ndarray, n
         mine = other != shaped
         events[shaped[mine]] = other[mine]
     later = np.flatnonzero(events >= 0)
-    pairs = list(zip(events[later].tolist(), later.tolist(), strict=True))
-    return pairs, candidates, is_first
+    return np.stack([events[later], later], axis=1), candidates, is_first
 
 
 #: A report of at most this many clusters holds them in a list; a larger one reads
@@ -585,8 +584,10 @@ def _compare(
     uf = Links(items, cfg.remove_numbers)
     # 2. exact -------------------------------------------------------------------
     exact, reps, first = _exact_pairs(items)
-    for a, b in exact:
-        uf.union(a, b)
+    for c0 in range(0, len(exact), EXACT_CHUNK):  # no Python tuple per pair held
+        for a, b in exact[c0 : c0 + EXACT_CHUNK].tolist():
+            uf.union(a, b)
+    del exact
     seconds["exact"] = lap()
 
     # 3. minhash, lsh, verify ------------------------------------------------------
