@@ -772,7 +772,7 @@ def find_containment(
     # One unit stands for each group of exact and near copies found so far: its
     # copies would find the same passages, and copies of the longer unit are
     # already reported as copies of it.
-    rep = uf.roots() == np.arange(len(items))
+    rep = uf.roots() == np.arange(len(items), dtype=np.int32)
     long_enough = items.n_tokens >= MIN_CONTAINMENT_TOKENS
     sizes = arrays.cont_size
     candidates = candidate_pairs(

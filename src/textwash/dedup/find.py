@@ -464,15 +464,15 @@ def _exact_pairs(items: UnitTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     numbers, a ``numbers`` pair, not a copy.  The keys are read from the
     table's files a bucket at a time (:func:`_first_of_key`).
     """
-    n = len(items)
-    eligible = np.flatnonzero(items.n_tokens >= MIN_EXACT_TOKENS)
-    first = np.arange(n, dtype=np.int64)
-    first[eligible] = _first_of_key(items.key_column, eligible)
-    events = np.full(n, -1, dtype=np.int64)
-    dup = eligible[first[eligible] != eligible]
-    events[dup] = first[dup]
-    is_first = first == np.arange(n)
-    del first
+    n = len(items)  # under 2**31 (the union-find's limit): int32 unit numbers
+    eligible = np.flatnonzero(items.n_tokens >= MIN_EXACT_TOKENS).astype(np.int32)
+    first_of = _first_of_key(items.key_column, eligible).astype(np.int32)
+    dup = first_of != eligible
+    events = np.full(n, -1, dtype=np.int32)
+    events[eligible[dup]] = first_of[dup]
+    is_first = np.ones(n, dtype=bool)
+    is_first[eligible[dup]] = False
+    del first_of, dup, eligible
     candidates = np.flatnonzero(is_first & (items.n_tokens >= MIN_TOKENS))
     shaped_parts = []
     for c0 in range(0, candidates.size, EXACT_CHUNK):
@@ -485,7 +485,7 @@ def _exact_pairs(items: UnitTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mine = other != shaped
         events[shaped[mine]] = other[mine]
     later = np.flatnonzero(events >= 0)
-    return np.stack([events[later], later], axis=1), candidates, is_first
+    return np.stack([events[later].astype(np.int64), later], axis=1), candidates, is_first
 
 
 #: A report of at most this many clusters holds them in a list; a larger one reads

@@ -37,6 +37,43 @@ __all__ = ["SpilledColumn", "SpilledRagged", "write_at"]
 #: Rows whose stretch of the file is at most this many bytes are read in one call
 #: (and the rows not asked for in between thrown away) rather than one call each.
 _COALESCE_BYTES = 1 << 16
+#: ... but one read covers at most this many bytes of the file: rows spread over a
+#: whole file (one in sixteen, say) are read a block at a time, not all at once.
+_READ_BYTES = 1 << 22
+
+
+def _run_cuts(lo: np.ndarray, hi: np.ndarray, itemsize: int) -> np.ndarray:
+    """Where to cut rows sorted by ``lo`` (their spans ``[lo, hi)`` in elements)
+    into runs read in one call each: at gaps over :data:`_COALESCE_BYTES`, and
+    wherever a run would reach past :data:`_READ_BYTES` from its start.
+
+    >>> _run_cuts(np.array([0, 10, 100_000, 100_010]), np.array([5, 20, 100_005, 100_020]), 4)
+    array([2])
+    >>> _run_cuts(np.arange(0, 4_000_000, 1_000), np.arange(1, 4_000_001, 1_000), 4).size
+    3
+    """
+    reach = np.maximum.accumulate(hi)
+    gap = (lo[1:] - reach[:-1]) * itemsize
+    cuts = np.flatnonzero(gap > _COALESCE_BYTES) + 1
+    if not lo.size:
+        return cuts
+    bounds = np.concatenate([[0], cuts, [lo.size]])
+    spans = (reach[bounds[1:] - 1] - lo[bounds[:-1]]) * itemsize
+    wide = np.flatnonzero(spans > _READ_BYTES)
+    if wide.size:  # split those runs where a row starts a block of _READ_BYTES on
+        per = max(1, _READ_BYTES // itemsize)
+        extra = []
+        for k in wide.tolist():
+            start, stop = int(bounds[k]), int(bounds[k + 1])
+            while True:
+                end = int(np.searchsorted(lo[start:stop], lo[start] + per, side="left")) + start
+                end = max(end, start + 1)
+                if end >= stop:
+                    break
+                extra.append(end)
+                start = end
+        cuts = np.union1d(cuts, np.asarray(extra, dtype=np.int64)).astype(np.int64)
+    return cuts
 
 
 def write_at(fd: int, data: bytes, offset: int) -> int:
@@ -122,8 +159,7 @@ class SpilledColumn:
         srt = rows[order]
         if srt[0] < 0 or srt[-1] >= self._n:
             raise IndexError("row out of range")
-        gap = np.diff(srt) * self.dtype.itemsize
-        cut = np.flatnonzero(gap > _COALESCE_BYTES) + 1
+        cut = _run_cuts(srt, srt + 1, self.dtype.itemsize)
         for run in np.split(np.arange(srt.size), cut):
             first = int(srt[run[0]])
             block = self.read(first, int(srt[run[-1]]) + 1)
@@ -232,11 +268,9 @@ class SpilledRagged:
         order = np.argsort(lo, kind="stable")
         # runs of rows (in file order) close enough to read at once
         slo, shi = lo[order], hi[order]
-        reach = np.maximum.accumulate(shi)
-        gap = (slo[1:] - reach[:-1]) * self._dtype.itemsize
-        cut = np.flatnonzero(gap > _COALESCE_BYTES) + 1
+        cut = _run_cuts(slo, shi, self._dtype.itemsize)
         for run in np.split(np.arange(order.size), cut):
-            start, stop = int(slo[run[0]]), int(reach[run[-1]])
+            start, stop = int(slo[run[0]]), int(shi[run].max())
             block = self._read(start, stop)
             values, got = gather_spans(block, slo[run] - start, shi[run] - start)
             # where each value goes in ``out``: its row's place there, plus its offset

@@ -49,10 +49,11 @@ class UnionFind:
         self.size[ra] += self.size[rb]
 
     def roots(self) -> np.ndarray:
-        """The representative of every element, as an array (all paths compressed at once)."""
+        """The representative of every element, as an int32 array (all paths
+        compressed at once)."""
         if not len(self.parent):
-            return np.zeros(0, dtype=np.int64)
-        root = np.frombuffer(self.parent, dtype=np.int32).astype(np.int64)
+            return np.zeros(0, dtype=np.int32)
+        root = np.frombuffer(self.parent, dtype=np.int32).copy()  # 4 bytes an element
         while True:
             up = root[root]
             if np.array_equal(up, root):
