@@ -89,14 +89,7 @@ def on_files(files: Any, config: Any) -> Any:
 # Links the site cannot follow as written, in pages this hook may not edit: (page, link as
 # written, link to use, why).  Each is logged when used; delete an entry once its page is
 # fixed (an entry whose link is gone is logged too, and does nothing).
-LINK_FIXES: list[tuple[str, str, str, str]] = [
-    (
-        "dedup.md",
-        "benchmarks.md#corpus-scale-bounded-memory)",
-        "benchmarks.md#corpus-scale-bounded-memory-issue-12)",
-        "the section's heading ends in '(issue 12)', so its anchor does too",
-    ),
-]
+LINK_FIXES: list[tuple[str, str, str, str]] = []
 
 # A Markdown link to a file of the repository outside docs/: [text](../src/textwash/x.py)
 REPO_LINK = re.compile(r"\[([^\]]+)\]\((\.\./[^)\s#]+)\)")
