@@ -105,7 +105,28 @@ def _pread_exact(fd: int, want: int, offset: int, path: Path) -> bytearray:
     return buf
 
 
-class SpilledColumn:
+class _SpillFile:
+    """A file of the work folder that is deleted when closed (or collected)."""
+
+    __slots__ = ("_fd", "_path")
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._path = Path(path)
+        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+
+    def close(self) -> None:
+        """Close and delete the file."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+            self._path.unlink(missing_ok=True)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # at interpreter shutdown the work folder goes anyway
+            self.close()
+
+
+class SpilledColumn(_SpillFile):
     """Fixed-width values (one NumPy dtype, maybe a record) appended to a file and
     read back by row: a column of every unit that costs no memory per row.
 
@@ -118,12 +139,11 @@ class SpilledColumn:
     (3, b'cd', [b'ef', b'ab', b'ef'], [b'ab', b'cd', b'ef'])
     """
 
-    __slots__ = ("_fd", "_n", "_path", "dtype")
+    __slots__ = ("_n", "dtype")
 
     def __init__(self, dtype: DTypeLike, path: str | os.PathLike[str]) -> None:
+        super().__init__(path)
         self.dtype = np.dtype(dtype)
-        self._path = Path(path)
-        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         self._n = 0
 
     def append(self, values: np.ndarray) -> None:
@@ -166,27 +186,15 @@ class SpilledColumn:
             out[order[run]] = block[srt[run] - first]
         return out
 
-    def close(self) -> None:
-        """Close and delete the file."""
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-            self._path.unlink(missing_ok=True)
 
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):
-            self.close()
-
-
-class SpilledRagged:
+class SpilledRagged(_SpillFile):
     """Rows of varying length, appended to a file and read back on demand."""
 
-    __slots__ = ("_dtype", "_fd", "_lengths", "_path", "_written", "at")
+    __slots__ = ("_dtype", "_lengths", "_written", "at")
 
     def __init__(self, dtype: DTypeLike, path: str | os.PathLike[str]) -> None:
+        super().__init__(path)
         self._dtype = np.dtype(dtype)
-        self._path = Path(path)
-        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         self._lengths: list[np.ndarray] = []
         self._written = 0  # elements
         self.at: np.ndarray = np.zeros(1, dtype=np.int64)
@@ -214,17 +222,6 @@ class SpilledRagged:
                 k += part.size
             self.at = at
         self._lengths = []
-
-    def close(self) -> None:
-        """Close and delete the file."""
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-            self._path.unlink(missing_ok=True)
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):  # at interpreter shutdown the work folder goes anyway
-            self.close()
 
     def __len__(self) -> int:
         return self.at.size - 1
