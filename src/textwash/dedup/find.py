@@ -209,27 +209,10 @@ def find_duplicates(
     >>> [(m.doc_id, m.line, m.measure) for m in report.clusters[0].members]
     [('0', 1, 'exact'), ('1', 3, 'exact')]
     """
-    if engine != "local":
-        if engine != "ray":
-            raise ValueError(f"engine must be 'local' or 'ray', not {engine!r}")
-        from ..engines.ray import find_duplicates as on_ray
-
-        return on_ray(
-            docs,
-            config,
-            pipeline=pipeline,
-            progress=progress,
-            workers=workers,
-            load_text=load_text,
-            on_error=on_error,
-            work_dir=work_dir,
-            memory=memory,
-            index=index,
-            run_id=run_id,
-            update_index=update_index,
-            _found=_found,
-            **options,
-        )
+    if engine not in ("local", "ray"):
+        raise ValueError(f"engine must be 'local' or 'ray', not {engine!r}")
+    # the Ray engine's own options: which cluster, where the banding runs
+    on_ray = {k: options.pop(k) for k in _RAY_OPTIONS if engine == "ray" and k in options}
     cfg = DedupConfig.from_options(config, **options)
     run = RunOptions(
         index=index,
@@ -242,6 +225,10 @@ def find_duplicates(
         note=progress or (lambda stage, done, total: None),
         found=_found,
     )
+    if engine == "ray":  # workers: the cluster's cores do the work
+        from ..engines.ray import run_on_ray
+
+        return run_on_ray(docs, cfg, run, pipeline=pipeline, **on_ray)
     seconds: dict[str, float] = {}
     lap = _timer()
     scratch = ExitStack()  # the index, the work folder and the files in it
@@ -257,6 +244,11 @@ def find_duplicates(
         return _compare(cfg, corpus, run, earlier, seconds=seconds, lap=lap)
     finally:
         keep_scratch(scratch, _found)
+
+
+#: Options of ``find_duplicates(..., engine="ray")`` for the Ray engine itself
+#: (see :func:`textwash.engines.ray.find_duplicates`).
+_RAY_OPTIONS = ("address", "num_cpus", "banding")
 
 
 @dataclass(frozen=True)

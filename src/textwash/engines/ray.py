@@ -43,7 +43,6 @@ from ..dedup.find import (
     SIGNATURE_CHUNK,
     VERIFY_CHUNK,
     Banding,
-    Found,
     RunOptions,
     Verifying,
     _compare,
@@ -52,11 +51,8 @@ from ..dedup.find import (
     keep_scratch,
     segment_stage,
 )
-from ..dedup.index import DedupIndex
-from ..dedup.index_redis import RedisIndex
 from ..dedup.prepare import (
     DocLike,
-    DocumentFailure,
     Job,
     Prepared,
     ProgressHook,
@@ -67,7 +63,6 @@ from ..dedup.report import DuplicateReport
 from ..dedup.signatures import signatures_from_flat
 from ..parallel import Failure, Workers, _init, default_workers
 from ..pipeline import Pipeline
-from ..segment import Document
 from . import EngineUnavailable, require_ray
 
 __all__ = [
@@ -341,18 +336,7 @@ def find_duplicates(
     *,
     address: str | None = None,
     num_cpus: int | None = None,
-    pipeline: Pipeline | None = None,
-    progress: ProgressHook | None = None,
-    workers: int | None = None,
-    load_text: Callable[[Document], str] | None = None,
-    on_error: Callable[[DocumentFailure], None] | None = None,
-    work_dir: str | os.PathLike[str] | None = None,
-    memory: int | None = None,
-    index: str | os.PathLike[str] | DedupIndex | RedisIndex | None = None,
-    run_id: str | None = None,
-    update_index: bool = True,
     banding: str = "ray",
-    _found: Found | None = None,
     **options: Any,
 ) -> DuplicateReport:
     """:func:`textwash.dedup.find_duplicates` with the per-document stages on Ray Data.
@@ -373,21 +357,34 @@ def find_duplicates(
     :class:`~textwash.engines.EngineUnavailable` without Ray, ``ValueError`` for
     another ``banding``.
     """
-    del workers  # the cluster decides
+    from ..dedup.find import find_duplicates as find
+
+    return find(
+        docs,
+        config,
+        engine="ray",
+        address=address,
+        num_cpus=num_cpus,
+        banding=banding,
+        **options,
+    )
+
+
+def run_on_ray(
+    docs: Iterable[DocLike],
+    cfg: DedupConfig,
+    run: RunOptions,
+    *,
+    pipeline: Pipeline | None = None,
+    address: str | None = None,
+    num_cpus: int | None = None,
+    banding: str = "ray",
+) -> DuplicateReport:
+    """What :func:`textwash.dedup.find_duplicates` runs for ``engine="ray"``: the
+    local engine's stages (:func:`~textwash.dedup.find.segment_stage` and the
+    comparison) with Ray's batch runner, banding and verification."""
     if banding not in ("ray", "driver"):
         raise ValueError(f"banding must be 'ray' or 'driver', got {banding!r}")
-    cfg = DedupConfig.from_options(config, **options)
-    run = RunOptions(
-        index=index,
-        update_index=update_index,
-        run_id=run_id,
-        work_dir=work_dir,
-        memory=memory,
-        load_text=load_text,
-        on_error=on_error,
-        note=progress or (lambda stage, done, total: None),
-        found=_found,
-    )
     seconds: dict[str, float] = {}
     lap = _timer()
     scratch = ExitStack()
@@ -413,7 +410,7 @@ def find_duplicates(
                 verifying=_ray_verifying(corpus.arrays, pool._ray),
             )
     finally:
-        keep_scratch(scratch, _found)
+        keep_scratch(scratch, run.found)
 
 
 def _driver_candidates(
