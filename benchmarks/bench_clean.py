@@ -36,6 +36,19 @@ def best_of(repeat: int, fn) -> float:
     return best
 
 
+def input_docs(path: Path | None, mb: float) -> tuple[Path, list[str], float]:
+    """The benchmark input: ``path`` (default the seed dump, or the bundled sample
+    without it) repeated as separate documents until about ``mb`` megabytes of
+    UTF-8; returns the file, the documents and their megabytes (printed too)."""
+    src = path or (SEED if SEED.exists() else SAMPLE)
+    doc = src.read_text(encoding="utf-8")
+    doc_bytes = len(doc.encode("utf-8"))
+    copies = max(1, round(mb * 1_000_000 / doc_bytes))
+    total = doc_bytes * copies / 1e6
+    print(f"input: {src.name} x {copies} documents = {total:.1f} MB, {len(doc) * copies:,} chars")
+    return src, [doc] * copies, total
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--input", type=Path)
@@ -44,14 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args(argv)
 
-    src = args.input or (SEED if SEED.exists() else SAMPLE)
-    doc = src.read_text(encoding="utf-8")
-    doc_bytes = len(doc.encode("utf-8"))
-    copies = max(1, round(args.mb * 1_000_000 / doc_bytes))
-    docs = [doc] * copies
-    total_bytes = doc_bytes * copies
-    mb = total_bytes / 1e6
-    print(f"input: {src.name} x {copies} documents = {mb:.1f} MB, {len(doc) * copies:,} chars")
+    src, docs, mb = input_docs(args.input, args.mb)
+    doc, copies = docs[0], len(docs)
     print(
         f"python {platform.python_version()}, {platform.machine()}, textwash {textwash.__version__}"
     )

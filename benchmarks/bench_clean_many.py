@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import textwash  # noqa: E402
 
-SEED = ROOT.parent / "shared" / "seeds" / "000_743cec15d1e63d61.txt"
-SAMPLE = ROOT / "examples" / "sample_dump.txt"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_clean import input_docs  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,13 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args(argv)
 
-    src = args.input or (SEED if SEED.exists() else SAMPLE)
-    doc = src.read_text(encoding="utf-8")
-    doc_bytes = len(doc.encode("utf-8"))
-    copies = max(1, round(args.mb * 1_000_000 / doc_bytes))
-    docs = [doc] * copies
-    mb = doc_bytes * copies / 1e6
-    print(f"input: {src.name} x {copies} documents = {mb:.1f} MB, {len(doc) * copies:,} chars")
+    src, docs, mb = input_docs(args.input, args.mb)
+    copies = len(docs)
     print(
         f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores, "
         f"textwash {textwash.__version__}"
