@@ -385,7 +385,8 @@ class Verifier:
         ``contained`` (changed in place).  Returns how many units joined a
         group.
         """
-        stand_for = self._stand_for(uf, partners_per_unit)
+        groups = uf.group_arrays(min_size=2)
+        stand_for = self._stand_for(uf, partners_per_unit, groups)
         retried = 0
         for a, b in self._partial:
             if uf.find(a) == uf.find(b):
@@ -399,9 +400,10 @@ class Verifier:
                     break
         if retried:
             self.pairs += retried
-            stand_for = self._stand_for(uf, partners_per_unit)
+            groups = uf.group_arrays(min_size=2)
+            stand_for = self._stand_for(uf, partners_per_unit, groups)
         joined = 0
-        partners = self._partners(uf, stand_for, contained)
+        partners = self._partners(uf, stand_for, contained, groups)
         todo = sorted(partners.items())
         for k, (x, ws) in enumerate(todo):
             if note is not None and k % 1000 == 0:
@@ -420,11 +422,13 @@ class Verifier:
         self.joined += joined
         return joined
 
-    def _stand_for(self, uf: UnionFind, per_group: int) -> dict[int, list[int]]:
-        """For every group of two or more, by its root: its longest members with
-        distinct texts."""
+    def _stand_for(
+        self, uf: UnionFind, per_group: int, groups: tuple[np.ndarray, np.ndarray]
+    ) -> dict[int, list[int]]:
+        """For every group of two or more (``groups``: :meth:`UnionFind.group_arrays`),
+        by its root: its longest members with distinct texts."""
         out: dict[int, list[int]] = {}
-        grouped, bounds = uf.group_arrays(min_size=2)
+        grouped, bounds = groups
         for k in range(bounds.size - 1):
             members = grouped[bounds[k] : bounds[k + 1]].tolist()
             seen: set[bytes] = set()
@@ -440,11 +444,15 @@ class Verifier:
         return out
 
     def _partners(
-        self, uf: UnionFind, stand_for: dict[int, list[int]], contained: list[Any]
+        self,
+        uf: UnionFind,
+        stand_for: dict[int, list[int]],
+        contained: list[Any],
+        groups: tuple[np.ndarray, np.ndarray],
     ) -> dict[int, list[int]]:
         """For every unit linked or turned down: the units it may be part of a copy of."""
         partners: dict[int, list[int]] = {}
-        grouped, bounds = uf.group_arrays(min_size=2)
+        grouped, bounds = groups
         for k in range(bounds.size - 1):
             members = grouped[bounds[k] : bounds[k + 1]].tolist()
             longest = stand_for[uf.find(members[0])]
