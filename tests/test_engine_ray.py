@@ -348,6 +348,44 @@ def test_verification_on_ray_gives_the_answer_of_the_driver(
     arrays.close()
 
 
+def test_containment_check_on_ray_gives_the_answer_of_the_driver(
+    ray_cluster: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Short 3-gram sets against long ones that hold a share of them, from none to
+    all, in many chunks and several windows."""
+    import numpy as np
+
+    import textwash.engines.ray as engine
+    from textwash.dedup.containment import local_holding
+    from textwash.dedup.prepare import UnitArrays
+
+    rng = np.random.default_rng(5)
+    arrays = UnitArrays(tmp_path)
+    short = [np.unique(rng.integers(0, 1 << 30, 40).astype(np.uint32)) for _ in range(50)]
+    long = []
+    for k in range(250):  # k % 41 of a short set's hashes, in 200 others
+        inner = short[k % 50][: k % 41]
+        long.append(np.unique(np.concatenate([inner, rng.integers(1 << 30, 1 << 31, 200)])))
+    rows = [r.astype(np.uint32) for r in short + long]
+    flat = np.concatenate(rows)
+    sizes = [r.size for r in rows]
+    arrays.extend((flat, sizes), (flat, sizes), np.array(sizes))
+    arrays.freeze()
+    outer = rng.integers(50, 300, 900)
+    inner = np.where(np.arange(900) % 3, (outer - 50) % 50, rng.integers(0, 50, 900))
+    pairs = np.stack([inner, outer], axis=1)
+    monkeypatch.setattr(engine, "VERIFY_CHUNK", 100)  # 9 chunks ...
+    monkeypatch.setattr(engine, "VERIFY_WINDOW", 4)  # ... in 3 executions
+    got = engine._ray_holding(arrays, ray_cluster)(pairs, 0.5)
+    want = local_holding(arrays.cont_set)(pairs, 0.5)
+    assert got.tolist() == want.tolist()
+    held = [np.isin(rows[a], rows[b]).sum() >= 0.5 * rows[a].size for a, b in pairs.tolist()]
+    assert want.tolist() == held
+    assert 100 < int(want.sum()) < 800
+    assert engine._ray_holding(arrays, ray_cluster)(pairs[:0], 0.5).shape == (0,)
+    arrays.close()
+
+
 def test_banding_must_be_ray_or_driver(ray_cluster: Any) -> None:
     from textwash.engines.ray import find_duplicates as on_ray
 

@@ -10,6 +10,7 @@ import contextlib
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -29,7 +30,14 @@ from .table import UnitTable
 from .unionfind import UnionFind
 from .verify import Verifier, overlap
 
-__all__ = ["Contained", "candidate_pairs", "find_containment"]
+__all__ = [
+    "Contained",
+    "Holding",
+    "candidate_pairs",
+    "find_containment",
+    "holds_mask",
+    "local_holding",
+]
 
 
 @dataclass(frozen=True)
@@ -759,6 +767,7 @@ def find_containment(
     verifier: Verifier | None = None,
     work_dir: str | os.PathLike[str] | None = None,
     memory: int | None = None,
+    holding: Holding | None = None,
 ) -> tuple[list[Contained], int]:
     """Passages inside much longer units, and comparable units one inside the other.
 
@@ -767,7 +776,9 @@ def find_containment(
     inside the other's, or when ``verifier`` finds the shorter one in the other
     despite scattered wrong characters (OCR, retyping); their number is
     returned with the passages.  ``work_dir`` and ``memory`` are the scratch
-    folder and the budget of :func:`candidate_pairs`.
+    folder and the budget of :func:`candidate_pairs`; ``holding`` makes the
+    first, 3-gram check of the candidates (default :func:`local_holding`; the
+    Ray engine passes a map over chunks of them).
     """
     # One unit stands for each group of exact and near copies found so far: its
     # copies would find the same passages, and copies of the longer unit are
@@ -786,13 +797,15 @@ def find_containment(
         expand=EXPAND,
         min_hits=MIN_HITS,
     )
+    # most candidates share too few 3-grams: they are dropped first, all at once
+    # (the check needs nothing but the two units' 3-gram sets)
+    holds = (holding or local_holding(arrays.cont_set))(candidates, threshold)
     found: list[Contained] = []
     overlaps = 0
     for c0 in range(0, len(candidates), VERIFY_CHUNK):
         note("containment", c0 + 1, len(candidates))
-        chunk = candidates[c0 : c0 + VERIFY_CHUNK]
-        # most candidates share too few 3-grams: drop them a chunk at a time
-        chunk = chunk[_holds(arrays.cont_set, chunk, threshold)]
+        c1 = c0 + VERIFY_CHUNK
+        chunk = candidates[c0:c1][holds[c0:c1]]
         for a, b in chunk.tolist():
             overlaps += _verify(
                 items, arrays, uf, a, b, ratio, near_threshold, threshold, verifier, found
@@ -814,11 +827,29 @@ MIN_HITS = 2
 VERIFY_CHUNK = 20_000
 
 
+#: Containment's first check: ``holding(pairs, threshold)`` says, for each
+#: candidate ``(a, b)`` of an ``(n, 2)`` array, whether ``b``'s 3-gram set holds
+#: ``threshold`` of ``a``'s (a boolean array); :func:`local_holding` is the local
+#: engine's.
+Holding = Callable[[np.ndarray, float], np.ndarray]
+
+
+def local_holding(sets: Ragged | SpilledRagged) -> Holding:
+    """The local engine's 3-gram check: :func:`holds_mask` of the pairs' rows of
+    ``sets``, read :data:`VERIFY_CHUNK` pairs at a time, in this process."""
+
+    def holding(pairs: np.ndarray, threshold: float) -> np.ndarray:
+        out = np.zeros(len(pairs), dtype=bool)
+        for c0 in range(0, len(pairs), VERIFY_CHUNK):
+            chunk = pairs[c0 : c0 + VERIFY_CHUNK]
+            out[c0 : c0 + len(chunk)] = _holds(sets, chunk, threshold)
+        return out
+
+    return holding
+
+
 def _holds(sets: Ragged | SpilledRagged, pairs: np.ndarray, threshold: float) -> np.ndarray:
     """For each pair ``(a, b)``: whether ``sets[b]`` holds ``threshold`` of ``sets[a]``.
-
-    All pairs at once: both rows of every pair are read (in file order), tagged
-    with the pair, sorted; a hash in both rows is then two neighbours.
 
     >>> r = Ragged(np.uint32)
     >>> r.extend(np.array([1, 2, 3, 2, 3, 9, 7], dtype=np.uint32), [3, 3, 1])
@@ -828,9 +859,26 @@ def _holds(sets: Ragged | SpilledRagged, pairs: np.ndarray, threshold: float) ->
     """
     if not pairs.size:
         return np.zeros(0, dtype=bool)
-    a_rows, a_at = sets.gather(pairs[:, 0])
-    b_rows, b_at = sets.gather(pairs[:, 1])
-    k = np.arange(pairs.shape[0], dtype=np.uint64)
+    return holds_mask(sets.gather(pairs[:, 0]), sets.gather(pairs[:, 1]), threshold)
+
+
+def holds_mask(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], threshold: float
+) -> np.ndarray:
+    """Whether row ``k`` of ``b`` holds ``threshold`` of row ``k`` of ``a`` (ragged rows
+    of unique 3-gram hashes, ``(flat, bounds)``), for every ``k``.
+
+    All rows at once: every hash is tagged with its row, the tags of both sides
+    sorted together; a hash in both rows is then two equal neighbours.
+
+    >>> a = (np.array([1, 2, 3, 7], dtype=np.uint32), np.array([0, 3, 4]))
+    >>> b = (np.array([2, 3, 9, 8], dtype=np.uint32), np.array([0, 3, 4]))
+    >>> holds_mask(a, b, 0.6).tolist()
+    [True, False]
+    """
+    (a_rows, a_at), (b_rows, b_at) = a, b
+    n = a_at.size - 1
+    k = np.arange(n, dtype=np.uint64)
     tagged = np.concatenate(
         [
             np.repeat(k, np.diff(a_at)) << _32 | a_rows.astype(np.uint64),
@@ -839,7 +887,7 @@ def _holds(sets: Ragged | SpilledRagged, pairs: np.ndarray, threshold: float) ->
     )
     tagged.sort()
     both = tagged[1:][tagged[1:] == tagged[:-1]] >> _32
-    shared = np.bincount(both.astype(np.int64), minlength=pairs.shape[0])
+    shared = np.bincount(both.astype(np.int64), minlength=n)
     return shared >= threshold * np.diff(a_at)
 
 

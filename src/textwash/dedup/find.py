@@ -54,7 +54,7 @@ from .clusters import (
     split_numbers,
 )
 from .config import DedupConfig
-from .containment import Contained, find_containment
+from .containment import Contained, Holding, find_containment
 from .earlier import Earlier, open_index
 from .index import DedupIndex
 from .index_redis import RedisIndex
@@ -562,12 +562,15 @@ def _compare(
     lap: Callable[[], float],
     banding: Banding | None = None,
     verifying: Verifying | None = None,
+    holding: Holding | None = None,
 ) -> DuplicateReport:
     """Stages 2–5 on the prepared units (and the earlier runs' units, with an index).
 
-    ``banding`` makes the LSH candidates of stage 3 (default: :func:`local_banding`)
-    and ``verifying`` checks them (default: :func:`local_verifying`); the Ray
-    engine passes its own."""
+    ``banding`` makes the LSH candidates of stage 3 (default: :func:`local_banding`),
+    ``verifying`` checks them (default: :func:`local_verifying`) and ``holding``
+    makes the 3-gram check of stage 4's candidates (default:
+    :func:`~textwash.dedup.containment.local_holding`); the Ray engine passes
+    its own."""
     note, load_text, found, memory = run.note, run.load_text, run.found, run.memory
     update_index, run_id = run.update_index, run.run_id
     params = report_params(cfg)
@@ -618,6 +621,7 @@ def _compare(
             verifier=verifier,
             work_dir=work,
             memory=memory // 4 if memory else None,
+            holding=holding,
         )
     seconds["containment"] = lap()
     verifier.join_split_copies(uf, contained, note=note)

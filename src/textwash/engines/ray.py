@@ -38,6 +38,7 @@ import numpy as np
 
 from ..dedup.banding import band_keys, candidate_pairs
 from ..dedup.config import DedupConfig
+from ..dedup.containment import Holding, holds_mask
 from ..dedup.earlier import Earlier
 from ..dedup.find import (
     SIGNATURE_CHUNK,
@@ -408,6 +409,7 @@ def run_on_ray(
                 lap=lap,
                 banding=_ray_banding(keys, pool._ray, banding),
                 verifying=_ray_verifying(corpus.arrays, pool._ray),
+                holding=_ray_holding(corpus.arrays, pool._ray),
             )
     finally:
         keep_scratch(scratch, run.found)
@@ -493,49 +495,80 @@ def _ray_candidates(
     return np.unique(np.concatenate(found), axis=0)
 
 
-#: Verification chunks sent to Ray in one dataset execution.
+#: Chunks of candidate pairs sent to Ray in one dataset execution.
 VERIFY_WINDOW = 32
 
+#: A check of candidate pairs on a worker: row ``k`` of ``a`` against row ``k`` of
+#: ``b`` (ragged rows, ``(flat, bounds)``) at a threshold, a boolean per row.
+Kernel = Callable[[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], float], np.ndarray]
 
-def _verify_chunk(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Ray Data map: each row holds a pickled chunk of candidate pairs' shingles
-    (``(a, b, threshold)``); its mask comes back packed as bytes."""
+
+def _check_chunk(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Ray Data map: each row holds a pickled chunk of candidate pairs,
+    ``(kernel, a, b, threshold)``; the kernel's mask comes back packed as bytes."""
     masks = []
     for blob in batch["chunk"]:
-        a, b, threshold = pickle.loads(blob)
-        masks.append(np.packbits(jaccard_mask(a, b, threshold)).tobytes())
+        kernel, a, b, threshold = pickle.loads(blob)
+        masks.append(np.packbits(kernel(a, b, threshold)).tobytes())
     return {"k": batch["k"], "mask": np.array(masks, dtype=object)}
 
 
+def _ray_masks(
+    ray: Any,
+    rows: Any,
+    kernel: Kernel,
+    pairs: np.ndarray,
+    threshold: float,
+) -> np.ndarray:
+    """``kernel`` over the candidate ``pairs`` as a Ray Data map: the driver reads
+    each chunk's two sides from ``rows`` (a :class:`~textwash.dedup.ragged.Ragged`
+    or spilled one; :data:`~textwash.dedup.find.VERIFY_CHUNK` pairs a chunk) and
+    the workers run ``kernel`` on them, :data:`VERIFY_WINDOW` chunks per
+    execution; the masks come back in order."""
+    out = np.zeros(len(pairs), dtype=bool)
+    starts = list(range(0, len(pairs), VERIFY_CHUNK))
+    for w0 in range(0, len(starts), VERIFY_WINDOW):
+        chunks = []
+        for c0 in starts[w0 : w0 + VERIFY_WINDOW]:
+            chunk = pairs[c0 : c0 + VERIFY_CHUNK]
+            a, b = rows.gather(chunk[:, 0]), rows.gather(chunk[:, 1])
+            blob = pickle.dumps((kernel, a, b, threshold), protocol=pickle.HIGHEST_PROTOCOL)
+            chunks.append({"k": c0, "chunk": blob})
+        done = ray.data.from_items(chunks).map_batches(
+            _check_chunk, batch_size=1, batch_format="numpy"
+        )
+        for batch in done.iter_batches(batch_format="numpy", batch_size=None):
+            for c0, mask in zip(batch["k"].tolist(), batch["mask"], strict=True):
+                n = min(VERIFY_CHUNK, len(pairs) - c0)
+                bits = np.unpackbits(np.frombuffer(mask, dtype=np.uint8), count=n)
+                out[c0 : c0 + n] = bits.astype(bool)
+    return out
+
+
 def _ray_verifying(arrays: UnitArrays, ray: Any) -> Verifying:
-    """Stage 3's check as a Ray Data map over chunks of candidate pairs: the driver
-    reads each chunk's shingles (:data:`~textwash.dedup.find.VERIFY_CHUNK` pairs) and
-    the workers compute the exact Jaccard similarities (:func:`jaccard_mask`, the
-    local engine's), :data:`VERIFY_WINDOW` chunks per execution; the same answer
-    as :func:`~textwash.dedup.find.local_verifying`."""
+    """Stage 3's check as a Ray Data map over chunks of candidate pairs: the exact
+    Jaccard similarity of their shingle sets (:func:`jaccard_mask`, the local
+    engine's) computed on the workers; the same answer as
+    :func:`~textwash.dedup.find.local_verifying`."""
 
     def verifying(pairs: np.ndarray, threshold: float) -> np.ndarray:
-        out = np.zeros(len(pairs), dtype=bool)
-        starts = list(range(0, len(pairs), VERIFY_CHUNK))
-        for w0 in range(0, len(starts), VERIFY_WINDOW):
-            rows = []
-            for c0 in starts[w0 : w0 + VERIFY_WINDOW]:
-                chunk = pairs[c0 : c0 + VERIFY_CHUNK]
-                a = arrays.shingles.gather(chunk[:, 0])
-                b = arrays.shingles.gather(chunk[:, 1])
-                blob = pickle.dumps((a, b, threshold), protocol=pickle.HIGHEST_PROTOCOL)
-                rows.append({"k": c0, "chunk": blob})
-            done = ray.data.from_items(rows).map_batches(
-                _verify_chunk, batch_size=1, batch_format="numpy"
-            )
-            for batch in done.iter_batches(batch_format="numpy", batch_size=None):
-                for c0, mask in zip(batch["k"].tolist(), batch["mask"], strict=True):
-                    n = min(VERIFY_CHUNK, len(pairs) - c0)
-                    bits = np.unpackbits(np.frombuffer(mask, dtype=np.uint8), count=n)
-                    out[c0 : c0 + n] = bits.astype(bool)
-        return out
+        return _ray_masks(ray, arrays.shingles, jaccard_mask, pairs, threshold)
 
     return verifying
+
+
+def _ray_holding(arrays: UnitArrays, ray: Any) -> Holding:
+    """Stage 4's first check as a Ray Data map over chunks of containment
+    candidates: whether the longer unit's 3-gram set holds enough of the
+    shorter's (:func:`~textwash.dedup.containment.holds_mask`, the local
+    engine's), computed on the workers; the same answer as
+    :func:`~textwash.dedup.containment.local_holding`.  The candidates that pass
+    (about one in ten) are then located and joined on the driver, in order."""
+
+    def holding(pairs: np.ndarray, threshold: float) -> np.ndarray:
+        return _ray_masks(ray, arrays.cont_set, holds_mask, pairs, threshold)
+
+    return holding
 
 
 def _ray_banding(keys: np.ndarray, ray: Any, banding: str) -> Banding:
