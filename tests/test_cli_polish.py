@@ -376,6 +376,18 @@ def test_verbose_shows_the_library_log_and_quiet_hides_file_lines(tmp_path, caps
     )
 
 
+def test_dedup_quiet_hides_the_line_per_file_too(tmp_path, capsys):
+    a = put(tmp_path / "a.txt", "第一段落的文字在这里，写得足够长一些才好。\n")
+    b = put(tmp_path / "b.txt", "第一段落的文字在这里，写得足够长一些才好。\n")
+    code, _, err = run(capsys, "dedup", a, b, "--no-progress")
+    assert code == 0
+    assert f"{a}: utf-8\n" in err and f"{b}: utf-8\n" in err
+    code, _, quiet = run(capsys, "dedup", a, b, "--no-progress", "-q")
+    assert code == 0
+    assert ": utf-8" not in quiet
+    assert "clusters" in quiet  # the run's totals are still printed
+
+
 # -- configs naming a user's own steps -------------------------------------------------------
 
 

@@ -611,7 +611,9 @@ class _StreamedCorpus:
             self.rejected += len(source.rejects)
             if source.encoding == "unknown":
                 continue  # rejected whole
-            print(f"{job.name}: {source.encoding}{replaced_note(source.replaced)}", file=sys.stderr)
+            if not getattr(self.args, "quiet", False):
+                note = f"{job.name}: {source.encoding}{replaced_note(source.replaced)}"
+                print(note, file=sys.stderr)
             self.tally.add_replaced(source.replaced)
             yield from corpus_documents(job, source)
 

@@ -27,8 +27,7 @@ from typing import Any
 
 from ..errors import CleaningError
 from ..io import InputError, Reject, detect_format
-from ..io.encoding import replacements
-from ..io.jsonl import mostly_utf8_lines, take_jsonl_line
+from ..io.jsonl import jsonl_batches, jsonl_encoding
 from ..io.records import Document
 from ..io.stream import HEAD, open_text
 from ..io.writers import PartialFile, jsonl_line, with_text_column
@@ -302,8 +301,6 @@ def _jsonl_steps(
     megabyte.  ``replaced[0]`` counts the undecodable byte sequences replaced
     (``--decode-errors replace``).
     """
-    from ..io.encoding import choose_encoding
-
     args = ctx.args
     skip = getattr(args, "on_error", "fail") == "skip"
     errors = getattr(args, "decode_errors", "strict")
@@ -315,62 +312,44 @@ def _jsonl_steps(
     with f:
         head = f.read(HEAD)
         partial = len(head) == HEAD
-        if skip and args.encoding is None and mostly_utf8_lines(head):
-            encoding = "utf-8"
-        else:
-            encoding = choose_encoding(head, path, args.encoding, partial=partial, errors=errors)
+        encoding = jsonl_encoding(
+            head, path, args.encoding, skip=skip, partial=partial, errors=errors
+        )
         progress.note(f"{job.name}: {encoding} (cleaned in batches)")
-        offset = number = index = 0
-        if resume:
-            offset, number, index = resume["in"], resume["line"], resume["record"]
-        f.seek(offset)
-        while True:
-            # a document and its line's bytes, a rejected line's bytes, or None (blank)
-            lines: list[tuple[Document, bytes] | bytes | None] = []
-            size = 0
-            for raw in f:
-                size += len(raw)
-                number += 1
-                body = raw[:-1] if raw.endswith(b"\n") else raw
-                before = replacements()
-                taken = take_jsonl_line(
-                    body, number, index, path, encoding, args.text_field, skip, errors
-                )
-                replaced[0] += replacements() - before
-                if taken is not None:
-                    index += 1
-                if isinstance(taken, Document):
-                    lines.append((taken, body))
-                elif taken is not None:
-                    lines.append(taken.raw)
+        batches = jsonl_batches(
+            f,
+            path,
+            encoding,
+            args.text_field,
+            skip=skip,
+            errors=errors,
+            batch_bytes=JSONL_BATCH_BYTES,
+            state=resume,
+        )
+        for batch in batches:
+            replaced[0] += batch.replaced
+            docs = [t for t, _ in batch.lines if isinstance(t, Document)]
+            for taken, _ in batch.lines:
+                if isinstance(taken, Reject):
                     progress.note(f"{PROG}: skipped: {taken}")
                     if skip:
                         ctx.tally.rejected += 1
-                else:
-                    lines.append(None)
-                if size >= JSONL_BATCH_BYTES:
-                    break
-            if not lines:
-                return
-            offset += size
-            docs = [x[0] for x in lines if isinstance(x, tuple)]
             if skip:
                 ctx.tally.read += len(docs)
             cleaned = pool.clean_isolated(d.text for d in docs)
             out, rejected = [], []
-            for x in lines:
-                if not isinstance(x, tuple):  # blank, or rejected when read
+            for taken, body in batch.lines:
+                if not isinstance(taken, Document):  # blank, or rejected when read
                     out.append("\n")
-                    if x is not None:
-                        rejected.append(x + b"\n")
+                    if taken is not None:
+                        rejected.append(taken.raw + b"\n")
                     continue
-                d, body = x
                 text = next(cleaned)
                 if isinstance(text, str):
-                    out.append(jsonl_line(d, args.text_field, text) + "\n")
+                    out.append(jsonl_line(taken, args.text_field, text) + "\n")
                     continue
                 failed = StepFailed(
-                    path, text.error, line=d.line, record=d.index, debug=text.traceback
+                    path, text.error, line=taken.line, record=taken.index, debug=text.traceback
                 )
                 if not skip:
                     raise failed
@@ -378,8 +357,7 @@ def _jsonl_steps(
                 ctx.tally.moved(1)
                 out.append("\n")
                 rejected.append(body + b"\n")
-            state = {"in": offset, "line": number, "record": index}
-            yield "".join(out).encode("utf-8"), b"".join(rejected), state
+            yield "".join(out).encode("utf-8"), b"".join(rejected), dict(batch.state)
 
 
 # -- Parquet, in batches of rows ---------------------------------------------------------
@@ -392,7 +370,7 @@ def _clean_parquet(job: Job, pool: Workers, ctx: RunContext, progress: Progress)
     ``--on-error skip``), written batch by batch with one row group each; a
     killed run does the file again (a Parquet file cannot be continued).
     """
-    from ..io.parquet import check_text_field, drop_null_rows, import_pyarrow
+    from ..io.parquet import ParquetBatches
 
     assert job.output is not None
     args = ctx.args
@@ -401,35 +379,27 @@ def _clean_parquet(job: Job, pool: Workers, ctx: RunContext, progress: Progress)
     size = _size(path)
     out = rejects = writer = None
     try:
-        pa, pq = import_pyarrow(path)
-        try:
-            parquet = pq.ParquetFile(path)
-        except (OSError, pa.ArrowException) as exc:
-            raise InputError(path, f"not a readable Parquet file ({exc})") from None
-        schema = parquet.schema_arrow
-        check_text_field(pa, schema, path, field_name)
-        rows = max(1, parquet.metadata.num_rows)
-        batch_rows = max(1, JSONL_BATCH_BYTES * rows // max(1, 3 * size))
+        batches = ParquetBatches(path, field_name, JSONL_BATCH_BYTES)
+        rows = max(1, batches.num_rows)
         progress.note(f"{job.name}: parquet (cleaned in batches)")
         job.output.parent.mkdir(parents=True, exist_ok=True)
         out = PartialFile(job.output)
-        writer = pq.ParquetWriter(out.file, schema)
-        first = 0
-        for batch in parquet.iter_batches(batch_size=batch_rows):
-            table = pa.Table.from_batches([batch], schema=schema)
-            table, dropped = drop_null_rows(path, table, field_name, first)
+        import pyarrow as pa  # ParquetBatches imported them
+        import pyarrow.parquet as pq
+
+        writer = pq.ParquetWriter(out.file, batches.schema)
+        for batch in batches:
+            table, dropped = batch.table, list(batch.dropped)
             if dropped and not skip:
                 raise InputError(path, dropped[0].cause, record=dropped[0].record)
             for reject in dropped:
                 progress.note(f"{PROG}: skipped: {reject}")
             ctx.tally.rejected += len(dropped)
-            nulls = {r.record for r in dropped}
-            numbers = [first + i for i in range(batch.num_rows) if first + i not in nulls]
             results = list(pool.clean_isolated(table.column(field_name).to_pylist()))
             if skip:
                 ctx.tally.read += len(results)
             keep = []
-            for k, (row, text) in enumerate(zip(numbers, results, strict=True)):
+            for k, (row, text) in enumerate(zip(batch.rows, results, strict=True)):
                 if isinstance(text, str):
                     keep.append(k)
                     continue
@@ -450,8 +420,7 @@ def _clean_parquet(job: Job, pool: Workers, ctx: RunContext, progress: Progress)
             if len(keep) < len(results):
                 table = table.take(pa.array(keep, type=pa.int64()))
             writer.write_table(with_text_column(table, field_name, cleaned))
-            first += batch.num_rows
-            progress.advance(size * batch.num_rows // rows)
+            progress.advance(size * batch.size // rows)
         writer.close()
         writer = None
         _commit(out, rejects, job, skip)

@@ -4,8 +4,9 @@ Lines are split on ``"\\n"`` only; a blank line is not a document but keeps
 its place (:attr:`~textwash.io.records.SourceFile.line_count`), and any other
 line must be an object whose text field is a string, or an
 :class:`~textwash.io.errors.InputError` names the line.  A file is read whole
-(:func:`parse_jsonl`, :func:`parse_jsonl_bytes`) or a line at a time from its
-bytes (:func:`take_jsonl_line`).
+(:func:`parse_jsonl`, :func:`parse_jsonl_bytes`), a line at a time from its
+bytes (:func:`take_jsonl_line`), or a batch of lines at a time from an open
+file (:func:`jsonl_batches`, for files too large to hold).
 
 >>> src = parse_jsonl('{"id": 1, "text": "社 会"}\\n\\n{"id": 2, "text": "好"}\\n', "a.jsonl")
 >>> [(d.index, d.line, d.text) for d in src.documents], src.line_count
@@ -17,14 +18,24 @@ from __future__ import annotations
 import codecs
 import json
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from .encoding import codec_errors, replacements
+from .encoding import choose_encoding, codec_errors, replacements
 from .errors import InputError
 from .records import Document, Reject, SourceFile
 
-__all__ = ["mostly_utf8_lines", "parse_jsonl", "parse_jsonl_bytes", "take_jsonl_line"]
+__all__ = [
+    "JsonlBatch",
+    "jsonl_batches",
+    "jsonl_encoding",
+    "mostly_utf8_lines",
+    "parse_jsonl",
+    "parse_jsonl_bytes",
+    "take_jsonl_line",
+]
 
 #: JSON's own whitespace: a JSONL line made only of these is blank.
 _JSON_WS = " \t\r\n"
@@ -238,3 +249,95 @@ def _field_list(record: dict[str, Any], limit: int = 8) -> str:
         return "none"
     more = f", … {len(names) - limit} more" if len(names) > limit else ""
     return ", ".join(names[:limit]) + more
+
+
+def jsonl_encoding(
+    head: bytes,
+    path: Path,
+    forced: str | None,
+    *,
+    skip: bool,
+    partial: bool,
+    errors: str = "strict",
+) -> str:
+    """The encoding of a JSONL file from its first bytes ``head``: ``forced`` if
+    given; UTF-8 when bad lines are skipped (``skip``) and most lines are UTF-8
+    (a stray line of another encoding is then rejected, not the file); else as
+    :func:`~textwash.io.encoding.choose_encoding` decides (``partial``: ``head``
+    is not the whole file).
+
+    >>> jsonl_encoding(b'{"text": "a"}', Path("a.jsonl"), None, skip=True, partial=False)
+    'utf-8'
+    """
+    if skip and forced is None and mostly_utf8_lines(head):
+        return "utf-8"
+    return choose_encoding(head, path, forced, partial=partial, errors=errors)
+
+
+@dataclass(frozen=True)
+class JsonlBatch:
+    """Consecutive lines of a JSONL file, as :func:`jsonl_batches` read them.
+
+    ``lines`` holds, for each line, what it is (a :class:`Document`, a
+    :class:`Reject` when the line is not a usable record and bad lines are
+    skipped, ``None`` when blank) and its bytes without the newline; ``state``
+    is where the next batch starts (``{"in": byte offset, "line": lines read,
+    "record": records read}``, to go on from after a restart), ``replaced``
+    how many undecodable byte sequences were replaced by U+FFFD.
+    """
+
+    lines: list[tuple[Document | Reject | None, bytes]]
+    state: dict[str, int]
+    replaced: int
+
+
+def jsonl_batches(
+    f: BinaryIO,
+    path: Path,
+    encoding: str,
+    text_field: str,
+    *,
+    skip: bool,
+    errors: str = "strict",
+    batch_bytes: int = 4 << 20,
+    state: dict[str, int] | None = None,
+) -> Iterator[JsonlBatch]:
+    r"""The lines of the open JSONL file ``f``, about ``batch_bytes`` at a time,
+    from ``state`` (a batch's :attr:`JsonlBatch.state`; default: the start).
+
+    Each line is :func:`take_jsonl_line` of its bytes: a line that is not a
+    record raises :class:`~textwash.io.errors.InputError`, or with ``skip`` is
+    a :class:`Reject` in its place.
+
+    >>> import io
+    >>> data = io.BytesIO(b'{"text": "a"}\n\n{"text": "b"}\n')
+    >>> read = jsonl_batches(data, Path("a.jsonl"), "utf-8", "text", skip=False, batch_bytes=15)
+    >>> batches = list(read)
+    >>> [[(type(t).__name__, body) for t, body in b.lines] for b in batches]
+    [[('Document', b'{"text": "a"}'), ('NoneType', b'')], [('Document', b'{"text": "b"}')]]
+    >>> batches[-1].state
+    {'in': 29, 'line': 3, 'record': 2}
+    """
+    offset = number = index = 0
+    if state:
+        offset, number, index = state["in"], state["line"], state["record"]
+    f.seek(offset)
+    while True:
+        lines: list[tuple[Document | Reject | None, bytes]] = []
+        size = 0
+        before = replacements()
+        for raw in f:
+            size += len(raw)
+            number += 1
+            body = raw[:-1] if raw.endswith(b"\n") else raw
+            taken = take_jsonl_line(body, number, index, path, encoding, text_field, skip, errors)
+            if taken is not None:
+                index += 1
+            lines.append((taken, body))
+            if size >= batch_bytes:
+                break
+        if not lines:
+            return
+        offset += size
+        where = {"in": offset, "line": number, "record": index}
+        yield JsonlBatch(lines, where, replacements() - before)

@@ -7,13 +7,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
 from .records import Document, Reject, SourceFile, read_bytes, whole_file_rejected
 
-__all__ = ["check_text_field", "drop_null_rows", "import_pyarrow", "read_parquet"]
+__all__ = [
+    "ParquetBatch",
+    "ParquetBatches",
+    "check_text_field",
+    "drop_null_rows",
+    "import_pyarrow",
+    "read_parquet",
+]
 
 
 def read_parquet(path: Path, text_field: str, skip: bool = False) -> SourceFile:
@@ -123,3 +132,59 @@ def check_text_field(pa: Any, schema: Any, path: Path, text_field: str) -> None:
     kind = schema.field(text_field).type
     if not _is_text_type(pa, kind):
         raise InputError(path, f"column {text_field!r} has type {kind}, not string")
+
+
+@dataclass(frozen=True)
+class ParquetBatch:
+    """Consecutive rows of a Parquet file, as :class:`ParquetBatches` reads them.
+
+    ``table`` holds the rows whose text is not null, ``rows`` their row numbers
+    in the file; ``dropped`` the rows whose text is null, as rejects;
+    ``first`` and ``size`` the file's rows the batch covers.
+    """
+
+    table: Any
+    rows: list[int]
+    dropped: list[Reject]
+    first: int
+    size: int
+
+
+class ParquetBatches:
+    """The Parquet file ``path`` read a batch of rows at a time (iterate over it for
+    :class:`ParquetBatch` es), about ``batch_bytes`` of text a batch.
+
+    Opening checks the file: an :class:`~textwash.io.errors.InputError` says why
+    it is not a readable Parquet file or has no string column ``text_field``.
+    :attr:`schema` is the file's Arrow schema, :attr:`num_rows` its rows.
+
+    >>> import pyarrow as pa, pyarrow.parquet as pq, tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "a.parquet"
+    >>> pq.write_table(pa.table({"id": [1, 2, 3], "text": ["x", None, "z"]}), path)
+    >>> [(b.rows, [r.record for r in b.dropped]) for b in ParquetBatches(path, "text", 1)]
+    [([0], []), ([], [1]), ([2], [])]
+    """
+
+    def __init__(self, path: Path, text_field: str, batch_bytes: int = 4 << 20) -> None:
+        self.path, self.text_field = path, text_field
+        self._pa, pq = import_pyarrow(path)
+        try:
+            self._file = pq.ParquetFile(path)
+        except (OSError, self._pa.ArrowException) as exc:
+            raise InputError(path, f"not a readable Parquet file ({exc})") from None
+        self.schema = self._file.schema_arrow
+        check_text_field(self._pa, self.schema, path, text_field)
+        self.num_rows: int = self._file.metadata.num_rows
+        # text is about a third of a Parquet file's bytes once decompressed
+        size = max(1, 3 * path.stat().st_size)
+        self.batch_rows = max(1, batch_bytes * max(1, self.num_rows) // size)
+
+    def __iter__(self) -> Iterator[ParquetBatch]:
+        first = 0
+        for batch in self._file.iter_batches(batch_size=self.batch_rows):
+            table = self._pa.Table.from_batches([batch], schema=self.schema)
+            table, dropped = drop_null_rows(self.path, table, self.text_field, first)
+            nulls = {r.record for r in dropped}
+            rows = [first + i for i in range(batch.num_rows) if first + i not in nulls]
+            yield ParquetBatch(table, rows, dropped, first, batch.num_rows)
+            first += batch.num_rows
