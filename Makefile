@@ -37,13 +37,19 @@ demo: $(VENV)/.runtime
 
 # The Redis index tests start Debian's redis-server (tests/redis_server.py): installed here
 # when missing and apt-get is there; if it cannot be, those tests skip and say why.
+# Debian packages the tests use when they are there: redis-server (a real Redis for
+# tests/test_index_redis.py) and zsh (the completion script tried in a real zsh).
+TEST_DEBS = redis-server:redis-server zsh:zsh
+
 test: $(VENV)/.test
-	@command -v redis-server >/dev/null || ! command -v apt-get >/dev/null || { \
-	  echo "installing redis-server for tests/test_index_redis.py" >&2; \
-	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null 2>&1 || \
+	@missing=""; for dep in $(TEST_DEBS); do \
+	  command -v $${dep%%:*} >/dev/null || missing="$$missing $${dep#*:}"; done; \
+	[ -z "$$missing" ] || ! command -v apt-get >/dev/null || { \
+	  echo "installing$$missing for the tests" >&2; \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
 	    { apt-get update -qq && \
-	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }; } || \
-	  echo "warning: could not install redis-server; the Redis index tests will skip" >&2; }
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }; } || \
+	  echo "warning: could not install$$missing; the tests that need them will skip" >&2; }
 	$(BIN)/ruff check src tests benchmarks fuzz
 	$(BIN)/mypy
 	$(MKDOCS)

@@ -137,6 +137,42 @@ def test_zsh_completion_script_parses(tmp_path, capsys):
     assert check.returncode == 0, check.stderr
 
 
+ZSH_SESSION = """\
+zmodload zsh/zpty
+zpty z 'PS1="> " TERM=dumb zsh -f -i'
+zpty -w z 'fpath=({fpath} $fpath); autoload -U compinit; compinit -u; PATH={bin}:$PATH'
+zpty -w -n z $'{line}\t'
+sleep 1
+zpty -w -n z $'\t'
+sleep 1
+out=""
+while zpty -r -t z chunk 2>/dev/null; do out+=$chunk; done
+print -r -- "$out"
+zpty -d z
+"""
+
+
+def zsh_complete(folder: Path, line: str) -> str:
+    """What an interactive zsh shows after ``line`` and two tabs (zpty drives it)."""
+    session = ZSH_SESSION.format(fpath=folder, bin=Path(sys.executable).parent, line=line)
+    done = subprocess.run(
+        ["zsh", "-f", "-c", session], capture_output=True, text=True, timeout=60, cwd=folder
+    )
+    return done.stdout.replace("\r", "")
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_zsh_completes_options_and_their_values_in_a_real_zsh(tmp_path, capsys):
+    code, out, _ = run(capsys, "completion", "zsh")
+    assert code == 0
+    put(tmp_path / "_textwash", out)
+    shown = zsh_complete(tmp_path, "textwash dedup --eng")
+    assert "textwash dedup --engine " in shown
+    assert re.search(r"^local +ray$", shown, re.M), shown
+    shown = zsh_complete(tmp_path, "textwash cle")
+    assert "textwash clean " in shown, shown
+
+
 def test_completion_scripts_follow_the_parser(capsys):
     """Every option of every subcommand is offered, so the script cannot fall behind."""
     code, bash, _ = run(capsys, "completion", "bash")
