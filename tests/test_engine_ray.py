@@ -281,6 +281,56 @@ def test_dedup_labelled_set_same_report_as_local(ray_cluster: Any, seed: int, ba
     assert ray.stats["seconds"]["ray_start"] >= 0
 
 
+_TWO_NODES = """
+import json, logging, sys
+sys.path.insert(0, sys.argv[1])
+import make_set
+import ray
+from ray.cluster_utils import Cluster
+
+from textwash.dedup import find_duplicates
+from textwash.engines.ray import RayWorkers
+
+def node_of(_):
+    return ray.get_runtime_context().get_node_id()
+
+# two Ray nodes (two raylets and object stores) on this machine, a CPU each
+cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+cluster.add_node(num_cpus=1)
+cluster.wait_for_nodes()
+try:
+    report = find_duplicates(make_set.build(0).docs, engine="ray", address=cluster.address)
+    with RayWorkers(None, cluster.address) as pool:
+        nodes = len(set(pool.map(node_of, range(64), chunk=1)))
+finally:
+    ray.shutdown()
+    cluster.shutdown()
+data = json.loads(report.to_json())
+data["stats"].pop("seconds")
+print(json.dumps({"nodes": nodes, "answer": data}))
+"""
+
+
+def test_a_cluster_of_two_nodes_joined_by_address_gives_the_local_report(tmp_path: Path) -> None:
+    """A Ray of two nodes on this machine (``ray.cluster_utils.Cluster``, in its own
+    process: this one has the session's Ray), joined by its address as
+    ``--ray-address`` joins one: the tasks run on both nodes, the results cross
+    object stores, and the report is the local engine's."""
+    pytest.importorskip("ray.data", reason="Ray is not installed: pip install 'textwash[ray]'")
+    done = subprocess.run(
+        [sys.executable, "-c", _TWO_NODES, str(ROOT / "benchmarks" / "labelled")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["nodes"] == 2
+    local = find_duplicates(make_set.build(0).docs, workers=1)
+    assert local.clusters and got["answer"] == _answer(local)
+
+
 def test_find_duplicates_engine_ray_from_python(ray_cluster: Any) -> None:
     """``textwash.find_duplicates(..., engine="ray")`` is the Ray engine's answer."""
     docs = make_set.build(2).docs
