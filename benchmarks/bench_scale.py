@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_scale.py --mb 100 300 1000 [--workers 2] [--json FILE]
     python benchmarks/bench_scale.py --mb 1000 --incremental 10    # + 10 MB into its index
+    python benchmarks/bench_scale.py --mb 100 1000 --engine ray local   # both engines
 
 For each size, generates the corpus (``make_corpus.py``, seed 0) under
 ``build/bench/corpus-<N>mb`` unless it is there, then runs::
@@ -15,6 +16,11 @@ also ``/usr/bin/time``'s maximum resident set of the largest process), and
 reports the wall time, the peak, the seconds of every stage from the report's
 ``stats``, the time per MB and the precision and recall of the planted pairs
 (``bench_peers.Truth``: every pair of members of a planted group).
+
+``--engine ray local`` runs each size on each engine in turn (``--engine ray``:
+a local Ray with ``--workers`` CPUs, started and stopped by the command; the
+PSS then covers Ray's processes too, its object store included) and says
+whether each report is the first engine's but for the timings.
 
 ``--incremental M`` measures what issue 12 asks of the persistent index: the
 corpus of the largest size is run with ``--index`` (building the index), then
@@ -110,6 +116,13 @@ def run(root: Path, workers: int, tag: str, extra: list[str]) -> dict[str, Any]:
     return row
 
 
+def _answer(report: Path) -> dict[str, Any]:
+    """The report at ``report`` without its timings."""
+    data = json.loads(report.read_text(encoding="utf-8"))
+    data["stats"].pop("seconds", None)
+    return data
+
+
 def _this_run(report: Path) -> Path:
     """``report`` without the members an earlier run indexed (they are in other corpora)."""
     data = json.loads(report.read_text(encoding="utf-8"))
@@ -126,13 +139,18 @@ def table(rows: list[dict[str, Any]]) -> str:
     stages: list[str] = []
     for r in rows:
         stages += [s for s in r["seconds"] if s not in stages]
+    same = any("same_report" in r for r in rows)
     head = ["run", "MB", "units", "wall s", "s/MB", "peak PSS MB", *stages, "P", "R"]
+    head += ["same report"] if same else []
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [r["tag"], r["mb"], f"{r['units']:,}", r["wall_s"], r["s_per_mb"], r["peak_pss_mb"]]
         cells += [r["seconds"].get(s, "") for s in stages]
         p, rec = r.get("precision"), r.get("recall")
         cells += [f"{100 * p:.2f}%" if p else "", f"{100 * rec:.2f}%" if rec else ""]
+        if same:
+            flag = r.get("same_report")
+            cells.append("" if flag is None else "yes" if flag else "NO")
         out.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(out)
 
@@ -143,17 +161,30 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--incremental", type=float, metavar="M", help="also add M MB to the index")
     ap.add_argument("--json", type=Path)
+    ap.add_argument(
+        "--engine", nargs="+", choices=["local", "ray"], default=["local"], help="engines to run"
+    )
     args = ap.parse_args()
     rows = []
     for mb in args.mb:
         root = corpus(mb)
-        extra: list[str] = []
-        if args.incremental and mb == max(args.mb):
-            index = OUT / f"index-{mb:g}mb"
-            shutil.rmtree(index, ignore_errors=True)
-            extra = ["--index", str(index), "--run-id", "base"]
-        rows.append(run(root, args.workers, f"{mb:g}mb" + ("+index" if extra else ""), extra))
-        print(table(rows[-1:]), flush=True)
+        first: Path | None = None
+        for engine in args.engine:
+            extra: list[str] = []
+            if args.incremental and mb == max(args.mb):
+                index = OUT / f"index-{mb:g}mb"
+                shutil.rmtree(index, ignore_errors=True)
+                extra = ["--index", str(index), "--run-id", "base"]
+            tag = f"{mb:g}mb" + ("+index" if extra else "")
+            if args.engine != ["local"]:
+                tag += f" {engine}"
+            rows.append(run(root, args.workers, tag, [*extra, "--engine", engine]))
+            report = OUT / f"{tag}.json"
+            if first is None:
+                first = report
+            else:
+                rows[-1]["same_report"] = _answer(report) == _answer(first)
+            print(table(rows[-1:]), flush=True)
     if args.incremental:
         small = corpus(args.incremental, seed=1)
         big = OUT / f"index-{max(args.mb):g}mb"
