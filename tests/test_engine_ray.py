@@ -145,6 +145,64 @@ def test_clean_writes_the_bytes_of_the_local_engine(
     assert ray == local
 
 
+def test_clean_reads_and_writes_the_files_on_the_workers(
+    ray_cluster: Any,
+    mixed: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With ``--ray-files workers`` (the default) the driver never reads an input: made
+    unable to, it still writes what the local engine writes, and so does
+    ``--ray-files driver`` once it can read again; the lines on stderr and the
+    journal are the local engine's."""
+    import textwash.cli.main as cli_main
+
+    code, _, local_err = _run(capsys, "clean", mixed, "-o", tmp_path / "local", "--workers", 2)
+    assert code == 0, local_err
+
+    def no_reading(*_: object) -> None:
+        raise AssertionError("the driver read an input")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cli_main, "read_source", no_reading)
+        code, _, err = _run(capsys, "clean", mixed, "-o", tmp_path / "workers", "--engine", "ray")
+        assert code == 0, err
+        with pytest.raises(AssertionError, match="the driver read an input"):
+            _run(
+                capsys,
+                "clean",
+                mixed,
+                "-o",
+                tmp_path / "x",
+                "--engine",
+                "ray",
+                "--ray-files",
+                "driver",
+            )
+    code, _, driver_err = _run(
+        capsys,
+        "clean",
+        mixed,
+        "-o",
+        tmp_path / "driver",
+        "--engine",
+        "ray",
+        "--ray-files",
+        "driver",
+    )
+    assert code == 0, driver_err
+    local = _tree(tmp_path / "local")
+    assert set(local) == {"a.txt", "b.txt", "sub/c.jsonl", "sub/d.parquet"}
+    assert _tree(tmp_path / "workers") == local and _tree(tmp_path / "driver") == local
+    lines = sorted(line for line in err.splitlines() if line.startswith(str(mixed)))
+    assert lines == sorted(line for line in local_err.splitlines() if line.startswith(str(mixed)))
+    assert len(lines) == 4  # a line per file: its encoding
+    journal = (tmp_path / "workers" / JOURNAL).read_text(encoding="utf-8").splitlines()[1:]
+    done = sorted(Path(json.loads(x)["input"]).relative_to(mixed).as_posix() for x in journal)
+    assert done == ["a.txt", "b.txt", "sub/c.jsonl", "sub/d.parquet"]
+
+
 def test_clean_to_standard_output(
     ray_cluster: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -269,6 +269,13 @@ class Tally:
             f"in {plural(self.replaced_files, 'file')}"
         )
 
+    def merge(self, other: Tally) -> None:
+        """Add the counts of ``other`` (a worker's) to these."""
+        self.read += other.read
+        self.rejected += other.rejected
+        self.replaced += other.replaced
+        self.replaced_files += other.replaced_files
+
     def moved(self, n: int) -> None:
         """Count ``n`` records that were read but then failed to clean as rejects."""
         self.read -= n

@@ -25,6 +25,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,7 @@ from .common import (
     RunContext,
     StepFailed,
     Summary,
+    Tally,
     UsageError,
     _byte_shares,
     _error,
@@ -157,6 +159,15 @@ def _add_clean(sub: Any) -> None:
     )
     add_workers_option(p)
     add_engine_options(p)
+    p.add_argument(
+        "--ray-files",
+        choices=("workers", "driver"),
+        default="workers",
+        help="with --engine ray and -o: where the files are read and written: 'workers' "
+        "(each task reads its files and writes their outputs; every node must see the "
+        "inputs and -o, as on a shared filesystem) or 'driver' (this process reads and "
+        "writes every file, the workers only clean; default: workers)",
+    )
     add_debug_option(p)
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
     p.add_argument(
@@ -327,7 +338,9 @@ def run_clean(args: argparse.Namespace) -> int:
         Progress(total, enabled=not (args.no_progress or args.explain)) as progress,
         clean_pool(args, pipeline, args.workers if parallel else 1) as pool,
     ):
-        if parallel:
+        if parallel and on_ray and _files_on_workers(args, whole):
+            failed += _clean_batches_on_workers(list(_batches(whole)), pool, ctx, progress)
+        elif parallel:
             for batch in _batches(whole):
                 failed += _clean_batch(batch, pool, ctx, progress)
         else:
@@ -453,12 +466,20 @@ def _batches(jobs: list[Job]) -> Iterator[list[Job]]:
         yield batch
 
 
-def _clean_batch(batch: list[Job], pool: Workers, ctx: RunContext, progress: Progress) -> int:
+def _clean_batch(
+    batch: list[Job],
+    pool: Workers,
+    ctx: RunContext,
+    progress: Progress,
+    finished: Callable[[Job, int], None] | None = None,
+) -> int:
     """Clean the documents of several files in the worker pool; return the failures.
 
     Output is the same as cleaning the files one by one: documents keep their
-    order and each file is written when all its documents are back.
+    order and each file is written when all its documents are back; then
+    ``finished(job, replaced)`` is called (default: the run journal notes it).
     """
+    finished = finished or ctx.journal_done
     failed = 0
     sources: list[tuple[Job, SourceFile]] = []
     for job in batch:
@@ -481,7 +502,7 @@ def _clean_batch(batch: list[Job], pool: Workers, ctx: RunContext, progress: Pro
         try:
             settled, texts_out = settle_failures(job, src, out, ctx, progress)
             _deliver(job, settled, texts_out, explain=False)
-            ctx.journal_done(job, src.replaced)
+            finished(job, src.replaced)
         except Rejected:
             pass  # reported and counted as a reject
         except NotWritten:
@@ -492,6 +513,97 @@ def _clean_batch(batch: list[Job], pool: Workers, ctx: RunContext, progress: Pro
             target = job.output or "standard output"
             progress.note(f"{PROG}: error: {target}: cannot write ({exc.strerror or exc})")
             failed += 1
+    return failed
+
+
+def _files_on_workers(args: argparse.Namespace, jobs: list[Job]) -> bool:
+    """Whether ``clean --engine ray`` reads and writes ``jobs``' files on the workers:
+    with ``--ray-files workers`` (the default) when every output is a file."""
+    wanted = getattr(args, "ray_files", "workers") == "workers"
+    return wanted and all(job.output is not None for job in jobs)
+
+
+@dataclass
+class FilesCleaned:
+    """What a worker sends back for a batch of files it read, cleaned and wrote
+    (:func:`clean_files_task`): the lines to print on stderr, in order; the
+    counts to add to the run's :class:`~textwash.cli.common.Tally`; the files
+    written (their place in the batch, and the bytes replaced in each, for the
+    journal); the documents cleaned and the files that failed."""
+
+    notes: list[str] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)
+    written: list[tuple[int, int]] = field(default_factory=list)
+    documents: int = 0
+    failed: int = 0
+
+
+class _Notes(Progress):
+    """A :class:`~textwash.cli.common.Progress` for a worker: it keeps the lines
+    to print (the driver prints them) and counts the documents."""
+
+    def __init__(self) -> None:  # no bar: nothing is drawn on a worker
+        self.documents = 0
+        self.notes: list[str] = []
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def advance(self, nbytes: int, documents: int = 0) -> None:
+        self.documents += documents
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+
+def clean_files_task(task: tuple[list[Job], argparse.Namespace]) -> FilesCleaned:
+    """Run on a Ray worker: :func:`_clean_batch` of a batch of files, in this process
+    and with this worker's pipeline: the files are read, cleaned and written here
+    (atomically, by the local engine's writers), and what the driver must print
+    and count comes back."""
+    from ..parallel import current_pipeline
+
+    jobs, args = task
+    ctx = RunContext(args)
+    notes = _Notes()
+    done = FilesCleaned(tally=ctx.tally)
+    place = {id(job): k for k, job in enumerate(jobs)}
+    with Workers(current_pipeline(), 1) as here:
+        done.failed = _clean_batch(
+            jobs, here, ctx, notes, lambda job, n: done.written.append((place[id(job)], n))
+        )
+    done.notes, done.documents = notes.notes, notes.documents
+    return done
+
+
+def _plain_args(args: argparse.Namespace) -> argparse.Namespace:
+    """``args`` with only the values that can be sent to a worker (the parsed
+    options; not the functions and parsers argparse and the subcommands keep)."""
+    plain = argparse.Namespace()
+    for name, value in vars(args).items():
+        if isinstance(value, str | int | float | bool | Path | list | tuple | type(None)):
+            setattr(plain, name, value)
+    return plain
+
+
+def _clean_batches_on_workers(
+    batches: list[list[Job]], pool: Workers, ctx: RunContext, progress: Progress
+) -> int:
+    """``clean --engine ray --ray-files workers``: each batch of files is one task
+    (:func:`clean_files_task`) that reads, cleans and writes them on a worker;
+    the driver prints each batch's lines, counts, journals and advances the bar
+    as the batches come back, in order.  Returns the files that failed."""
+    failed = 0
+    args = _plain_args(ctx.args)
+    tasks = [(batch, args) for batch in batches]
+    for batch, done in zip(batches, pool.map(clean_files_task, tasks, chunk=1), strict=True):
+        for line in done.notes:
+            progress.note(line)
+        ctx.tally.merge(done.tally)
+        for k, replaced in done.written:
+            ctx.journal_done(batch[k], replaced)
+        progress.advance(sum(_size(job.path) for job in batch), documents=done.documents)
+        failed += done.failed
     return failed
 
 
