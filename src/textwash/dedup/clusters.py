@@ -284,39 +284,51 @@ class Region:
         """The span in ``clean`` of ``chars[first:stop]`` (``stop > first``)."""
         return int(self.tok_start[first]), int(self.tok_end[stop - 1])
 
-    def hold(self, chars: str, numbers: Counter[str]) -> tuple[int, int] | None:
+    def hold(self, chars: str, numbers: Counter[str], after: int = 0) -> tuple[int, int] | None:
         """Where this region holds a sentence (its folded ``chars`` and ``numbers``),
         as a span of ``clean``, or ``None``.
 
         Word for word, or (sentences of :data:`_MIN_ALIGNED` characters or more)
         where an alignment (``rapidfuzz``) finds :data:`HELD_SIMILARITY` of its
-        characters in order, and with the same numbers.
+        characters in order, and with the same numbers.  Looked for from
+        character ``after`` on first (the sentences of a passage are found in
+        order, so that a sentence said twice is held twice), then anywhere.
         """
-        if not chars or not self.chars:
+        if after > 0:
+            found = self._hold(chars, numbers, after)
+            if found is not None:
+                return found
+        return self._hold(chars, numbers, 0)
+
+    def _hold(self, chars: str, numbers: Counter[str], after: int) -> tuple[int, int] | None:
+        text = self.chars[after:]
+        if not chars or not text:
             return None
-        at = self.chars.find(chars)
+        at = text.find(chars)
         if at >= 0:
             first, stop = at, at + len(chars)
         elif len(chars) < _MIN_ALIGNED:
             return None
-        elif len(chars) >= len(self.chars):
-            if LCSseq.similarity(chars, self.chars) < HELD_SIMILARITY * len(chars):
+        elif len(chars) >= len(text):
+            if LCSseq.similarity(chars, text) < HELD_SIMILARITY * len(chars):
                 return None
-            first, stop = 0, len(self.chars)
+            first, stop = 0, len(text)
         else:
-            found = fuzz.partial_ratio_alignment(
-                chars, self.chars, score_cutoff=100 * HELD_SIMILARITY
-            )
+            found = fuzz.partial_ratio_alignment(chars, text, score_cutoff=100 * HELD_SIMILARITY)
             if found is None or found.dest_end <= found.dest_start:
                 return None
             first, stop = found.dest_start, found.dest_end
             # the share of the sentence's own characters found there, in order
-            if LCSseq.similarity(chars, self.chars[first:stop]) < HELD_SIMILARITY * len(chars):
+            if LCSseq.similarity(chars, text[first:stop]) < HELD_SIMILARITY * len(chars):
                 return None
-        start, end = self.span(first, stop)
+        start, end = self.span(after + first, after + stop)
         if Counter(numbers_in(self.text_of(start, end))) != numbers:
             return None
         return start, end
+
+    def chars_before(self, end: int) -> int:
+        """How many of :attr:`chars` start before ``end`` (a position in ``clean``)."""
+        return int(np.searchsorted(self.tok_start, end))
 
 
 #: How many :class:`Region` objects a :class:`Regions` keeps (least recently used go).

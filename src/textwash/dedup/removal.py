@@ -279,6 +279,7 @@ def _sentence_cuts(
         s for s in region.sentences if ref.whole or overlap_len(s[0], s[1], ref.start, ref.end)
     ]
     held: list[_Held | None] = []
+    after = [0] * len(holders)  # where each holder's next sentence is looked for first
     for sentence in sentences:
         found = None
         for h, (href, holder) in enumerate(holders):
@@ -286,9 +287,11 @@ def _sentence_cuts(
                 sentence[0], sentence[1], holder.start, holder.end
             ):
                 continue  # a text does not hold itself
-            found = _hold(holder, region, sentence)
+            found = _hold(holder, region, sentence, after[h])
             if found is not None:
-                found = found if found == _PUNCTUATION else (h, found[1], found[2])
+                if found != _PUNCTUATION:
+                    found = (h, found[1], found[2])
+                    after[h] = holder.chars_before(found[2])
                 break
         held.append(found)
     words = [x for x in held if x is not None and x != _PUNCTUATION]
@@ -313,14 +316,17 @@ def _sentence_cuts(
     return out
 
 
-def _hold(holder: Region, region: Region, sentence: tuple[int, int, int, int]) -> _Held | None:
-    """Where ``holder`` holds a sentence of ``region`` (``(0, start, end)``),
-    :data:`_PUNCTUATION` for a sentence with no words, or ``None``."""
+def _hold(
+    holder: Region, region: Region, sentence: tuple[int, int, int, int], after: int = 0
+) -> _Held | None:
+    """Where ``holder`` holds a sentence of ``region`` (``(0, start, end)``; looked
+    for from character ``after`` of ``holder`` first), :data:`_PUNCTUATION` for a
+    sentence with no words, or ``None``."""
     s, e, f, t = sentence
     chars = region.chars[f:t]
     if not chars:
         return _PUNCTUATION
-    span = holder.hold(chars, Counter(numbers_in(region.text_of(s, e))))
+    span = holder.hold(chars, Counter(numbers_in(region.text_of(s, e))), after)
     return None if span is None else (0, span[0], span[1])
 
 
