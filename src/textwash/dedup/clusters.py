@@ -284,7 +284,9 @@ class Region:
         """The span in ``clean`` of ``chars[first:stop]`` (``stop > first``)."""
         return int(self.tok_start[first]), int(self.tok_end[stop - 1])
 
-    def hold(self, chars: str, numbers: Counter[str], after: int = 0) -> tuple[int, int] | None:
+    def hold(
+        self, chars: str, numbers: Counter[str], after: int = 0, *, ends: bool = False
+    ) -> tuple[int, int] | None:
         """Where this region holds a sentence (its folded ``chars`` and ``numbers``),
         as a span of ``clean``, or ``None``.
 
@@ -293,14 +295,19 @@ class Region:
         characters in order, and with the same numbers.  Looked for from
         character ``after`` on first (the sentences of a passage are found in
         order, so that a sentence said twice is held twice), then anywhere.
+        With ``ends``, an alignment must also hold both ends of the sentence
+        (:func:`ends_held`): what is cut is then never more than a copy with
+        characters misread or missing.
         """
         if after > 0:
-            found = self._hold(chars, numbers, after)
+            found = self._hold(chars, numbers, after, ends)
             if found is not None:
                 return found
-        return self._hold(chars, numbers, 0)
+        return self._hold(chars, numbers, 0, ends)
 
-    def _hold(self, chars: str, numbers: Counter[str], after: int) -> tuple[int, int] | None:
+    def _hold(
+        self, chars: str, numbers: Counter[str], after: int, ends: bool
+    ) -> tuple[int, int] | None:
         text = self.chars[after:]
         if not chars or not text:
             return None
@@ -321,6 +328,8 @@ class Region:
             # the share of the sentence's own characters found there, in order
             if LCSseq.similarity(chars, text[first:stop]) < HELD_SIMILARITY * len(chars):
                 return None
+        if ends and at < 0 and not ends_held(chars, text, first, stop):
+            return None
         start, end = self.span(after + first, after + stop)
         if Counter(numbers_in(self.text_of(start, end))) != numbers:
             return None
@@ -329,6 +338,48 @@ class Region:
     def chars_before(self, end: int) -> int:
         """How many of :attr:`chars` start before ``end`` (a position in ``clean``)."""
         return int(np.searchsorted(self.tok_start, end))
+
+
+def ends_held(chars: str, text: str, first: int, stop: int) -> bool:
+    """Whether a sentence's ``chars``, aligned with ``text[first:stop]``, has no more
+    characters of its own at either end than ``text`` has in their place there:
+    a character misread at an end is damage, a character more is text the
+    holder does not have.  The holder's characters just outside the aligned
+    span count as being in their place (an alignment leaves a misread first or
+    last character out).
+
+    >>> ends_held("甲乙丙丁戊", "甲乙丙丁己", 0, 5), ends_held("甲乙丙丁戊", "甲乙丙丁", 0, 4)
+    (True, False)
+    >>> ends_held("甲乙丙丁戊", "乙丙丁戊", 0, 4), ends_held("甲乙丁戊", "甲乙丙丁戊", 0, 5)
+    (False, True)
+    >>> ends_held("巳乙丙丁戊", "已乙丙丁戊", 1, 5)  # the misread first character
+    True
+    """
+    own_lead, own_tail, _, _ = _unaligned_ends(chars, text[first:stop])
+    first, stop = max(0, first - own_lead), min(len(text), stop + own_tail)
+    own_lead, own_tail, their_lead, their_tail = _unaligned_ends(chars, text[first:stop])
+    return own_lead <= their_lead and own_tail <= their_tail
+
+
+def _unaligned_ends(a: str, b: str) -> tuple[int, int, int, int]:
+    """How many characters at the start and at the end of ``a``, then of ``b``, are
+    outside their longest common subsequence."""
+    ops = LCSseq.editops(a, b)
+    own = {op.src_pos for op in ops if op.tag == "delete"}
+    theirs = {op.dest_pos for op in ops if op.tag == "insert"}
+
+    def run(positions: set[int], n: int, backwards: bool) -> int:
+        k = 0
+        while k < n and ((n - 1 - k) if backwards else k) in positions:
+            k += 1
+        return k
+
+    return (
+        run(own, len(a), False),
+        run(own, len(a), True),
+        run(theirs, len(b), False),
+        run(theirs, len(b), True),
+    )
 
 
 #: How many :class:`Region` objects a :class:`Regions` keeps (least recently used go).

@@ -326,7 +326,7 @@ def _hold(
     chars = region.chars[f:t]
     if not chars:
         return _PUNCTUATION
-    span = holder.hold(chars, Counter(numbers_in(region.text_of(s, e))), after)
+    span = holder.hold(chars, Counter(numbers_in(region.text_of(s, e))), after, ends=True)
     return None if span is None else (0, span[0], span[1])
 
 
