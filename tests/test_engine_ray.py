@@ -589,6 +589,38 @@ def test_deduplicate_engine_ray_cuts_what_the_local_engine_cuts(ray_cluster: Any
     assert _answer(ray.report) == _answer(local.report)
 
 
+_ONE_RAY = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import make_set
+import ray
+
+from textwash.dedup import deduplicate
+
+starts = []
+init = ray.init
+ray.init = lambda *a, **k: (starts.append(1), init(*a, **k))[1]
+out = deduplicate(make_set.build(0).docs, engine="ray", num_cpus=1)
+print(json.dumps({"starts": len(starts), "rounds": out.rounds, "up": ray.is_initialized()}))
+"""
+
+
+def test_deduplicate_engine_ray_starts_one_ray_for_all_its_rounds(tmp_path: Path) -> None:
+    """In a process without Ray running, ``deduplicate(engine="ray")`` starts one
+    local Ray for all its rounds (not one a round) and shuts it down at the end."""
+    pytest.importorskip("ray.data", reason="Ray is not installed: pip install 'textwash[ray]'")
+    done = subprocess.run(
+        [sys.executable, "-c", _ONE_RAY, str(ROOT / "benchmarks" / "labelled")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got == {"starts": 1, "rounds": 3, "up": False}
+
+
 def test_dedup_cli_output_corpus_as_locally(
     ray_cluster: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
@@ -140,11 +141,6 @@ def deduplicate(
     cfg = DedupConfig.from_options(config, **options)
     options = run_options
     remove_numbers = cfg.remove_numbers
-    current = documents
-    pieces = [[(0, len(d.text))] for d in documents]  # each text as pieces of the original
-    removed: list[Removal] = []
-    first: DuplicateReport | None = None
-    rounds = 0
     user_on_error = options.get("on_error")
     if user_on_error is not None:
         # every round cleans the documents again: report a failing one once
@@ -156,6 +152,42 @@ def deduplicate(
                 user_on_error(failure)
 
         options = {**options, "on_error": once}
+    with _one_ray(options):
+        return _rounds(documents, cfg, options, remove_numbers)
+
+
+@contextmanager
+def _one_ray(options: dict[str, Any]) -> Iterator[None]:
+    """With ``engine="ray"`` and no Ray running in this process, one Ray for every
+    round (joined or started here, shut down at the end), not one per round."""
+    if options.get("engine") != "ray":
+        yield
+        return
+    from ..engines.ray import connect
+
+    started = connect(options.get("address"), num_cpus=options.get("num_cpus"))
+    try:
+        yield
+    finally:
+        if started:
+            import ray
+
+            ray.shutdown()
+
+
+def _rounds(
+    documents: list[Document],
+    cfg: DedupConfig,
+    options: dict[str, Any],
+    remove_numbers: bool,
+) -> DedupResult:
+    """The rounds of :func:`deduplicate`: find, cut, until nothing is cut."""
+    current = documents
+    pieces = [[(0, len(d.text))] for d in documents]  # each text as pieces of the original
+    removed: list[Removal] = []
+    first: DuplicateReport | None = None
+    rounds = 0
+    cuts: list[_Cut] = []
     for rounds in range(1, MAX_ROUNDS + 1):
         found = Found()
         if rounds == 2:
