@@ -203,6 +203,20 @@ def test_clean_reads_and_writes_the_files_on_the_workers(
     assert done == ["a.txt", "b.txt", "sub/c.jsonl", "sub/d.parquet"]
 
 
+def test_clean_on_the_workers_resumes_from_the_drivers_journal(
+    ray_cluster: Any, mixed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code, _, err = _run(capsys, "clean", mixed, "-o", out, "--engine", "ray")
+    assert code == 0, err
+    first = _tree(out)
+    (out / "b.txt").unlink()  # as if the run had been killed before b.txt was written
+    code, _, err = _run(capsys, "clean", mixed, "-o", out, "--engine", "ray", "--resume")
+    assert code == 0, err
+    assert "resuming: 3 of 4 file(s) already done" in err
+    assert _tree(out) == first
+
+
 def test_clean_to_standard_output(
     ray_cluster: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
