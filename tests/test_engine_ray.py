@@ -353,6 +353,22 @@ def test_dedup_labelled_set_same_report_as_local(ray_cluster: Any, seed: int, ba
     assert ray.stats["seconds"]["ray_start"] >= 0
 
 
+def _own_ray_process(script: str, cwd: Path) -> Any:
+    """Run ``script`` in a new Python process (where no Ray runs yet; this one has the
+    session's), with the labelled set's folder as its argument; the JSON it prints
+    last.  Skips without Ray."""
+    pytest.importorskip("ray.data", reason="Ray is not installed: pip install 'textwash[ray]'")
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(ROOT / "benchmarks" / "labelled")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 _TWO_NODES = """
 import json, logging, sys
 sys.path.insert(0, sys.argv[1])
@@ -388,16 +404,7 @@ def test_a_cluster_of_two_nodes_joined_by_address_gives_the_local_report(tmp_pat
     process: this one has the session's Ray), joined by its address as
     ``--ray-address`` joins one: the tasks run on both nodes, the results cross
     object stores, and the report is the local engine's."""
-    pytest.importorskip("ray.data", reason="Ray is not installed: pip install 'textwash[ray]'")
-    done = subprocess.run(
-        [sys.executable, "-c", _TWO_NODES, str(ROOT / "benchmarks" / "labelled")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    got = json.loads(done.stdout.strip().splitlines()[-1])
+    got = _own_ray_process(_TWO_NODES, tmp_path)
     assert got["nodes"] == 2
     local = find_duplicates(make_set.build(0).docs, workers=1)
     assert local.clusters and got["answer"] == _answer(local)
@@ -622,16 +629,7 @@ print(json.dumps({"starts": len(starts), "rounds": out.rounds, "up": ray.is_init
 def test_deduplicate_engine_ray_starts_one_ray_for_all_its_rounds(tmp_path: Path) -> None:
     """In a process without Ray running, ``deduplicate(engine="ray")`` starts one
     local Ray for all its rounds (not one a round) and shuts it down at the end."""
-    pytest.importorskip("ray.data", reason="Ray is not installed: pip install 'textwash[ray]'")
-    done = subprocess.run(
-        [sys.executable, "-c", _ONE_RAY, str(ROOT / "benchmarks" / "labelled")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    got = json.loads(done.stdout.strip().splitlines()[-1])
+    got = _own_ray_process(_ONE_RAY, tmp_path)
     assert got == {"starts": 1, "rounds": 3, "up": False}
 
 
