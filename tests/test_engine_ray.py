@@ -217,6 +217,27 @@ def test_clean_on_the_workers_resumes_from_the_drivers_journal(
     assert _tree(out) == first
 
 
+def test_clean_on_the_workers_says_when_an_output_is_not_seen_here(
+    ray_cluster: Any,
+    mixed: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker on another node writing to its own disk: the driver does not find the
+    output, says so, fails that file (exit 1) and does not journal it."""
+    import textwash.cli.main as cli_main
+
+    monkeypatch.setattr(cli_main, "_visible", lambda path: path.name != "b.txt")
+    out = tmp_path / "out"
+    code, _, err = _run(capsys, "clean", mixed, "-o", out, "--engine", "ray")
+    assert code == 1
+    assert f"{out / 'b.txt'}: written by a Ray worker but not found here" in err
+    assert "--ray-files driver" in err
+    journal = (out / JOURNAL).read_text(encoding="utf-8")
+    assert "a.txt" in journal and "b.txt" not in journal
+
+
 def test_clean_to_standard_output(
     ray_cluster: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -576,6 +576,11 @@ def clean_files_task(task: tuple[list[Job], argparse.Namespace]) -> FilesCleaned
     return done
 
 
+def _visible(path: Path) -> bool:
+    """Whether ``path`` exists on this machine (the driver's)."""
+    return path.exists()
+
+
 def _plain_args(args: argparse.Namespace) -> argparse.Namespace:
     """``args`` with only the values that can be sent to a worker (the parsed
     options; not the functions and parsers argparse and the subcommands keep)."""
@@ -601,7 +606,17 @@ def _clean_batches_on_workers(
             progress.note(line)
         ctx.tally.merge(done.tally)
         for k, replaced in done.written:
-            ctx.journal_done(batch[k], replaced)
+            job = batch[k]
+            assert job.output is not None
+            if not _visible(job.output):  # written on a node whose disk this one lacks
+                progress.note(
+                    f"{PROG}: error: {job.output}: written by a Ray worker but not found "
+                    "here: with --ray-files workers the inputs and -o must be on a "
+                    "filesystem every node sees (or use --ray-files driver)"
+                )
+                failed += 1
+                continue
+            ctx.journal_done(job, replaced)
         progress.advance(sum(_size(job.path) for job in batch), documents=done.documents)
         failed += done.failed
     return failed
