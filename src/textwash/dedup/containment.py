@@ -24,7 +24,7 @@ from .prepare import (
     UnitArrays,
     content_tokens,
 )
-from .ragged import Ragged, gather_spans
+from .ragged import Ragged, gather_spans, pair_masks
 from .spill import _COALESCE_BYTES, SpilledRagged
 from .table import UnitTable
 from .unionfind import UnionFind
@@ -823,7 +823,7 @@ EXPAND = 100
 #: Hits of expanded shingles a pair needs before its other shingles are looked up.
 MIN_HITS = 2
 
-#: Candidate pairs checked at once by :func:`_holds`.
+#: Candidate pairs checked at once by :func:`local_holding`.
 VERIFY_CHUNK = 20_000
 
 
@@ -836,30 +836,19 @@ Holding = Callable[[np.ndarray, float], np.ndarray]
 
 def local_holding(sets: Ragged | SpilledRagged) -> Holding:
     """The local engine's 3-gram check: :func:`holds_mask` of the pairs' rows of
-    ``sets``, read :data:`VERIFY_CHUNK` pairs at a time, in this process."""
-
-    def holding(pairs: np.ndarray, threshold: float) -> np.ndarray:
-        out = np.zeros(len(pairs), dtype=bool)
-        for c0 in range(0, len(pairs), VERIFY_CHUNK):
-            chunk = pairs[c0 : c0 + VERIFY_CHUNK]
-            out[c0 : c0 + len(chunk)] = _holds(sets, chunk, threshold)
-        return out
-
-    return holding
-
-
-def _holds(sets: Ragged | SpilledRagged, pairs: np.ndarray, threshold: float) -> np.ndarray:
-    """For each pair ``(a, b)``: whether ``sets[b]`` holds ``threshold`` of ``sets[a]``.
+    ``sets``, read :data:`VERIFY_CHUNK` pairs at a time, in this process.
 
     >>> r = Ragged(np.uint32)
     >>> r.extend(np.array([1, 2, 3, 2, 3, 9, 7], dtype=np.uint32), [3, 3, 1])
     >>> r.freeze()
-    >>> _holds(r, np.array([[0, 1], [2, 1], [0, 0]]), 0.6).tolist()
+    >>> local_holding(r)(np.array([[0, 1], [2, 1], [0, 0]]), 0.6).tolist()
     [True, False, True]
     """
-    if not pairs.size:
-        return np.zeros(0, dtype=bool)
-    return holds_mask(sets.gather(pairs[:, 0]), sets.gather(pairs[:, 1]), threshold)
+
+    def holding(pairs: np.ndarray, threshold: float) -> np.ndarray:
+        return pair_masks(sets, holds_mask, pairs, threshold, VERIFY_CHUNK)
+
+    return holding
 
 
 def holds_mask(

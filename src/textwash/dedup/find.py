@@ -73,6 +73,7 @@ from .prepare import (
     located_failure,
     prepare_batch,
 )
+from .ragged import pair_masks
 from .report import Cluster, DuplicateReport
 from .signatures import signatures_from_flat
 from .spill import SpilledColumn
@@ -740,12 +741,7 @@ def local_verifying(arrays: UnitArrays) -> Verifying:
     at a time and compared in this process."""
 
     def verifying(pairs: np.ndarray, threshold: float) -> np.ndarray:
-        out = np.zeros(len(pairs), dtype=bool)
-        for c0 in range(0, len(pairs), VERIFY_CHUNK):
-            chunk = pairs[c0 : c0 + VERIFY_CHUNK]
-            a, b = arrays.shingles.gather(chunk[:, 0]), arrays.shingles.gather(chunk[:, 1])
-            out[c0 : c0 + len(chunk)] = jaccard_mask(a, b, threshold)
-        return out
+        return pair_masks(arrays.shingles, jaccard_mask, pairs, threshold, VERIFY_CHUNK)
 
     return verifying
 

@@ -7,12 +7,45 @@ end in one array with an offsets array beside it (the layout of a CSR matrix).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import DTypeLike
 
-__all__ = ["Ragged", "gather_rows", "gather_spans"]
+__all__ = ["PairKernel", "Ragged", "gather_rows", "gather_spans", "pair_masks"]
+
+#: A check of pairs of rows: row ``k`` of ``a`` against row ``k`` of ``b`` (each
+#: ``(flat, bounds)``, as :meth:`Ragged.gather` gives them) at a threshold, one
+#: boolean per row.
+PairKernel = Callable[
+    [tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], float], np.ndarray
+]
+
+
+class _Rows(Protocol):
+    def gather(self, rows: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def pair_masks(
+    rows: _Rows, kernel: PairKernel, pairs: np.ndarray, threshold: float, chunk: int
+) -> np.ndarray:
+    """``kernel`` over the ``(n, 2)`` row ``pairs`` of ``rows`` (a :class:`Ragged` or a
+    spilled one), ``chunk`` pairs read and checked at a time: one boolean a pair.
+
+    >>> r = Ragged(np.uint32)
+    >>> r.extend(np.array([1, 2, 3, 1, 2, 9], dtype=np.uint32), [3, 3])
+    >>> r.freeze()
+    >>> same = lambda a, b, t: (np.diff(a[1]) == np.diff(b[1])) & (np.diff(a[1]) >= t)
+    >>> pair_masks(r, same, np.array([[0, 1], [1, 1], [0, 0]]), 3, chunk=2).tolist()
+    [True, True, True]
+    """
+    out = np.zeros(len(pairs), dtype=bool)
+    for c0 in range(0, len(pairs), chunk):
+        part = pairs[c0 : c0 + chunk]
+        a, b = rows.gather(part[:, 0]), rows.gather(part[:, 1])
+        out[c0 : c0 + len(part)] = kernel(a, b, threshold)
+    return out
 
 
 def gather_rows(

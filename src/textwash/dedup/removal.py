@@ -187,7 +187,6 @@ def _rounds(
     removed: list[Removal] = []
     first: DuplicateReport | None = None
     rounds = 0
-    cuts: list[_Cut] = []
     for rounds in range(1, MAX_ROUNDS + 1):
         found = Found()
         if rounds == 2:

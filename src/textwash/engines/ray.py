@@ -60,6 +60,7 @@ from ..dedup.prepare import (
     UnitArrays,
     prepare_batch,
 )
+from ..dedup.ragged import PairKernel
 from ..dedup.report import DuplicateReport
 from ..dedup.signatures import signatures_from_flat
 from ..parallel import Failure, Workers, _init, default_workers
@@ -512,10 +513,6 @@ def _ray_candidates(
 #: Chunks of candidate pairs sent to Ray in one dataset execution.
 VERIFY_WINDOW = 32
 
-#: A check of candidate pairs on a worker: row ``k`` of ``a`` against row ``k`` of
-#: ``b`` (ragged rows, ``(flat, bounds)``) at a threshold, a boolean per row.
-Kernel = Callable[[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], float], np.ndarray]
-
 
 def _check_chunk(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Ray Data map: each row holds a pickled chunk of candidate pairs,
@@ -530,11 +527,12 @@ def _check_chunk(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def _ray_masks(
     ray: Any,
     rows: Any,
-    kernel: Kernel,
+    kernel: PairKernel,
     pairs: np.ndarray,
     threshold: float,
 ) -> np.ndarray:
-    """``kernel`` over the candidate ``pairs`` as a Ray Data map: the driver reads
+    """``kernel`` over the candidate ``pairs`` as a Ray Data map (what
+    :func:`~textwash.dedup.ragged.pair_masks` does in one process): the driver reads
     each chunk's two sides from ``rows`` (a :class:`~textwash.dedup.ragged.Ragged`
     or spilled one; :data:`~textwash.dedup.find.VERIFY_CHUNK` pairs a chunk) and
     the workers run ``kernel`` on them, :data:`VERIFY_WINDOW` chunks per

@@ -16,6 +16,7 @@ file (:func:`jsonl_batches`, for files too large to hold).
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import os
 from collections.abc import Iterator
@@ -104,31 +105,37 @@ def take_jsonl_line(
 def parse_jsonl_bytes(
     path: Path, data: bytes, encoding: str, text_field: str, errors: str = "strict"
 ) -> SourceFile:
-    """JSONL from raw bytes, each line decoded on its own; bad lines become rejects."""
-    raw_lines = data.split(b"\n")
-    if raw_lines and raw_lines[-1] == b"":
-        raw_lines.pop()
+    """JSONL from raw bytes, each line decoded on its own; bad lines become rejects
+    (:func:`jsonl_batches` over the bytes, as one batch)."""
     documents: list[Document] = []
     rejects: list[Reject] = []
-    before = replacements()
-    for number, raw in enumerate(raw_lines, 1):
-        taken = take_jsonl_line(
-            raw, number, len(documents) + len(rejects), path, encoding, text_field, True, errors
-        )
-        if isinstance(taken, Document):
-            documents.append(taken)
-        elif taken is not None:
-            rejects.append(taken)
+    lines = replaced = 0
+    read = jsonl_batches(
+        io.BytesIO(data),
+        path,
+        encoding,
+        text_field,
+        skip=True,
+        errors=errors,
+        batch_bytes=max(1, len(data)),
+    )
+    for batch in read:
+        for taken, _ in batch.lines:
+            if isinstance(taken, Document):
+                documents.append(taken)
+            elif taken is not None:
+                rejects.append(taken)
+        lines, replaced = batch.state["line"], replaced + batch.replaced
     return SourceFile(
         path,
         "jsonl",
         encoding,
         documents,
         text_field=text_field,
-        line_count=len(raw_lines),
+        line_count=lines,
         size=len(data),
         rejects=rejects,
-        replaced=replacements() - before,
+        replaced=replaced,
     )
 
 
