@@ -270,7 +270,12 @@ class Tally:
         )
 
     def merge(self, other: Tally) -> None:
-        """Add the counts of ``other`` (a worker's) to these."""
+        """Add the counts of ``other`` (a worker's) to these.
+
+        >>> t, w = Tally(), Tally(); w.read, w.rejected = 3, 1; w.add_replaced(2)
+        >>> t.merge(w); t.merge(w); (t.read, t.rejected, t.replaced, t.replaced_files)
+        (6, 2, 4, 2)
+        """
         self.read += other.read
         self.rejected += other.rejected
         self.replaced += other.replaced

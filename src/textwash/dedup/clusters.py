@@ -336,7 +336,11 @@ class Region:
         return start, end
 
     def chars_before(self, end: int) -> int:
-        """How many of :attr:`chars` start before ``end`` (a position in ``clean``)."""
+        """How many of :attr:`chars` start before ``end`` (a position in ``clean``).
+
+        >>> Region("甲乙，丙丁", 0, 5).chars_before(3)  # 甲乙: the comma is not a char
+        2
+        """
         return int(np.searchsorted(self.tok_start, end))
 
 
